@@ -1,0 +1,1 @@
+"""FLMnCHLL business rules, shared by every function and worker."""

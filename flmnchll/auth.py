@@ -1,0 +1,147 @@
+"""Who is calling: user sessions (opaque tokens in Redis), admin tasks signed with HMAC, internal callers.
+
+Tokens are random and opaque; Redis keeps only their SHA-256, so a copy of the store holds no usable token.
+Revocation is deleting keys, so logout and password changes take effect on the very next call.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import asdict, dataclass
+
+from flmnchll.config import read_secret, settings
+from flmnchll.errors import Forbidden, Unauthorized
+from flmnchll.stats.activity import mark_active
+from flmnchll.stores import redis_client
+from flmnchll.web import Request
+
+ROLES = ("viewer", "admin")
+SIGNATURE_HEADER = "x-hub-signature"
+INTERNAL_HEADER = "x-internal-secret"
+
+
+@dataclass(frozen=True)
+class Principal:
+    id: str
+    username: str
+    role: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def public(self) -> dict[str, str]:
+        return asdict(self)
+
+
+ADMIN_TASK = Principal(id="admin-task", username="admin-task", role="admin")
+
+
+def _session_key(token: str) -> str:
+    return "session:" + hashlib.sha256(token.encode()).hexdigest()
+
+
+def _user_sessions_key(user_id: str) -> str:
+    return f"user-sessions:{user_id}"
+
+
+def issue_session(user: Principal) -> str:
+    token = secrets.token_urlsafe(32)
+    key = _session_key(token)
+    ttl = settings().session_ttl_seconds
+    pipe = redis_client().pipeline()
+    pipe.set(key, json.dumps(user.public()), ex=ttl)
+    pipe.sadd(_user_sessions_key(user.id), key)
+    pipe.expire(_user_sessions_key(user.id), ttl)
+    pipe.execute()
+    return token
+
+
+def principal_for(token: str) -> Principal | None:
+    raw = redis_client().get(_session_key(token))
+    if raw is None:
+        return None
+    data = json.loads(raw)
+    return Principal(id=data["id"], username=data["username"], role=data["role"])
+
+
+def revoke_session(token: str) -> None:
+    key = _session_key(token)
+    client = redis_client()
+    raw = client.get(key)
+    pipe = client.pipeline()
+    pipe.delete(key)
+    if raw:
+        pipe.srem(_user_sessions_key(json.loads(raw)["id"]), key)
+    pipe.execute()
+
+
+def revoke_all_sessions(user_id: str) -> int:
+    """End every session of a user (log out everywhere, password change, account removal)."""
+    client = redis_client()
+    keys = list(client.smembers(_user_sessions_key(user_id)))
+    if keys:
+        client.delete(*keys)
+    client.delete(_user_sessions_key(user_id))
+    return len(keys)
+
+
+def refresh_sessions(user: Principal) -> None:
+    """Rewrite a user's live sessions after a change to name or role, keeping their expiry."""
+    client = redis_client()
+    for key in client.smembers(_user_sessions_key(user.id)):
+        ttl = client.ttl(key)
+        if ttl and ttl > 0:
+            client.set(key, json.dumps(user.public()), ex=ttl)
+        else:
+            client.srem(_user_sessions_key(user.id), key)
+
+
+def authenticate(request: Request) -> Principal:
+    """The signed-in user, or a 401 that says how to sign in."""
+    token = request.bearer_token()
+    if not token:
+        raise Unauthorized("Please log in: this call needs an 'Authorization: Bearer <token>' header.",
+                           code="not_logged_in")
+    principal = principal_for(token)
+    if principal is None:
+        raise Unauthorized("Your session has expired or was ended. Please log in again.", code="session_expired")
+    mark_active(principal.id)
+    return principal
+
+
+def signature_is_valid(request: Request) -> bool:
+    """True when the body carries faas-cli's `--sign X-Hub-Signature` HMAC made with the internal secret."""
+    header = request.headers.get(SIGNATURE_HEADER, "")
+    if not header or "=" not in header:
+        return False
+    algorithm, _, digest = header.partition("=")
+    algorithms = {"sha1": hashlib.sha1, "sha256": hashlib.sha256}
+    if algorithm.lower() not in algorithms:
+        return False
+    key = read_secret("internal-api-secret", "INTERNAL_API_SECRET").encode()
+    expected = hmac.new(key, request.body, algorithms[algorithm.lower()]).hexdigest()
+    return hmac.compare_digest(expected, digest.strip().lower())
+
+
+def require_admin(request: Request) -> Principal:
+    """An admin's session, or an admin task signed with the internal secret (`faas-cli invoke --sign`)."""
+    if request.headers.get(SIGNATURE_HEADER):
+        if signature_is_valid(request):
+            return ADMIN_TASK
+        raise Unauthorized("The request signature does not match.", code="bad_signature")
+    principal = authenticate(request)
+    if not principal.is_admin:
+        raise Forbidden("This needs an administrator account.", code="admin_only")
+    return principal
+
+
+def require_internal(request: Request) -> None:
+    """Refuse callers that are not our own services (workers, the upload server's hooks)."""
+    given = request.headers.get(INTERNAL_HEADER, "")
+    expected = read_secret("internal-api-secret", "INTERNAL_API_SECRET")
+    if not given or not hmac.compare_digest(given.encode(), expected.encode()):
+        raise Unauthorized("This endpoint is for internal services only.", code="internal_only")

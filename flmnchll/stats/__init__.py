@@ -1,0 +1,1 @@
+"""Usage statistics and service status."""

@@ -1,0 +1,103 @@
+"""MongoDB and Redis clients, opened once per process from configuration.
+
+Timeouts are short on purpose: a store that is down must turn into a clear 503 within a couple of seconds,
+never a hung request. The same code runs against FerretDB locally and MongoDB in production.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from urllib.parse import urlparse
+
+import pymongo
+import pymongo.errors
+import redis
+import redis.exceptions
+from pymongo.database import Database
+
+from flmnchll.config import MissingSecret, read_secret, settings
+from flmnchll.errors import ServiceUnavailable
+
+_lock = threading.Lock()
+_mongo: pymongo.MongoClient | None = None
+_redis: redis.Redis | None = None
+_indexes_ready = False
+_index_builders: list[Callable[[Database], None]] = []
+
+MONGO_ERRORS = (pymongo.errors.ConnectionFailure, pymongo.errors.ServerSelectionTimeoutError)
+REDIS_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+
+
+def register_indexes(builder: Callable[[Database], None]) -> Callable[[Database], None]:
+    """Record a function creating a module's indexes; `db()` runs them all once per process."""
+    _index_builders.append(builder)
+    return builder
+
+
+def mongo_client() -> pymongo.MongoClient:
+    global _mongo
+    if _mongo is None:
+        with _lock:
+            if _mongo is None:
+                _mongo = pymongo.MongoClient(
+                    settings().mongodb_uri,
+                    serverSelectionTimeoutMS=2500,
+                    connectTimeoutMS=2500,
+                    socketTimeoutMS=15000,
+                    maxPoolSize=20,
+                    tz_aware=True,
+                )
+    return _mongo
+
+
+def db() -> Database:
+    """The application database, with indexes ensured on first use."""
+    global _indexes_ready
+    database = mongo_client()[settings().database_name]
+    if not _indexes_ready:
+        with store_errors():
+            for build in _index_builders:
+                build(database)
+        _indexes_ready = True
+    return database
+
+
+def redis_client() -> redis.Redis:
+    global _redis
+    if _redis is None:
+        with _lock:
+            if _redis is None:
+                url = settings().redis_url
+                password = None
+                if not urlparse(url).password:
+                    try:
+                        password = read_secret("redis-password", "REDIS_PASSWORD")
+                    except MissingSecret:
+                        password = None
+                _redis = redis.Redis.from_url(
+                    url,
+                    password=password,
+                    socket_timeout=2.5,
+                    socket_connect_timeout=2.5,
+                    health_check_interval=30,
+                    decode_responses=True,
+                    max_connections=50,
+                )
+    return _redis
+
+
+@contextmanager
+def store_errors() -> Iterator[None]:
+    """Turn a store outage into a 503 that names the store."""
+    try:
+        yield
+    except MONGO_ERRORS as exc:
+        raise ServiceUnavailable(
+            "The database is not reachable right now. Please try again in a moment.", code="database_unavailable"
+        ) from exc
+    except REDIS_ERRORS as exc:
+        raise ServiceUnavailable(
+            "The session store is not reachable right now. Please try again in a moment.", code="redis_unavailable"
+        ) from exc

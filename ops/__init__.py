@@ -1,0 +1,1 @@
+"""The local composition: one instance of the whole stack on loopback, run by supervisord."""

@@ -1,0 +1,77 @@
+"""The long-running components of an instance, as supervisord programs.
+
+Function processes are not listed here: the gateway's provider adds and removes those at deploy time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ops.instance import REPO, Instance
+
+
+@dataclass(frozen=True)
+class Program:
+    name: str
+    command: str
+    port: int | None = None
+    environment: dict[str, str] = field(default_factory=dict)
+    stopwaitsecs: int = 10
+    #: seconds a process must stay up to count as started
+    startsecs: int = 1
+
+
+def programs(instance: Instance) -> list[Program]:
+    tools, python, run, data = instance.tools_bin, instance.python, instance.run_dir, instance.data_dir
+    ports = instance.ports
+    faas_env = {
+        "FAAS_GATEWAY_PORT": str(ports["gateway"]),
+        "FAAS_METRICS_PORT": str(ports["metrics"]),
+        "FAAS_STATE_DIR": str(instance.faas_state_dir),
+        "FAAS_SUPERVISOR_URL": f"unix://{instance.supervisor_socket}",
+        "FAAS_FUNCTIONS_PATH": f"{REPO / 'functions'}:{REPO / 'tests' / 'functions'}",
+        "FAAS_TEMPLATE_DIR": str(REPO / "templates" / "python3-http"),
+        "FAAS_PYTHON": python,
+        "FAAS_SECRETS_DIR": str(instance.secrets_dir),
+        "FAAS_REDIS_URL": f"redis://127.0.0.1:{ports['redis']}/1",
+        "FAAS_REDIS_PASSWORD_FILE": str(instance.secrets_dir / "redis-password"),
+        "FAAS_FUNCTION_PORT_BASE": str(ports["functions"]),
+        "FAAS_LOG_DIR": str(instance.logs_dir),
+    }
+    listed = [
+        Program("redis", f"redis-server {run / 'redis.conf'}", ports["redis"]),
+        Program(
+            "ferretdb",
+            f"{tools / 'ferretdb'} -listen-addr 127.0.0.1:{ports['mongo']} -sqlite-dir {data / 'ferretdb'}",
+            ports["mongo"],
+        ),
+        Program("gateway", f"{python} -m faas.gateway", ports["gateway"], faas_env),
+        Program("faas-async", f"{python} -m faas.async_worker", None, faas_env),
+        Program("faas-cron", f"{python} -m faas.cron", None, faas_env),
+        Program("tusd", tusd_command(instance), ports["tusd"]),
+        Program("nginx", f"nginx -e stderr -c {run / 'nginx.conf'} -g 'daemon off;'", ports["front"]),
+        Program("coturn", f"turnserver -c {run / 'turnserver.conf'}", ports["turn"]),
+    ]
+    for index, port in enumerate(instance.peer_ports):
+        listed.append(Program(f"peer-{index}", f"node {REPO / 'peer' / 'server.js'} --port {port}", port))
+    for queue, count in (("transcode", instance.transcode_workers), ("downscale", instance.downscale_workers)):
+        for index in range(count):
+            listed.append(Program(f"worker-{queue}-{index}", f"{python} -m workers {queue}", None, stopwaitsecs=30))
+    return listed
+
+
+def tusd_command(instance: Instance) -> str:
+    ports = instance.ports
+    hook_url = f"http://127.0.0.1:{ports['gateway']}/function/upload-hook"
+    return " ".join([
+        str(instance.tools_bin / "tusd"),
+        "-host 127.0.0.1",
+        f"-port {ports['tusd']}",
+        "-base-path /uploads/",
+        f"-upload-dir {instance.data_dir / 'uploads'}",
+        "-behind-proxy",
+        f"-hooks-http {hook_url}",
+        "-hooks-http-forward-headers Authorization",
+        "-hooks-enabled-events pre-create,post-finish",
+        "-disable-download",
+    ])

@@ -98,8 +98,9 @@ def faas_cli(instance: Instance, *args: str, input: bytes | None = None, check: 
     return subprocess.run(command, cwd=REPO, env=env, input=input, capture_output=True, check=check, timeout=300)
 
 
-def deploy(instance: Instance, stack_file: Path = REPO / "stack.yml") -> None:
+def deploy(instance: Instance, stack_file: Path | None = None) -> None:
     """Deploy every function in `stack_file` through the gateway's OpenFaaS API, with the real faas-cli."""
+    stack_file = stack_file or Path(os.environ.get("FLMNCHLL_STACK_FILE", REPO / "stack.yml"))
     password = secrets.read(instance.secrets_dir, "basic-auth-password").encode()
     faas_cli(instance, "login", "--username", "admin", "--password-stdin", "-g", instance.url("gateway"),
              input=password)

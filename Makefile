@@ -1,0 +1,25 @@
+# FLMnCHLL — the commands people and CI use. See README.md.
+.PHONY: up down status test bench install lint
+
+PY := .venv/bin/python
+
+up: install ## install what is missing, start everything, seed demo content; Ctrl-C stops it
+	@$(PY) -m ops up
+
+down: ## stop a stack started by `make up` (from another shell)
+	@$(PY) -m ops down
+
+status: ## one line per component: name, up/down, pid, port, uptime
+	@$(PY) -m ops status
+
+test: install ## the whole test suite, on its own ports and folders
+	@bash scripts/test.sh
+
+bench: install ## every benchmark under bench/, each printing its table
+	@bash scripts/bench.sh
+
+install:
+	@bash scripts/install.sh
+
+lint: install
+	@.venv/bin/ruff check .

@@ -1,4 +1,4 @@
-// Starts server.mjs as a separate process (as supervisord does) and speaks the PeerJS signalling
+// Starts server.js as a separate process (as supervisord does) and speaks the PeerJS signalling
 // protocol with plain websockets: OPEN on connect, OFFER/ANSWER relayed between ids, ERROR + close
 // when refused.
 import assert from "node:assert/strict";
@@ -9,9 +9,9 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { WebSocket } from "ws";
-import { signPeerToken } from "../token.mjs";
+import { signPeerToken } from "../token.js";
 
-const SERVER = new URL("../server.mjs", import.meta.url).pathname;
+const SERVER = new URL("../server.js", import.meta.url).pathname;
 const SECRET = "s3cret-for-peer-tests";
 
 function makeSecrets(secret = SECRET) {

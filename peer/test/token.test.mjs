@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { TokenError, signPeerToken, verifyPeerToken } from "../token.mjs";
+import { TokenError, signPeerToken, verifyPeerToken } from "../token.js";
 
 const vectors = JSON.parse(readFileSync(new URL("./token-vectors.json", import.meta.url), "utf8"));
 const { secret, now } = vectors;

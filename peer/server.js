@@ -1,9 +1,9 @@
-// One PeerJS signalling server of the pool: node server.mjs --port 9000
+// One PeerJS signalling server of the pool: node server.js --port 9000
 //
 // Environment: PEER_PORT (when --port is absent), PEER_BIND (127.0.0.1), PEER_PATH (/peerjs),
 // PEER_KEY (flmnchll), SECRETS_DIR (holds internal-api-secret).
 // Websockets live at ${PEER_PATH}/peerjs (what the PeerJS client derives from its `path` option) and
-// must carry a valid peer token (see token.mjs) whose `peer` is the connecting id. GET /health
+// must carry a valid peer token (see token.js) whose `peer` is the connecting id. GET /health
 // answers {"ok":true,"peers":N,"rooms":M}.
 import { readFileSync } from "node:fs";
 import http from "node:http";
@@ -13,7 +13,7 @@ import { parseArgs } from "node:util";
 import express from "express";
 import { ExpressPeerServer } from "peer";
 import { WebSocketServer } from "ws";
-import { TokenError, peekPeerToken, verifyPeerToken } from "./token.mjs";
+import { TokenError, peekPeerToken, verifyPeerToken } from "./token.js";
 
 const RELAYED = new Set(["OFFER", "ANSWER", "CANDIDATE", "LEAVE", "EXPIRE"]);
 

@@ -1,0 +1,99 @@
+"""Asynchronous invocation: `/async-function/NAME` queued on RQ, run by the async worker, result sent back.
+
+As in OpenFaaS's queue-worker, the caller gets 202 and an `X-Call-Id` at once; the worker later calls the
+function (through the gateway, so timeouts, limits and metrics apply) and POSTs its answer to the request's
+`X-Callback-Url` with `X-Call-Id`, `X-Function-Name`, `X-Function-Status` and `X-Duration-Seconds`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+from redis import Redis
+from rq import Queue
+
+from faas.secrets import read_secret
+from faas.settings import Settings
+
+log = logging.getLogger("faas.async")
+
+QUEUE = "faas-async"
+CALLBACK_TRIES = 3
+
+
+def redis_connection(settings: Settings) -> Redis:
+    """Redis from FAAS_REDIS_URL, with the password file's password when the URL carries none."""
+    parts = urlsplit(settings.redis_url)
+    password = None
+    if not parts.password and settings.redis_password_file is not None:
+        path = Path(settings.redis_password_file)
+        password = read_secret(path.parent, path.name) if path.exists() else None
+    return Redis.from_url(urlunsplit(parts), password=password) if password else Redis.from_url(settings.redis_url)
+
+
+def queue(settings: Settings) -> Queue:
+    return Queue(QUEUE, connection=redis_connection(settings))
+
+
+def enqueue(q: Queue, call: dict[str, Any], timeout: float) -> str:
+    """Queue one call; its id is the X-Call-Id the caller got."""
+    q.enqueue(
+        "faas.async_calls.run_call",
+        call,
+        job_id=call["call_id"],
+        job_timeout=int(timeout) + 60,
+        result_ttl=300,
+        failure_ttl=86400,
+    )
+    return call["call_id"]
+
+
+def run_call(call: dict[str, Any]) -> dict[str, Any]:
+    """The RQ job: invoke the function, then deliver its answer to the callback URL (if any)."""
+    settings = Settings.from_env()
+    name = call["name"]
+    url = f"{settings.gateway_url}/function/{name}{call['path']}"
+    if call.get("query"):
+        url += "?" + call["query"]
+    headers = dict(call["headers"])
+    headers["X-Call-Id"] = call["call_id"]
+    started = time.perf_counter()
+    try:
+        response = requests.request(
+            call["method"], url, data=call["body"], headers=headers, timeout=call["timeout"] + 30,
+            allow_redirects=False,
+        )
+        status, body, content_type = response.status_code, response.content, response.headers.get("Content-Type")
+    except requests.RequestException as exc:
+        status, body, content_type = 503, f"async call of {name} failed: {exc}".encode(), "text/plain"
+    duration = time.perf_counter() - started
+    log.info("async call %s of %s: %s in %.3fs", call["call_id"], name, status, duration)
+    callback = call.get("callback_url")
+    if callback:
+        out = {
+            "X-Call-Id": call["call_id"],
+            "X-Function-Name": name,
+            "X-Function-Status": str(status),
+            "X-Duration-Seconds": f"{duration:f}",
+        }
+        if content_type:
+            out["Content-Type"] = content_type
+        post_callback(callback, body, out)
+    return {"status": status, "duration": duration}
+
+
+def post_callback(url: str, body: bytes, headers: dict[str, str]) -> None:
+    """POST the result, retrying a few times without calling the function again."""
+    for attempt in range(1, CALLBACK_TRIES + 1):
+        try:
+            response = requests.post(url, data=body, headers=headers, timeout=30)
+            log.info("callback %s answered %s", url, response.status_code)
+            return
+        except requests.RequestException as exc:
+            log.warning("callback %s failed (attempt %d): %s", url, attempt, exc)
+            time.sleep(attempt)

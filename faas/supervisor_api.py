@@ -1,0 +1,95 @@
+"""A thin client of supervisord's XML-RPC API (the same calls `supervisorctl update/status` makes)."""
+
+from __future__ import annotations
+
+import threading
+import xmlrpc.client
+from typing import Any
+
+from supervisor.xmlrpc import SupervisorTransport
+
+from faas.settings import Settings
+
+GROUP_PREFIX = "fn-"
+
+
+class SupervisorError(RuntimeError):
+    """supervisord could not be reached or refused a call."""
+
+
+class Supervisor:
+    """Calls supervisord over its socket; one call at a time because the transport keeps one connection."""
+
+    def __init__(self, settings: Settings) -> None:
+        if not settings.supervisor_url:
+            raise SupervisorError("FAAS_SUPERVISOR_URL is not set")
+        self._settings = settings
+        self._lock = threading.Lock()
+        self._proxy: Any = None
+
+    def _server(self) -> Any:
+        if self._proxy is None:
+            transport = SupervisorTransport(
+                self._settings.supervisor_user or None,
+                self._settings.supervisor_password or None,
+                self._settings.supervisor_url,
+            )
+            self._proxy = xmlrpc.client.ServerProxy("http://127.0.0.1", transport=transport, allow_none=True)
+        return self._proxy.supervisor
+
+    def call(self, method: str, *args: Any) -> Any:
+        with self._lock:
+            try:
+                return getattr(self._server(), method)(*args)
+            except xmlrpc.client.Fault as exc:
+                raise SupervisorError(f"supervisord {method}: {exc.faultString}") from exc
+            except OSError as exc:
+                self._proxy = None
+                raise SupervisorError(f"supervisord at {self._settings.supervisor_url} unreachable: {exc}") from exc
+
+    def update(self, only: set[str] | None = None) -> dict[str, list[str]]:
+        """Apply changed include files to the function groups, like `supervisorctl update`.
+
+        Only groups named `fn-*` are touched (and of those, only `only` when given): the rest of the
+        instance's programs are not ours to restart.
+        """
+        added, changed, removed = self.call("reloadConfig")[0]
+
+        def mine(group: str) -> bool:
+            return group.startswith(GROUP_PREFIX) and (only is None or group in only)
+
+        done: dict[str, list[str]] = {"added": [], "changed": [], "removed": []}
+        for group in filter(mine, removed):
+            self._stop_and_remove(group)
+            done["removed"].append(group)
+        for group in filter(mine, changed):
+            self._stop_and_remove(group)
+            self.call("addProcessGroup", group)
+            done["changed"].append(group)
+        for group in filter(mine, added):
+            self.call("addProcessGroup", group)
+            done["added"].append(group)
+        return done
+
+    def _stop_and_remove(self, group: str) -> None:
+        try:
+            self.call("stopProcessGroup", group, True)
+        except SupervisorError as exc:
+            if "BAD_NAME" not in str(exc):
+                raise
+        try:
+            self.call("removeProcessGroup", group)
+        except SupervisorError as exc:
+            if "BAD_NAME" not in str(exc):
+                raise
+
+    def group_states(self) -> dict[str, list[dict[str, Any]]]:
+        """Process info of every function group, keyed by group name."""
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for info in self.call("getAllProcessInfo"):
+            if info["group"].startswith(GROUP_PREFIX):
+                groups.setdefault(info["group"], []).append(info)
+        return groups
+
+    def processes(self, group: str) -> list[dict[str, Any]]:
+        return self.group_states().get(group, [])

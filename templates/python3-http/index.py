@@ -1,0 +1,95 @@
+"""HTTP adapter of the python3-http template: turns requests into `handler.handle(event, context)` calls.
+
+Under of-watchdog (http mode) the watchdog forwards each request here; locally the gateway does. The
+handler returns a dict `{"statusCode", "body", "headers"}`, a tuple `(body, status[, headers])`, a plain
+body (str, bytes, or a dict/list without those keys, sent as JSON), or None (empty 200).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import site
+from typing import Any
+
+# Dependencies installed for the function's own user live outside site-packages in the container image.
+if os.path.isdir("/home/app/python"):
+    site.addsitedir("/home/app/python")
+
+from flask import Flask, Response, json, request
+from function import handler
+from waitress import serve
+
+app = Flask(__name__)
+METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+RESPONSE_KEYS = {"statusCode", "body", "headers"}
+
+
+class Event:
+    """The request as the handler sees it."""
+
+    def __init__(self) -> None:
+        self.body: bytes = request.get_data()
+        self.headers = request.headers
+        self.method: str = request.method
+        self.query = request.args
+        self.path: str = request.path
+
+
+class Context:
+    """Where the function runs."""
+
+    def __init__(self) -> None:
+        self.hostname = os.getenv("HOSTNAME", "localhost")
+
+
+def _body(value: Any) -> tuple[bytes | str, str | None]:
+    """The response bytes and, for JSON bodies, their content type."""
+    if value is None:
+        return b"", None
+    if isinstance(value, bytes | str):
+        return value, None
+    return json.dumps(value), "application/json"
+
+
+def _response(body: Any, status: int = 200, headers: Any = None) -> Response:
+    data, content_type = _body(body)
+    response = Response(data, status=int(status))
+    if content_type:
+        response.headers["Content-Type"] = content_type
+    if headers:
+        items = headers.items() if isinstance(headers, dict) else headers
+        for key, value in items:
+            response.headers[key] = value
+    return response
+
+
+def format_response(result: Any) -> Response:
+    """Shape whatever the handler returned into a Flask response."""
+    if isinstance(result, Response):
+        return result
+    if isinstance(result, dict) and result and set(result) <= RESPONSE_KEYS and (
+        "statusCode" in result or "body" in result
+    ):
+        return _response(result.get("body"), result.get("statusCode", 200), result.get("headers"))
+    if isinstance(result, tuple) and 2 <= len(result) <= 3:
+        return _response(*result)
+    return _response(result)
+
+
+@app.route("/", defaults={"path": ""}, methods=METHODS)
+@app.route("/<path:path>", methods=METHODS)
+def call_handler(path: str) -> Response:
+    return format_response(handler.handle(Event(), Context()))
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    serve(
+        app,
+        host=os.getenv("HOST", "127.0.0.1"),
+        port=int(os.getenv("PORT", "5000")),
+        threads=int(os.getenv("WAITRESS_THREADS", "8")),
+        max_request_body_size=int(os.getenv("MAX_BODY_BYTES", str(64 * 1024 * 1024))),
+        ident="",
+    )

@@ -79,13 +79,21 @@ def revoke_session(token: str) -> None:
     pipe.execute()
 
 
-def revoke_all_sessions(user_id: str) -> int:
-    """End every session of a user (log out everywhere, password change, account removal)."""
+def revoke_all_sessions(user_id: str, keep_token: str | None = None) -> int:
+    """End every session of a user (log out everywhere, password change, account removal).
+
+    `keep_token` spares the caller's own session, so changing one's password does not log out the tab doing it.
+    """
     client = redis_client()
-    keys = list(client.smembers(_user_sessions_key(user_id)))
+    keep = _session_key(keep_token) if keep_token else None
+    keys = [k for k in client.smembers(_user_sessions_key(user_id)) if k != keep]
+    pipe = client.pipeline()
     if keys:
-        client.delete(*keys)
-    client.delete(_user_sessions_key(user_id))
+        pipe.delete(*keys)
+        pipe.srem(_user_sessions_key(user_id), *keys)
+    if keep is None:
+        pipe.delete(_user_sessions_key(user_id))
+    pipe.execute()
     return len(keys)
 
 

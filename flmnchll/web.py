@@ -74,7 +74,7 @@ class Request:
             else:
                 try:
                     self._json = json.loads(self.body)
-                except (ValueError, UnicodeDecodeError) as exc:
+                except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # deep nesting is a bad body too
                     raise BadRequest("The request body is not valid JSON.", code="invalid_json") from exc
         if schema is not None:
             validate(self._json, schema)
@@ -82,11 +82,19 @@ class Request:
 
     @property
     def client_ip(self) -> str:
-        """The caller's address as the front door saw it (nginx sets X-Real-IP / X-Forwarded-For)."""
+        """The caller's address as the front door saw it.
+
+        X-Real-IP (nginx sets it to `$remote_addr`) wins; otherwise the *last* X-Forwarded-For entry, the one our
+        own proxy appended. The first entry is whatever the client chose to send, so rate limits keyed on it could
+        be dodged by a forged header.
+        """
+        real = self.headers.get("x-real-ip", "").strip()
+        if real:
+            return real
         forwarded = self.headers.get("x-forwarded-for", "")
         if forwarded:
-            return forwarded.split(",")[0].strip()
-        return self.headers.get("x-real-ip", "") or "unknown"
+            return forwarded.split(",")[-1].strip() or "unknown"
+        return "unknown"
 
     def bearer_token(self) -> str | None:
         value = self.headers.get("authorization", "")
@@ -179,7 +187,7 @@ class Router:
                 return shape(result)
             except ApiError as error:
                 return json.dumps(error.body()), error.status, {**JSON_HEADERS, **error.headers}
-            except Exception:  # noqa: BLE001 - the last line of defence: log it, answer a clean 500
+            except Exception:
                 log.exception("unhandled error")
                 body = {"error": {"code": "internal_error", "message": "Something went wrong on our side."}}
                 return json.dumps(body), 500, dict(JSON_HEADERS)

@@ -1,0 +1,207 @@
+"""The account rules in the library, against real FerretDB and Redis."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from flmnchll import accounts, auth, ratelimit
+from flmnchll.errors import BadRequest, Conflict, NotFound, TooManyRequests, Unauthorized
+from flmnchll.stores import db, redis_client
+
+pytestmark = pytest.mark.usefixtures("stores_ready")
+PASSWORD = "correct horse battery"
+
+
+@pytest.mark.parametrize("bad", ["ab", "a" * 33, "has space", "émile", "semi;colon", "", None, 42])
+def test_username_rules(bad: object) -> None:
+    with pytest.raises(BadRequest) as caught:
+        accounts.check_username(bad)
+    assert "3 to 32" in caught.value.message
+
+
+@pytest.mark.parametrize("good", ["abc", "A.b-c_d", "x" * 32, "007"])
+def test_usernames_accepted(good: str) -> None:
+    assert accounts.check_username(good) == good
+
+
+@pytest.mark.parametrize("bad", ["short", "x" * 129, "", None])
+def test_password_rules(bad: object) -> None:
+    with pytest.raises(BadRequest):
+        accounts.check_password(bad)
+
+
+def test_every_character_of_a_long_password_counts() -> None:
+    """bcrypt alone ignores bytes past 72; 128 multi-byte characters must still all matter."""
+    base = "é" * 127
+    hashed = accounts.hash_password(base + "a", rounds=4)
+    assert accounts.password_matches(base + "a", hashed)
+    assert not accounts.password_matches(base + "b", hashed)
+    assert not accounts.password_matches("anything", "not-a-bcrypt-hash")
+
+
+def test_create_and_login(name: str) -> None:
+    user = accounts.create_user(name, PASSWORD)
+    assert user.role == "viewer"
+    doc = db().users.find_one({"_id": user.id})
+    assert doc["username_lower"] == name.lower() and doc["password_hash"].startswith("$2")
+    assert PASSWORD not in str(doc)
+    assert accounts.verify_login(name.upper(), PASSWORD).id == user.id
+    with pytest.raises(Unauthorized) as wrong:
+        accounts.verify_login(name, PASSWORD + "!")
+    with pytest.raises(Unauthorized) as unknown:
+        accounts.verify_login(name + "x", PASSWORD)
+    assert wrong.value.message == unknown.value.message  # no hint which part was wrong
+
+
+def test_names_are_unique_ignoring_case(name: str) -> None:
+    accounts.create_user(name, PASSWORD)
+    with pytest.raises(Conflict) as caught:
+        accounts.create_user(name.upper(), PASSWORD)
+    assert caught.value.code == "username_taken" and "taken" in caught.value.message
+
+
+def test_concurrent_signups_of_one_name_end_in_one_account(name: str) -> None:
+    """The unique index decides the race on FerretDB, not a read-then-write check."""
+    results: list[str] = []
+    barrier = threading.Barrier(6)
+
+    def attempt(spelling: str) -> None:
+        barrier.wait()
+        try:
+            accounts.create_user(spelling, PASSWORD)
+            results.append("created")
+        except Conflict:
+            results.append("conflict")
+
+    spellings = [name, name.upper(), name, name.title(), name, name.upper()]
+    threads = [threading.Thread(target=attempt, args=(s,)) for s in spellings]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["conflict"] * 5 + ["created"]
+    assert db().users.count_documents({"username_lower": name.lower()}) == 1
+
+
+def test_password_change_ends_other_sessions(name: str) -> None:
+    user = accounts.create_user(name, PASSWORD)
+    mine, other = auth.issue_session(user.principal()), auth.issue_session(user.principal())
+    with pytest.raises(Unauthorized):
+        accounts.change_password(user.id, "wrong password", "new password 1", keep_token=mine)
+    ended = accounts.change_password(user.id, PASSWORD, "new password 1", keep_token=mine)
+    assert ended == 1
+    assert auth.principal_for(mine) is not None and auth.principal_for(other) is None
+    assert accounts.verify_login(name, "new password 1").id == user.id
+    with pytest.raises(Unauthorized):
+        accounts.verify_login(name, PASSWORD)
+
+
+def test_role_changes_reach_live_sessions(name: str) -> None:
+    accounts.ensure_admin("an admin password")  # so demoting this one is not demoting the last admin
+    accounts.create_user(name, PASSWORD)
+    user = accounts.get_by_username(name)
+    token = auth.issue_session(user.principal())
+    accounts.set_role(name, "admin")
+    assert auth.principal_for(token).role == "admin"
+    accounts.set_role(name, "viewer")
+    assert auth.principal_for(token).role == "viewer"
+    assert redis_client().ttl(auth._session_key(token)) > 0  # the refresh kept the expiry
+
+
+def test_reset_and_delete(name: str) -> None:
+    user = accounts.create_user(name, PASSWORD)
+    token = auth.issue_session(user.principal())
+    _, generated = accounts.reset_password(name)
+    assert len(generated) >= 12 and auth.principal_for(token) is None
+    assert accounts.verify_login(name, generated).id == user.id
+    token = auth.issue_session(user.principal())
+    accounts.delete_user(name)
+    assert auth.principal_for(token) is None
+    with pytest.raises(NotFound):
+        accounts.get_by_username(name)
+    with pytest.raises(NotFound):
+        accounts.set_role(name, "admin")
+
+
+def test_last_admin_stays(name: str) -> None:
+    accounts.ensure_admin("an admin password")
+    admins, _ = accounts.list_users(role="admin", per_page=500)
+    for other in admins:
+        if other.username != accounts.ADMIN_USERNAME:
+            accounts.set_role(other.username, "viewer")
+    with pytest.raises(Conflict) as caught:
+        accounts.set_role(accounts.ADMIN_USERNAME, "viewer")
+    assert caught.value.code == "last_admin"
+    with pytest.raises(Conflict):
+        accounts.delete_user(accounts.ADMIN_USERNAME)
+    accounts.create_user(name, PASSWORD)
+    accounts.set_role(name, "admin")
+    accounts.set_role(name, "viewer")  # allowed: 'admin' remains
+
+
+def test_ensure_admin_is_idempotent() -> None:
+    first = accounts.ensure_admin("an admin password")
+    assert first in {"created", "exists", "promoted"}
+    assert accounts.ensure_admin("another password") == "exists"
+    assert accounts.get_by_username("ADMIN").role == "admin"
+
+
+def test_list_users_pages(name: str) -> None:
+    for i in range(3):
+        accounts.create_user(f"{name}{i}", PASSWORD)
+    users, total = accounts.list_users(page=1, per_page=2)
+    assert len(users) == 2 and total >= 3
+    assert all("password_hash" not in u.public() for u in users)
+
+
+# --- rate limits -------------------------------------------------------------------------------------------------
+
+def test_sliding_window_refuses_then_says_when(name: str) -> None:
+    key, limit = f"rl:test:{name}", ratelimit.Limit(limit=3, window=60)
+    for i in range(3):
+        which, decision, _ = ratelimit.sliding_reserve([(key, limit)], now=1000.0 + i)
+        assert which == 0 and decision.allowed
+    which, decision, _ = ratelimit.sliding_reserve([(key, limit)], now=1010.0)
+    assert which == 1 and not decision.allowed
+    assert decision.retry_after == 50  # the oldest (t=1000) leaves the 60 s window at t=1060
+    which, _, _ = ratelimit.sliding_reserve([(key, limit)], now=1060.5)
+    assert which == 0
+
+
+def test_login_lockout_per_account(name: str, address: str) -> None:
+    limit = ratelimit.login_account_limit().limit
+    for _ in range(limit):
+        with pytest.raises(Unauthorized), ratelimit.login_attempt(name, address):
+            raise Unauthorized("wrong")
+    with pytest.raises(TooManyRequests) as caught:
+        ratelimit.begin_login(name.upper(), "192.0.2.1")  # same account, any address, any case
+    assert int(caught.value.headers["Retry-After"]) > 0
+    assert "Please wait" in caught.value.message
+
+
+def test_success_clears_and_outage_is_not_a_failure(name: str, address: str) -> None:
+    limit = ratelimit.login_account_limit().limit
+    for _ in range(limit - 1):
+        with pytest.raises(Unauthorized), ratelimit.login_attempt(name, address):
+            raise Unauthorized("wrong")
+    with ratelimit.login_attempt(name, address):
+        pass
+    for _ in range(limit + 2):
+        with pytest.raises(RuntimeError), ratelimit.login_attempt(name, address):
+            raise RuntimeError("database went away")
+    ratelimit.begin_login(name, address)  # still allowed
+
+
+def test_signups_per_address(address: str) -> None:
+    limit = ratelimit.signup_address_limit().limit
+    for _ in range(limit):
+        ratelimit.check_signup_allowed(address)
+    with pytest.raises(TooManyRequests) as caught:
+        ratelimit.check_signup_allowed(address)
+    assert 0 < int(caught.value.headers["Retry-After"]) <= ratelimit.signup_address_limit().window
+
+
+def test_odd_names_make_safe_keys() -> None:
+    ratelimit.begin_login("\ud800 weird name \x00", "::ffff:10.0.0.1 \udcff")

@@ -1,0 +1,23 @@
+"""login: POST {username, password} → 200 {token, user}; 401 on wrong credentials, 429 after too many."""
+
+from __future__ import annotations
+
+from flmnchll import accounts, auth, openapi, ratelimit
+from flmnchll.config import settings
+from flmnchll.stats.activity import mark_active
+from flmnchll.web import Request, Router
+
+router = Router()
+
+
+@router.route("POST", "/")
+def login(request: Request) -> dict:
+    body = request.json(openapi.schema("LoginRequest"))
+    with ratelimit.login_attempt(body["username"], request.client_ip):
+        user = accounts.verify_login(body["username"], body["password"])
+    token = auth.issue_session(user.principal())
+    mark_active(user.id)
+    return {"token": token, "expires_in": settings().session_ttl_seconds, "user": user.public()}
+
+
+handle = router.handler()

@@ -1,7 +1,7 @@
 // One PeerJS signalling server of the pool: node server.js --port 9000
 //
 // Environment: PEER_PORT (when --port is absent), PEER_BIND (127.0.0.1), PEER_PATH (/peerjs),
-// PEER_KEY (flmnchll), SECRETS_DIR (holds internal-api-secret).
+// PEER_KEY (flmnchll), SECRETS_DIR (holds internal-api-secret) or INTERNAL_API_SECRET.
 // Websockets live at ${PEER_PATH}/peerjs (what the PeerJS client derives from its `path` option) and
 // must carry a valid peer token (see token.js) whose `peer` is the connecting id. GET /health
 // answers {"ok":true,"peers":N,"rooms":M}.
@@ -21,9 +21,27 @@ function log(event, fields = {}) {
   process.stdout.write(`${JSON.stringify({ t: new Date().toISOString(), event, ...fields })}\n`);
 }
 
-export function readSecret(dir) {
-  if (!dir) throw new Error("SECRETS_DIR is not set");
-  return readFileSync(path.join(dir, "internal-api-secret"), "utf8").trim();
+// The signing secret, as the Python side reads it: INTERNAL_API_SECRET when set, else the file
+// SECRETS_DIR/internal-api-secret (whitespace-trimmed). The file is re-read on every connection so a
+// rotated secret takes effect without a restart; if it becomes unreadable the last value is kept.
+export function secretSource(env) {
+  if (env.INTERNAL_API_SECRET) {
+    const value = env.INTERNAL_API_SECRET;
+    return () => value;
+  }
+  if (!env.SECRETS_DIR) throw new Error("SECRETS_DIR is not set");
+  const file = path.join(env.SECRETS_DIR, "internal-api-secret");
+  let last = readFileSync(file, "utf8").trim();
+  if (!last) throw new Error("empty internal-api-secret");
+  return () => {
+    try {
+      const value = readFileSync(file, "utf8").trim();
+      if (value) last = value;
+    } catch (err) {
+      log("error", { message: `cannot read internal-api-secret: ${err.code ?? err.message}` });
+    }
+    return last;
+  };
 }
 
 // Sends a PeerJS ERROR message (the browser client reports it as a server-error) and closes.
@@ -33,7 +51,8 @@ function refuse(ws, reason) {
 }
 
 export function createPeerServer({ port, host = "127.0.0.1", basePath = "/peerjs", key = "flmnchll", secret }) {
-  if (!secret) throw new Error("empty internal-api-secret");
+  const getSecret = typeof secret === "function" ? secret : () => secret;
+  if (!getSecret()) throw new Error("empty internal-api-secret");
   const connected = new Map(); // peer id -> {room, user}
   const wsPath = path.posix.join(basePath, "peerjs");
 
@@ -59,7 +78,7 @@ export function createPeerServer({ port, host = "127.0.0.1", basePath = "/peerjs
       let claims = null;
       let reason = null;
       try {
-        claims = verifyPeerToken(url.searchParams.get("token") ?? undefined, secret, { peerId });
+        claims = verifyPeerToken(url.searchParams.get("token") ?? undefined, getSecret(), { peerId });
       } catch (err) {
         if (!(err instanceof TokenError)) throw err;
         reason = err.reason;
@@ -150,7 +169,7 @@ function config(argv, env) {
     host: values.host ?? env.PEER_BIND ?? "127.0.0.1",
     basePath: env.PEER_PATH || "/peerjs",
     key: env.PEER_KEY || "flmnchll",
-    secret: readSecret(env.SECRETS_DIR),
+    secret: secretSource(env),
   };
 }
 

@@ -54,6 +54,7 @@ function startServer({ args = ["--port", "0"], env = {} } = {}) {
   const exited = new Promise((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
   return {
     child,
+    secretsDir,
     lines,
     ready,
     exited,
@@ -251,6 +252,33 @@ describe("configuration", () => {
       const { code } = await srv.exited;
       assert.equal(code, 0);
       await p.closed;
+    } finally {
+      await srv.stop();
+    }
+  });
+
+  test("a rotated secret file takes effect without a restart", async () => {
+    const srv = startServer();
+    try {
+      const port = await srv.ready;
+      writeFileSync(path.join(srv.secretsDir, "internal-api-secret"), "rotated-secret\n");
+      const old = connect(port, { id: "rr-u-1", token: tokenFor("rr", "rr-u-1") });
+      assert.equal((await old.next((m) => m.type === "OPEN" || m.type === "ERROR")).type, "ERROR");
+      const fresh = connect(port, { id: "rr-u-2", token: tokenFor("rr", "rr-u-2", { secret: "rotated-secret" }) });
+      await fresh.next((m) => m.type === "OPEN");
+      fresh.close();
+    } finally {
+      await srv.stop();
+    }
+  });
+
+  test("INTERNAL_API_SECRET overrides the file", async () => {
+    const srv = startServer({ env: { INTERNAL_API_SECRET: "from-env" } });
+    try {
+      const port = await srv.ready;
+      const p = connect(port, { id: "ev-u-1", token: tokenFor("ev", "ev-u-1", { secret: "from-env" }) });
+      await p.next((m) => m.type === "OPEN");
+      p.close();
     } finally {
       await srv.stop();
     }

@@ -1,0 +1,226 @@
+"""Room rules against real FerretDB and Redis: PINs and brute force, votes, playback, lapses, host hand-over."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from flmnchll import stores
+from flmnchll.errors import Conflict, Forbidden, TooManyRequests
+from flmnchll.rooms import rooms
+from flmnchll.stats import views
+
+pytestmark = pytest.mark.usefixtures("rooms_env")
+
+
+def _ip() -> str:
+    return f"10.9.{int(time.time() * 1000) % 250}.{threading.get_ident() % 250}"
+
+
+def test_pin_wrong_right_and_brute_force(make_user: Any) -> None:
+    host, guest, attacker = make_user("host"), make_user("guest"), make_user("attacker")
+    room = rooms.create(host, "Movie night", pin="4821")
+    assert room["has_pin"] is True
+    assert "pin_hash" not in room and "pin" not in room
+    with pytest.raises(Forbidden) as wrong:
+        rooms.join(guest, room["id"], "0000", "10.0.0.1")
+    assert wrong.value.status == 403
+    joined = rooms.join(guest, room["id"], "4821", "10.0.0.1")
+    assert [m["user_id"] for m in joined["members"]] == [guest.id]
+    for _ in range(5):
+        with pytest.raises(Forbidden):
+            rooms.join(attacker, room["id"], "1111", "10.0.0.66")
+    with pytest.raises(TooManyRequests) as limited:
+        rooms.join(attacker, room["id"], "4821", "10.0.0.66")
+    assert limited.value.status == 429
+    assert 0 < int(limited.value.headers["Retry-After"]) <= 900
+
+
+def test_members_rejoin_without_the_pin_and_state_hides_from_strangers(make_user: Any) -> None:
+    host, guest, stranger = make_user("host"), make_user("guest"), make_user("stranger")
+    room = rooms.create(host, "Secret", pin="123456")
+    rooms.join(host, room["id"], None, _ip())
+    rooms.join(guest, room["id"], "123456", _ip())
+    assert rooms.join(guest, room["id"], None, _ip())["id"] == room["id"]
+    with pytest.raises(Forbidden):
+        rooms.state(stranger, room["id"])
+
+
+def test_join_returns_what_the_browser_needs(make_user: Any, make_item: Any) -> None:
+    host = make_user("host")
+    item = make_item("Opening film", 5400)
+    room = rooms.create(host, "Shape", content_id=item)
+    assert set(room["peer"]) >= {"host", "port", "path", "key"}
+    answer = rooms.join(host, room["id"], None, _ip())
+    for key in ("id", "name", "host_id", "members", "content", "playback", "locked", "votes", "server_time",
+                "peer", "ice_servers"):
+        assert key in answer, key
+    assert answer["host_id"] == host.id
+    assert answer["content"]["id"] == item and answer["content"]["title"] == "Opening film"
+    assert set(answer["playback"]) >= {"state", "position", "updated_at", "rate"}
+    peer = answer["peer"]
+    assert peer["peer_id"].startswith(f"{room['id']}-") and peer["token"].count(".") == 1
+    assert peer["path"].startswith("/peerjs/")
+    member = answer["members"][0]
+    assert set(member) >= {"user_id", "username", "peer_id", "last_seen"}
+    turn_entry = next(s for s in answer["ice_servers"] if "username" in s)
+    assert turn_entry["username"].endswith(f":{host.id}")
+    assert any(u.startswith("turn:") and u.endswith("transport=tcp") for u in turn_entry["urls"])
+
+
+def test_two_members_vote_and_the_winner_plays_next(make_user: Any, make_item: Any) -> None:
+    host, guest = make_user("host"), make_user("guest")
+    first, second, third = make_item("First"), make_item("Second"), make_item("Third")
+    room = rooms.create(host, "Votes", content_id=first)
+    rooms.join(host, room["id"], None, _ip())
+    rooms.join(guest, room["id"], None, _ip())
+    rooms.propose(host, room["id"], second)
+    rooms.propose(guest, room["id"], third)
+    rooms.vote(host, room["id"], third)
+    state = rooms.vote(host, room["id"], third)  # a double vote counts once
+    tally = {e["content_id"]: e["votes"] for e in state["votes"]}
+    assert tally == {third: 2, second: 1}
+    assert state["votes"][0]["content_id"] == third
+    with pytest.raises(Forbidden):
+        rooms.play_next(guest, room["id"])
+    # the current item ends: several members report it, the winner starts once
+    after = rooms.play_next(guest, room["id"], ended=first)
+    again = rooms.play_next(host, room["id"], ended=first)
+    assert after["content_id"] == third and again["content_id"] == third
+    assert after["playback"]["state"] == "playing" and after["playback"]["position"] == 0
+    assert [e["content_id"] for e in again["votes"]] == [second]
+    # the host may start the (now only) proposal at any time, or override
+    assert rooms.play_next(host, room["id"])["content_id"] == second
+    assert rooms.set_content(host, room["id"], first)["content_id"] == first
+    with pytest.raises(Conflict):
+        rooms.play_next(host, room["id"])
+
+
+def test_late_joiner_gets_the_position_advanced_by_elapsed_time(make_user: Any, make_item: Any) -> None:
+    host, late = make_user("host"), make_user("late")
+    room = rooms.create(host, "Late", content_id=make_item("Long", 7200))
+    rooms.join(host, room["id"], None, _ip())
+    started = rooms.playback(host, room["id"], "play", position=100.0)
+    assert started["playback"]["state"] == "playing"
+    time.sleep(1.2)
+    joined = rooms.join(late, room["id"], None, _ip())
+    elapsed = (joined["server_time"] - started["playback"]["changed_at"]) / 1000
+    assert joined["playback"]["position"] == pytest.approx(100.0 + elapsed, abs=0.01)
+    assert joined["playback"]["position"] >= 101.1
+    paused = rooms.playback(late, room["id"], "pause", position=150.0)
+    time.sleep(0.3)
+    assert rooms.state(host, room["id"])["playback"]["position"] == 150.0 == paused["playback"]["position"]
+
+
+def test_stale_commands_lose_and_lock_limits_playback_to_the_host(make_user: Any) -> None:
+    host, guest = make_user("host"), make_user("guest")
+    room = rooms.create(host, "Race")
+    rooms.join(host, room["id"], None, _ip())
+    rooms.join(guest, room["id"], None, _ip())
+    now = time.time() * 1000
+    assert rooms.playback(host, room["id"], "seek", position=30, at=now + 200)["applied"] is True
+    late = rooms.playback(guest, room["id"], "seek", position=5, at=now + 100)
+    assert late["applied"] is False and late["playback"]["position"] >= 30
+    rooms.set_locked(host, room["id"], True)
+    with pytest.raises(Forbidden):
+        rooms.playback(guest, room["id"], "pause", position=10)
+    assert rooms.playback(host, room["id"], "pause", position=10)["playback"]["state"] == "paused"
+
+
+def test_concurrent_heartbeats_and_commands_do_not_lose_updates(make_user: Any) -> None:
+    members = [make_user(f"m{i}") for i in range(5)]
+    room = rooms.create(members[0], "Busy")
+    for member in members:
+        rooms.join(member, room["id"], None, _ip())
+    errors: list[BaseException] = []
+
+    def beat(index: int) -> None:
+        try:
+            for step in range(5):
+                rooms.heartbeat(members[index], room["id"], position=float(index * 100 + step), playing=False)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=beat, args=(i,)) for i in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    final = rooms.state(members[0], room["id"])
+    assert {m["user_id"]: m["position"] for m in final["members"]} == {
+        m.id: float(i * 100 + 4) for i, m in enumerate(members)}
+
+
+def test_lapsed_member_is_dropped_and_hosting_passes_on(make_user: Any) -> None:
+    host, guest, third = make_user("host"), make_user("guest"), make_user("third")
+    room = rooms.create(host, "Lapse")
+    for user in (host, guest, third):
+        rooms.join(user, room["id"], None, _ip())
+    old = int(time.time() * 1000) - 60_000
+    doc = stores.db().rooms.find_one({"_id": room["id"]})
+    for member in doc["members"]:
+        if member["user_id"] == host.id:
+            member["last_seen"] = old
+    doc["host_seen_at"] = old
+    stores.db().rooms.replace_one({"_id": room["id"]}, doc)
+    state = rooms.heartbeat(guest, room["id"])
+    assert host.id not in [m["user_id"] for m in state["members"]]
+    assert state["host_id"] == guest.id
+    with pytest.raises(Conflict):
+        rooms.heartbeat(host, room["id"])
+    assert rooms.set_host(guest, room["id"], third.id)["host_id"] == third.id
+    assert rooms.leave(third, room["id"])["host_id"] == guest.id
+
+
+def test_empty_room_expires(make_user: Any) -> None:
+    host = make_user("host")
+    room = rooms.create(host, "Gone soon")
+    stores.db().rooms.update_one({"_id": room["id"]}, {"$set": {"expires_at": rooms._expiry(0)}})
+    with pytest.raises(Exception) as missing:
+        rooms.state(host, room["id"])
+    assert getattr(missing.value, "status", None) == 404
+    rooms.purge_expired()
+    assert stores.db().rooms.find_one({"_id": room["id"]}) is None
+
+
+def test_watching_counts_one_view_after_a_few_seconds(make_user: Any, make_item: Any,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VIEW_AFTER_SECONDS", "1")
+    viewer = make_user("viewer")
+    item = make_item("Counted")
+    room = rooms.create(viewer, "Views", content_id=item)
+    rooms.join(viewer, room["id"], None, _ip())
+    calls: list[tuple] = []
+    monkeypatch.setattr(views, "record_view", lambda *args: calls.append(args) or True)
+    monkeypatch.setattr("flmnchll.rooms.watched.record_view", lambda *args: calls.append(args) or True)
+    rooms.heartbeat(viewer, room["id"], position=0, playing=True)
+    time.sleep(0.6)
+    rooms.heartbeat(viewer, room["id"], position=0.6, playing=True)
+    assert calls == []
+    time.sleep(0.6)
+    rooms.heartbeat(viewer, room["id"], position=1.2, playing=True)
+    time.sleep(0.3)
+    rooms.heartbeat(viewer, room["id"], position=1.5, playing=True)
+    assert len(calls) == 1 and calls[0][:2] == (viewer.id, item) and calls[0][2] >= 1.0
+
+
+def test_record_view_counts_once_per_day(make_user: Any, make_item: Any) -> None:
+    viewer, item = make_user("viewer"), make_item("Once")
+    assert views.record_view(viewer.id, item, 6.0) is True
+    assert views.record_view(viewer.id, item, 9.0) is False
+    assert stores.db().views.count_documents({"user_id": viewer.id, "content_id": item}) == 1
+
+
+def test_my_rooms_lists_recent_rooms(make_user: Any) -> None:
+    user = make_user("me")
+    first = rooms.create(user, "One")
+    second = rooms.create(user, "Two", pin="9999")
+    rooms.join(user, first["id"], None, _ip())
+    rooms.join(user, second["id"], None, _ip())
+    items = rooms.mine(user)["items"]
+    assert [i["id"] for i in items] == [second["id"], first["id"]]
+    assert items[0]["has_pin"] is True and items[0]["members"] == 1

@@ -1,0 +1,342 @@
+import { describe, expect, it } from 'vitest';
+import { SyncEngine, type EngineOptions } from './engine';
+import { FakeMedia, FakeNet, FakeTime, type FakeMediaOptions } from './fakes';
+import type { SyncCommand } from './types';
+
+interface Peer {
+  name: string;
+  engine: SyncEngine;
+  media: FakeMedia;
+  commands: { cmd: SyncCommand; origin: string }[];
+}
+
+function room(time: FakeTime, net: FakeNet) {
+  const peers: Peer[] = [];
+  const add = (
+    name: string,
+    media: FakeMediaOptions = {},
+    engine: Partial<EngineOptions> = {},
+    clockErrorMs = 0,
+  ): Peer => {
+    const m = new FakeMedia(time, media);
+    let e: SyncEngine | null = null;
+    const transport = net.join(name, (msg, from) => e?.receive(msg, from));
+    e = new SyncEngine({
+      clock: time.clock(clockErrorMs),
+      timers: time,
+      transport,
+      self: { peer: name, user: `u-${name}`, name },
+      media: null,
+      gossipMs: 0,
+      ...engine,
+    });
+    const peer: Peer = { name, engine: e, media: m, commands: [] };
+    e.setListeners({ onCommand: (cmd, origin) => peer.commands.push({ cmd, origin }) });
+    m.listener = (kind) => e?.handleMediaEvent(kind);
+    e.setMedia(m);
+    e.start();
+    peers.push(peer);
+    return peer;
+  };
+  return { peers, add };
+}
+
+/** Runs time forward in small steps, like a browser's event loop. */
+function run(time: FakeTime, ms: number): void {
+  time.advance(ms);
+}
+
+function spread(peers: Peer[]): number {
+  const pos = peers.map((p) => p.media.currentTime);
+  return Math.max(...pos) - Math.min(...pos);
+}
+
+describe('SyncEngine: commands', () => {
+  it('a member pausing their video pauses everyone at the same position, with no echo', () => {
+    const time = new FakeTime();
+    const net = new FakeNet(time, 5);
+    const r = room(time, net);
+    const [a, b, c] = ['A', 'B', 'C'].map((n) => r.add(n));
+    expect(a.engine.play()).toBe(true);
+    run(time, 3000);
+    expect(r.peers.every((p) => !p.media.paused)).toBe(true);
+    expect(spread(r.peers)).toBeLessThan(0.002);
+
+    b.media.userPause();
+    run(time, 50);
+    expect(r.peers.every((p) => p.media.paused)).toBe(true);
+    expect(spread(r.peers)).toBeLessThan(0.001);
+    run(time, 2000);
+    expect(net.commandsFrom('A')).toBe(1);
+    expect(net.commandsFrom('B')).toBe(1);
+    expect(net.commandsFrom('C')).toBe(0);
+    expect(c.commands.at(-1)?.cmd.action).toBe('pause');
+    expect(c.commands.at(-1)?.cmd.name).toBe('B');
+  });
+
+  it('play with a lead starts every peer, the issuer included, at the same instant', () => {
+    const time = new FakeTime();
+    const net = new FakeNet(time, 20);
+    const r = room(time, net);
+    const [a, b] = ['A', 'B'].map((n) => r.add(n));
+    a.engine.play();
+    const issued = time.now;
+    // lead floor 60 ms: nobody plays before that
+    run(time, 55);
+    expect(a.media.paused && b.media.paused).toBe(true);
+    run(time, 10);
+    expect(!a.media.paused && !b.media.paused).toBe(true);
+    expect(a.engine.stats().lastCommand?.at).toBeCloseTo(issued + 60, 5);
+    run(time, 1000);
+    expect(spread(r.peers)).toBeLessThan(0.002);
+  });
+
+  it('a seek by script on one video moves everyone; playing peers land in sync', () => {
+    const time = new FakeTime();
+    const net = new FakeNet(time, 4);
+    const r = room(time, net);
+    const [a, b, c] = ['A', 'B', 'C'].map((n) => r.add(n, { seekLatencyMs: 80 }, { seekLatencyS: 0.08 }));
+    a.engine.play();
+    run(time, 2000);
+    c.media.userSeek(600);
+    run(time, 1500);
+    for (const p of [a, b, c]) expect(Math.abs(p.media.currentTime - (600 + 1.5 - 0.08))).toBeLessThan(0.06);
+    run(time, 5000);
+    expect(spread(r.peers)).toBeLessThan(0.02);
+    expect(net.commandsFrom('A') + net.commandsFrom('B') + net.commandsFrom('C')).toBe(2);
+    expect(a.engine.stats().correctiveSeeks + b.engine.stats().correctiveSeeks).toBe(0);
+  });
+
+  it('rate changes by a member become room commands; nudges do not', () => {
+    const time = new FakeTime();
+    const net = new FakeNet(time, 5);
+    const r = room(time, net);
+    const [a, b] = ['A', 'B'].map((n) => r.add(n, {}, {}, 0));
+    a.engine.play();
+    run(time, 1000);
+    a.media.setRate(1.5);
+    run(time, 500);
+    expect(b.media.playbackRate).toBeCloseTo(1.5, 2);
+    expect(net.commandsFrom('A')).toBe(2);
+    expect(net.commandsFrom('B')).toBe(0);
+  });
+
+  it('concurrent commands converge on the same state everywhere (newest wins)', () => {
+    const time = new FakeTime();
+    const net = new FakeNet(time, 30);
+    const r = room(time, net);
+    const [a, b, c] = ['A', 'B', 'C'].map((n) => r.add(n));
+    a.engine.play();
+    run(time, 2000);
+    a.media.userPause();
+    time.advance(2);
+    b.media.userSeek(100);
+    run(time, 2000);
+    const states = [a, b, c].map((p) => p.engine.state);
+    expect(states[1]).toEqual(states[0]);
+    expect(states[2]).toEqual(states[0]);
+    expect(spread(r.peers)).toBeLessThan(0.03);
+  });
+
+  it('ignores replays and stale commands', () => {
+    const time = new FakeTime();
+    const net = new FakeNet(time, 5);
+    const r = room(time, net);
+    const [a, b] = ['A', 'B'].map((n) => r.add(n));
+    a.engine.play();
+    run(time, 1000);
+    const old = net.sent.find((s) => s.msg.type === 'cmd');
+    a.engine.pause();
+    run(time, 1000);
+    expect(b.media.paused).toBe(true);
+    if (old) b.engine.receive(old.msg, 'A');
+    run(time, 1000);
+    expect(b.media.paused).toBe(true);
+  });
+});
+
+describe('SyncEngine: steady state', () => {
+  it('corrects a fast clock with rate nudges, no seeks, drift inside the band', () => {
+    const time = new FakeTime();
+    const net = new FakeNet(time, 5);
+    const r = room(time, net);
+    const [a, b] = [r.add('A'), r.add('B', { skew: 1.003 })];
+    a.engine.play();
+    run(time, 60_000);
+    const drift = Math.abs(b.media.currentTime - a.media.currentTime);
+    expect(drift).toBeLessThan(0.025);
+    expect(b.engine.stats().correctiveSeeks).toBe(0);
+    expect(b.engine.stats().driftP95Ms).toBeLessThan(25);
+    expect(b.media.events.filter((e) => e === 'ratechange').length).toBeGreaterThan(1);
+    expect(net.commandsFrom('B')).toBe(0);
+  });
+
+  it('a big jump is fixed by one seek and does not loop', () => {
+    const time = new FakeTime();
+    const net = new FakeNet(time, 5);
+    const r = room(time, net);
+    const [a, b] = [r.add('A'), r.add('B', { seekLatencyMs: 150 }, { seekLatencyS: 0.05 })];
+    a.engine.play();
+    run(time, 2000);
+    b.media.jump(-2);
+    run(time, 60_000);
+    expect(b.engine.stats().correctiveSeeks).toBe(1);
+    expect(Math.abs(b.media.currentTime - a.media.currentTime)).toBeLessThan(0.02);
+    expect(net.commandsFrom('B')).toBe(0);
+  });
+
+  it('a wrong seek-latency guess still converges without a seek loop', () => {
+    const time = new FakeTime();
+    const net = new FakeNet(time, 5);
+    const r = room(time, net);
+    const [a, b] = [r.add('A'), r.add('B', { seekLatencyMs: 700 }, { seekLatencyS: 0 })];
+    a.engine.play();
+    run(time, 2000);
+    b.media.jump(5);
+    run(time, 60_000);
+    expect(b.engine.stats().correctiveSeeks).toBeLessThanOrEqual(3);
+    expect(Math.abs(b.media.currentTime - a.media.currentTime)).toBeLessThan(0.03);
+  });
+});
+
+describe('SyncEngine: joining late', () => {
+  it('computes the position from the authoritative state and plays in sync once it can', () => {
+    const time = new FakeTime();
+    const net = new FakeNet(time, 5);
+    const r = room(time, net);
+    const a = r.add('A');
+    a.engine.play();
+    run(time, 30_000);
+    const server = { state: 'playing' as const, position: a.media.currentTime - 1, updated_at: time.now - 1000, rate: 1 };
+    const c = r.add('C', { seekLatencyMs: 400 }, { seekLatencyS: 0.1 });
+    c.engine.adoptServer(server);
+    run(time, 200);
+    expect(c.media.paused).toBe(true); // waiting for data at the computed position
+    run(time, 2000);
+    expect(c.media.paused).toBe(false);
+    expect(Math.abs(c.media.currentTime - a.media.currentTime)).toBeLessThan(0.03);
+    run(time, 10_000);
+    expect(Math.abs(c.media.currentTime - a.media.currentTime)).toBeLessThan(0.02);
+    expect(net.commandsFrom('C')).toBe(0);
+  });
+
+  it("replaces the server's state with a peer's newer one", () => {
+    const time = new FakeTime();
+    const net = new FakeNet(time, 5);
+    const r = room(time, net);
+    const a = r.add('A');
+    a.engine.play();
+    run(time, 5000);
+    const c = r.add('C');
+    c.engine.adoptServer({ state: 'paused', position: 0, updated_at: time.now - 60_000, rate: 1 });
+    run(time, 100);
+    const hello = a.engine.helloState();
+    expect(hello).not.toBeNull();
+    if (hello) c.engine.receiveState(hello, 'A');
+    run(time, 3000);
+    expect(c.media.paused).toBe(false);
+    expect(Math.abs(c.media.currentTime - a.media.currentTime)).toBeLessThan(0.03);
+  });
+});
+
+describe('SyncEngine: buffering', () => {
+  it('a stalled peer makes the room pause together after the grace and resume together', () => {
+    const time = new FakeTime();
+    const net = new FakeNet(time, 5);
+    const r = room(time, net);
+    const [a, b, c] = ['A', 'B', 'C'].map((n) => r.add(n));
+    a.engine.play();
+    run(time, 5000);
+    b.media.stall(4000);
+    run(time, 1500); // 400 ms to report + 800 ms grace
+    expect(r.peers.every((p) => p.media.paused)).toBe(true);
+    expect(Math.abs(a.media.currentTime - c.media.currentTime)).toBeLessThan(0.001);
+    expect(a.engine.stats().waitingFor).toEqual(['B']);
+    run(time, 2000);
+    expect(a.media.paused).toBe(true);
+    run(time, 1200); // stall over at 4000 ms, ready report + 300 ms lead
+    expect(r.peers.every((p) => !p.media.paused)).toBe(true);
+    run(time, 2000);
+    expect(spread(r.peers)).toBeLessThan(0.01);
+    expect(a.engine.state.id).toEqual(b.engine.state.id);
+    expect(a.commands.map((x) => x.cmd.action)).toEqual(['play', 'hold', 'resume']);
+    expect(net.commandsFrom('B')).toBe(0);
+  });
+
+  it('a short hiccup does not stop the room', () => {
+    const time = new FakeTime();
+    const net = new FakeNet(time, 5);
+    const r = room(time, net);
+    const [a, b] = ['A', 'B'].map((n) => r.add(n));
+    a.engine.play();
+    run(time, 3000);
+    b.media.stall(300);
+    run(time, 3000);
+    expect(a.commands.map((x) => x.cmd.action)).toEqual(['play']);
+    expect(a.media.paused).toBe(false);
+  });
+
+  it('drops a stuck peer after the timeout and the rest play on', () => {
+    const time = new FakeTime();
+    const net = new FakeNet(time, 5);
+    const r = room(time, net);
+    const dropped: string[][] = [];
+    const [a, b] = ['A', 'B'].map((n) => r.add(n, {}, { buffering: { dropAfterMs: 5000 } }));
+    a.engine.setListeners({ onDropped: (p) => dropped.push(p) });
+    a.engine.play();
+    run(time, 3000);
+    b.media.stall(60_000);
+    run(time, 2000);
+    expect(a.media.paused).toBe(true);
+    run(time, 5000);
+    expect(a.media.paused).toBe(false);
+    expect(dropped).toEqual([['B']]);
+    run(time, 5000);
+    expect(a.media.paused).toBe(false); // B does not hold the room again
+  });
+});
+
+describe('SyncEngine: control lock', () => {
+  it("a non-host's own pause is undone and not sent while locked; the host's goes through", () => {
+    const time = new FakeTime();
+    const net = new FakeNet(time, 5);
+    const r = room(time, net);
+    const [a, b] = ['A', 'B'].map((n) => r.add(n, {}, { locked: true, hostUser: 'u-A' }));
+    const rejected: string[] = [];
+    b.engine.setListeners({ onRejected: (_r, action) => rejected.push(action) });
+    expect(b.engine.play()).toBe(false);
+    a.engine.play();
+    run(time, 2000);
+    b.media.userPause();
+    run(time, 1500);
+    expect(b.media.paused).toBe(false);
+    expect(a.media.paused).toBe(false);
+    expect(net.commandsFrom('B')).toBe(0);
+    expect(rejected).toEqual(['play', 'pause']);
+    expect(spread(r.peers)).toBeLessThan(0.03);
+    // a forged command from B is ignored by A
+    b.engine.setLock(false, 'u-A');
+    b.engine.pause();
+    run(time, 500);
+    expect(a.media.paused).toBe(false);
+  });
+});
+
+describe('SyncEngine: figures', () => {
+  it('reports propagation, lead and drift', () => {
+    const time = new FakeTime();
+    const net = new FakeNet(time, 7);
+    const r = room(time, net);
+    const [a, b] = ['A', 'B'].map((n) => r.add(n));
+    for (let i = 0; i < 20; i += 1) b.engine.notePeerRtt(40);
+    expect(b.engine.leadMs()).toBe(60);
+    for (let i = 0; i < 20; i += 1) b.engine.notePeerRtt(100);
+    expect(b.engine.leadMs()).toBe(100);
+    a.media.userPlay();
+    run(time, 3000);
+    const s = b.engine.stats();
+    expect(s.lastCommand?.delayMs).toBeCloseTo(7, 0);
+    expect(s.propagationP95Ms).toBeCloseTo(7, 0);
+    expect(s.driftP95Ms).toBeLessThan(10);
+  });
+});

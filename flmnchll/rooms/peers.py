@@ -92,8 +92,8 @@ def choose_server(exclude: int | None = None) -> int:
     return best.port
 
 
-def server_is_alive(port: int) -> bool:
-    return port in pool_ports() and health(port).alive
+def server_is_alive(port: int, *, fresh: bool = False) -> bool:
+    return port in pool_ports() and health(port, fresh=fresh).alive
 
 
 def forget(port: int) -> None:

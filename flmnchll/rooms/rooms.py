@@ -216,7 +216,8 @@ def join(user: Principal, room_id: str, pin: str | None, client_ip: str) -> dict
     is_member = present is not None and present["last_seen"] >= now - member_timeout_ms()
     if room.get("pin_hash") and not is_member and user.id != room["owner_id"]:
         pins.check_pin(room["pin_hash"], pin, room_id=room_id, user_id=user.id, client_ip=client_ip)
-    new_port = None if peers.server_is_alive(room["peer_port"]) else peers.choose_server(exclude=room["peer_port"])
+    alive = peers.server_is_alive(room["peer_port"], fresh=True)
+    new_port = None if alive else peers.choose_server(exclude=room["peer_port"])
     joined: dict[str, Any] = {}
 
     def edit(doc: dict[str, Any], now: int) -> None:

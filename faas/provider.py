@@ -115,7 +115,7 @@ class Provider:
                 if current.replicas > 0:
                     spec.replicas = spec.clamp(current.replicas)
             self._place(spec, current)
-            self._apply(spec, previous=current)
+            self._apply(spec, restart=True)
             return spec
 
     def scale(self, service: str, replicas: int) -> FunctionSpec:
@@ -129,7 +129,7 @@ class Provider:
             spec = FunctionSpec.from_json(current.to_json())
             spec.replicas = wanted
             self._place(spec, current)
-            self._apply(spec, previous=current)
+            self._apply(spec, restart=False)
             return spec
 
     def remove(self, service: str) -> None:
@@ -207,15 +207,22 @@ class Provider:
                 return
         raise SpecError(f"no free block of {need} function ports left in {base}-{end - 1}")
 
-    def _apply(self, spec: FunctionSpec, previous: FunctionSpec | None) -> None:
-        """Write runtime folder, program config and registry entry, then let supervisord act on them."""
+    def _apply(self, spec: FunctionSpec, restart: bool) -> None:
+        """Write runtime folder, program config and registry entry, then let supervisord act on them.
+
+        A redeploy restarts the processes even when their program config is unchanged, since the
+        environment or the code they start from may have changed.
+        """
         group = group_name(spec.service)
         conf = self._conf_path(spec.service)
         old_conf = conf.read_text() if conf.exists() else None
         self._write_runtime(spec)
         self._write_conf(spec)
         try:
-            self.supervisor.update(only={group})
+            done = self.supervisor.update(only={group})
+            if restart and spec.replicas > 0 and group not in done["added"] + done["changed"]:
+                self.supervisor.call("stopProcessGroup", group, True)
+                self.supervisor.call("startProcessGroup", group, False)
         except SupervisorError as exc:
             if old_conf is None:
                 conf.unlink(missing_ok=True)

@@ -20,7 +20,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import NewConnectionError
 
 from faas.metrics import Metrics
-from faas.provider import ALIVE_STATES, Provider
+from faas.provider import Provider
 from faas.registry import Registry
 from faas.settings import NAMESPACE, Settings
 from faas.spec import FunctionSpec, split_namespace
@@ -45,6 +45,9 @@ HOP_BY_HOP = frozenset(
     }
 )
 CONNECT_TIMEOUT = 2.0
+# Process states worth waiting for: starting, up, or just exited and about to be restarted. BACKOFF means the
+# process keeps dying while starting (a broken function), so callers are told at once instead.
+WAITING_STATES = frozenset({"STARTING", "RUNNING", "EXITED"})
 STATUS_TEXT = {
     200: "OK",
     400: "Bad Request",
@@ -211,7 +214,7 @@ class FunctionProxy:
             if busy and not refused:
                 raise _Unavailable(429, f"Concurrent request limit exceeded. Max concurrent requests: {limit}")
             states = self._states(name)
-            if not ALIVE_STATES.intersection(states) and "EXITED" not in states:
+            if not WAITING_STATES.intersection(states):
                 detail = ", ".join(sorted(set(states))) or "no processes"
                 raise _Unavailable(
                     503,

@@ -14,9 +14,11 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import xmlrpc.client
 from contextlib import closing
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +92,12 @@ class LocalFaaS:
         transport = SupervisorTransport(None, None, f"unix://{self.socket}")
         return xmlrpc.client.ServerProxy("http://127.0.0.1", transport=transport).supervisor
 
+    def stop_component(self, name: str) -> None:
+        self.supervisor().stopProcess(name, True)
+
+    def start_component(self, name: str, wait: bool = True) -> None:
+        self.supervisor().startProcess(name, wait)
+
     # ---- lifecycle ----------------------------------------------------------------------------------------
 
     def faas_env(self) -> dict[str, str]:
@@ -130,8 +138,8 @@ class LocalFaaS:
         python = sys.executable
         programs = {
             "redis": f"{shutil.which('redis-server') or 'redis-server'} {redis_conf}",
-            "faas-gateway": f"{python} -u -m faas.gateway",
-            "faas-async-worker": f"{python} -u -m faas.async_worker",
+            "gateway": f"{python} -u -m faas.gateway",
+            "faas-async": f"{python} -u -m faas.async_worker",
             "faas-cron": f"{python} -u -m faas.cron",
         }
         lines = [
@@ -223,8 +231,63 @@ class LocalFaaS:
         raise AssertionError(f"{service} not ready with {replicas} replica(s): {status}")
 
 
+class CallbackServer:
+    """A tiny HTTP server receiving async results."""
+
+    def __init__(self) -> None:
+        self.received: list[dict[str, Any]] = []
+        self.event = threading.Event()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                outer.received.append({"path": self.path, "headers": dict(self.headers), "body": body})
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                outer.event.set()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def wait(self, count: int = 1, timeout: float = 30.0) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + timeout
+        while len(self.received) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(self.received) >= count, f"{len(self.received)} callback(s) of {count} within {timeout}s"
+        return self.received
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
 def start_local(functions_path: list[Path] | None = None) -> tuple[LocalFaaS, tempfile.TemporaryDirectory[str]]:
     """Start an instance in a new temp folder; the caller stops it and cleans the folder up."""
     tmp = tempfile.TemporaryDirectory(prefix="faas-")
     paths = functions_path or [PACKAGE_ROOT / "functions", PACKAGE_ROOT / "tests" / "functions"]
     return LocalFaaS(Path(tmp.name), paths).start(), tmp
+
+
+def instance_for_tests(request: Any) -> Any:
+    """Generator behind the FaaS test fixtures: the project's `stack` by default, or with
+    FAAS_TEST_INSTANCE=own a LocalFaaS of the tests' own (gateway, worker, cron, redis only)."""
+    if os.environ.get("FAAS_TEST_INSTANCE", "stack") != "own":
+        yield request.getfixturevalue("stack")
+        return
+    instance, tmp = start_local()
+    try:
+        yield instance
+    finally:
+        instance.stop()
+        if os.environ.get("FAAS_TEST_KEEP"):
+            print(f"kept {tmp.name}")
+        else:
+            tmp.cleanup()

@@ -1,0 +1,198 @@
+/** Shapes of what the functions answer. Fields marked optional are extras the app uses when present. */
+
+export type Role = 'admin' | 'viewer' | string;
+
+export interface User {
+  id: string;
+  username: string;
+  role: Role;
+}
+
+export interface LoginResponse {
+  token: string;
+  user: User;
+}
+
+export type Container = 'mp4' | 'webm';
+
+export interface Rendition {
+  container: Container;
+  width: number;
+  height: number;
+  url: string;
+  /** Admin view: state of the job making this rendition. */
+  status?: 'queued' | 'processing' | 'ready' | 'failed' | string;
+  progress?: number;
+  error?: string;
+  bitrate?: number;
+  size?: number;
+}
+
+export interface Subtitle {
+  lang: string;
+  label: string;
+  url: string;
+}
+
+export interface PreviewSprite {
+  /** WebVTT file whose cues point into the sprite: `sprite.jpg#xywh=x,y,w,h`. */
+  vtt: string;
+  sprite?: string;
+}
+
+export type ContentStatus = 'processing' | 'ready' | 'failed';
+
+export interface ContentItem {
+  id: string;
+  title: string;
+  description: string;
+  duration: number | null;
+  status: ContentStatus | string;
+  thumbnail: string | null;
+  renditions: Rendition[];
+  subtitles: Subtitle[];
+  preview?: PreviewSprite | null;
+  /** Admins: 0-100 while processing. */
+  progress?: number;
+  /** Admins: why processing failed. */
+  error?: string | null;
+  created_at?: string | number;
+  filename?: string;
+  /** Admins: per-job detail, when the pipeline reports it. */
+  jobs?: ContentJob[];
+}
+
+export interface ContentJob {
+  name?: string;
+  kind?: string;
+  container?: Container;
+  height?: number;
+  status: string;
+  progress?: number;
+  error?: string | null;
+}
+
+export interface ContentPage {
+  items: ContentItem[];
+  total: number;
+  page: number;
+  per_page: number;
+}
+
+export interface ProgressEntry {
+  content_id: string;
+  position: number;
+  duration: number | null;
+  updated_at?: string | number;
+}
+
+export interface ProgressList {
+  items: ProgressEntry[];
+}
+
+export interface RoomMember {
+  user_id: string;
+  username: string;
+  peer_id?: string | null;
+  online?: boolean;
+  last_seen?: number | string;
+}
+
+export interface QueueEntry {
+  content_id: string;
+  title?: string;
+  votes: number;
+  voters: string[];
+  proposed_by?: string;
+}
+
+export interface PlaybackState {
+  playing: boolean;
+  position: number;
+  rate: number;
+  /** Server time (epoch ms) at which `position` was true. */
+  updated_at?: number;
+}
+
+export interface PeerConfig {
+  host: string;
+  port: number;
+  path: string;
+  key: string;
+  secure?: boolean;
+  token?: string;
+  peer_id?: string;
+}
+
+export interface IceServer {
+  urls: string | string[];
+  username?: string;
+  credential?: string;
+}
+
+/** A room as the app uses it (normalised from what the room functions answer). */
+export interface Room {
+  id: string;
+  name: string;
+  host_id: string | null;
+  has_pin: boolean;
+  locked: boolean;
+  content_id: string | null;
+  content: ContentItem | null;
+  playback: PlaybackState | null;
+  members: RoomMember[];
+  queue: QueueEntry[];
+  created_at?: string | number;
+}
+
+/** What join-room answers: the room's state plus how to reach its PeerJS server. */
+export interface JoinResponse extends Room {
+  peer: PeerConfig;
+  ice_servers: IceServer[];
+  /** The raw answer, for anything the realtime engine needs beyond the normalised fields. */
+  raw: Record<string, unknown>;
+}
+
+export interface RecentRoom {
+  id: string;
+  name: string;
+  has_pin?: boolean;
+  content_title?: string | null;
+  last_joined?: string | number;
+  members?: number;
+}
+
+export interface AdminUser {
+  id: string;
+  username: string;
+  role: Role;
+  created_at?: string | number;
+}
+
+export interface ServiceStatus {
+  name: string;
+  status: 'up' | 'down' | string;
+  uptime_percent: number | null;
+  uptime_24h?: number | null;
+  uptime_30d?: number | null;
+  last_check?: string | number | null;
+  last_change?: string | number | null;
+  detail?: string | null;
+}
+
+export interface ViewsPerVideo {
+  content_id: string;
+  title: string;
+  views: number;
+}
+
+export interface Stats {
+  total_views: number;
+  views_per_video: ViewsPerVideo[];
+  dau: number;
+  mau: number;
+  total_users: number;
+  services: ServiceStatus[];
+  series?: unknown;
+  generated_at?: string | number;
+}

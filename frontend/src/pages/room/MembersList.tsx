@@ -1,0 +1,42 @@
+import { useState } from 'react';
+import { setHost } from '../../api/rooms';
+import type { Room, User } from '../../api/types';
+import { ErrorBox } from '../../components/ui';
+
+export function MembersList({ room, me, onChanged }: { room: Room; me: User; onChanged: () => Promise<void> }) {
+  const [error, setError] = useState<unknown>(null);
+  const isHost = room.host_id === me.id;
+  const handOver = async (userId: string) => {
+    setError(null);
+    try {
+      await setHost(room.id, userId);
+      await onChanged();
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <section className="card" aria-labelledby="members-h">
+      <h2 id="members-h">
+        In the room <span className="count">({room.members.length})</span>
+      </h2>
+      <ul className="members">
+        {room.members.map((m) => (
+          <li key={m.user_id || m.username} className={m.online === false ? 'offline' : ''}>
+            <span className={`dot ${m.online === false ? 'off' : 'on'}`} aria-hidden="true" />
+            <span className="member-name">{m.username}</span>
+            {m.user_id === room.host_id && <span className="badge">host</span>}
+            {m.user_id === me.id && <span className="muted"> (you)</span>}
+            {m.online === false && <span className="visually-hidden"> (away)</span>}
+            {isHost && m.user_id !== me.id && m.user_id && (
+              <button type="button" className="link-button small" onClick={() => handOver(m.user_id)}>
+                Make host
+              </button>
+            )}
+          </li>
+        ))}
+      </ul>
+      <ErrorBox error={error} />
+    </section>
+  );
+}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import os
 from pathlib import Path
 from string import Template
@@ -99,7 +100,7 @@ def render(instance: Instance) -> list[Program]:
 
     peer_location = _template(TEMPLATES / "peer-location.conf")
     _write_private(run / "nginx.conf", _template(TEMPLATES / "nginx.conf").substitute(
-        run_dir=run, logs_dir=instance.logs_dir, front_port=ports["front"], app_root=app_root(),
+        user=getpass.getuser(), run_dir=run, logs_dir=instance.logs_dir, front_port=ports["front"], app_root=app_root(),
         gateway_port=ports["gateway"], tusd_port=ports["tusd"], media_dir=instance.data_dir / "media",
         media_secret=read("media-secret"),
         peer_locations="\n".join(peer_location.substitute(peer_port=p) for p in instance.peer_ports)))

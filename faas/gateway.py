@@ -20,7 +20,7 @@ from faas import async_calls
 from faas.auth import REALM, BasicAuth
 from faas.metrics import Metrics
 from faas.provider import Provider
-from faas.proxy import FunctionProxy, StartResponse, not_found_text, request_headers
+from faas.proxy import FunctionProxy, StartResponse, not_found_text, request_headers, status_line
 from faas.registry import Registry
 from faas.secrets import SecretStore
 from faas.settings import NAMESPACE, Settings
@@ -50,7 +50,12 @@ class Gateway:
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO", "").startswith("/function/"):
             return self.proxy(environ, start_response)
-        return self.app(environ, start_response)
+
+        def standard_reason(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            # Werkzeug spells reasons in capitals ("202 ACCEPTED"); clients print them, so use the usual ones.
+            return start_response(status_line(int(status[:3])), headers, exc_info)
+
+        return self.app(environ, standard_reason)
 
     @property
     def queue(self) -> Queue:

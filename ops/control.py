@@ -27,6 +27,8 @@ class StackError(RuntimeError):
 
 def _port_in_use(port: int, kind: int = socket.SOCK_STREAM) -> bool:
     with socket.socket(socket.AF_INET, kind) as probe:
+        # Servers bind with SO_REUSEADDR, so connections lingering in TIME_WAIT do not block them either.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError as exc:
@@ -93,8 +95,8 @@ def faas_cli(instance: Instance, *args: str, input: bytes | None = None, check: 
              ) -> subprocess.CompletedProcess[bytes]:
     env = {**os.environ, **instance.environment(), "OPENFAAS_CONFIG": str(instance.run_dir / "openfaas")}
     command = [str(instance.tools_bin / "faas-cli"), *args]
-    if "--warn-update=false" not in args:
-        command.insert(2, "--warn-update=false")
+    if args[:1] == ("version",) and "--warn-update=false" not in args:
+        command.append("--warn-update=false")  # never look for updates online
     return subprocess.run(command, cwd=REPO, env=env, input=input, capture_output=True, check=check, timeout=300)
 
 

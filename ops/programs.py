@@ -54,6 +54,8 @@ def programs(instance: Instance) -> list[Program]:
     ]
     for index, port in enumerate(instance.peer_ports):
         listed.append(Program(f"peer-{index}", f"node {REPO / 'peer' / 'server.js'} --port {port}", port))
+    if not (REPO / "workers" / "__main__.py").exists():
+        return listed
     for queue, count in (("transcode", instance.transcode_workers), ("downscale", instance.downscale_workers)):
         for index in range(count):
             listed.append(Program(f"worker-{queue}-{index}", f"{python} -m workers {queue}", None, stopwaitsecs=30))

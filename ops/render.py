@@ -108,9 +108,9 @@ def render(instance: Instance) -> list[Program]:
     relay_min, relay_max = instance.turn_relay_range
     coturn_template = REPO / "coturn" / "turnserver.conf.tmpl"
     if coturn_template.exists():
-        _write_private(run / "turnserver.conf", _template(coturn_template).safe_substitute(
+        _write_private(run / "turnserver.conf", _template(coturn_template).substitute(
             TURN_PORT=ports["turn"], TURN_MIN_PORT=relay_min, TURN_MAX_PORT=relay_max,
-            TURN_SECRET=read("turn-secret"), TURN_ALLOW_LOOPBACK="allowed-peer-ip=127.0.0.1",
+            TURN_SECRET=read("turn-secret"), TURN_ALLOW_LOOPBACK="allow-loopback-peers\nallowed-peer-ip=127.0.0.1",
             RUN_DIR=run, LOG_DIR=instance.logs_dir))
 
     listed = programs(instance)

@@ -135,7 +135,9 @@ class Stack:
 def stack() -> Iterator[Stack]:
     instance = Instance.load("test")
     reused = is_running(instance)
-    if not reused:
+    if reused:
+        control.deploy(instance)  # the functions' code may have changed since that instance started
+    else:
         bring_up(instance, foreground=False, demo=False)
     if TEST_FUNCTIONS.exists():
         control.deploy(instance, TEST_FUNCTIONS)

@@ -8,6 +8,7 @@ test`) is reused and left running, which keeps the edit-test loop short.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import secrets as random
 import subprocess
@@ -133,15 +134,22 @@ class Stack:
 
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
-    instance = Instance.load("test")
+    instance = Instance.load(os.environ.get("FLMNCHLL_TEST_INSTANCE", "test"))
+    instance.home.mkdir(parents=True, exist_ok=True)
+    # Several pytest sessions may share one instance: the lock serialises start-up, and the session that
+    # started the instance stops it only when no other session still holds the lock.
+    lock = open(instance.home / "pytest.lock", "a")  # noqa: SIM115 - held for the whole session
+    fcntl.flock(lock, fcntl.LOCK_EX)
     reused = is_running(instance)
     if reused:
         control.deploy(instance)  # the functions' code may have changed since that instance started
+        control.wait_functions(instance)
     else:
         bring_up(instance, foreground=False, demo=False)
     if TEST_FUNCTIONS.exists():
         control.deploy(instance, TEST_FUNCTIONS)
         control.wait_functions(instance)
+    fcntl.flock(lock, fcntl.LOCK_SH)
     saved = dict(os.environ)
     os.environ.update(instance.environment())
     from flmnchll.config import settings
@@ -154,7 +162,12 @@ def stack() -> Iterator[Stack]:
         os.environ.update(saved)
         settings.cache_clear()
         if not reused:
-            control.stop(instance)
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                control.stop(instance)
+            except BlockingIOError:
+                pass
+        lock.close()
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,10 @@
 import { useId } from 'react';
 import { chartPoints, niceMax } from '../lib/chart';
 
+function formatTick(value: number): string {
+  return Number.isInteger(value) ? String(value) : value.toFixed(1);
+}
+
 export interface LineChartProps {
   title: string;
   labels: string[];
@@ -31,7 +35,7 @@ export function LineChart({ title, labels, values, height = 160 }: LineChartProp
             <g key={f}>
               <line x1={pad.left} x2={width - pad.right} y1={y} y2={y} className="grid" />
               <text x={pad.left - 6} y={y + 4} textAnchor="end" className="axis">
-                {Math.round(max * f)}
+                {formatTick(max * f)}
               </text>
             </g>
           );

@@ -34,7 +34,7 @@ TEST_FUNCTIONS = REPO / "tests" / "functions" / "stack.yml"
 ARTIFACTS = REPO / "tests" / "artifacts"
 
 
-@dataclass
+@dataclass(eq=False)  # hashed by identity: redis() and db() are cached per stack
 class Stack:
     instance: Instance
 

@@ -132,7 +132,9 @@ def validate(data: Any, schema: dict) -> None:
     if error.validator == "required":
         message = f"'{name}' is required."
     elif error.validator == "additionalProperties":
-        message = f"Unexpected field: {error.message.split('(')[-1].rstrip(')')}"
+        extra = re.findall(r"'([^']*)'", error.message.split("(")[-1])
+        message = (f"Unexpected field{'s' if len(extra) > 1 else ''}: {', '.join(extra)}." if extra
+                   else "The request has fields this endpoint does not take.")
     elif custom:
         message = f"'{name}' {custom}" if name else custom
     else:

@@ -1,0 +1,122 @@
+"""ffmpeg command lines: one decode of the source feeding every rendition of a job.
+
+Each distinct size is scaled once and split between its mp4 and webm encoders, so a job pays for one decode
+and one scale per size however many outputs it writes. Encoder settings are the fast end of each codec,
+chosen with `bench/transcode.py` on a 2-core machine: x264 `veryfast` (CRF 23 with a VBV ceiling) and libvpx
+VP9 in realtime mode, `cpu-used 8`, row multithreading and tile columns sized to the picture.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from flmnchll.media.ladder import Rendition
+from flmnchll.media.probe import MediaInfo
+
+KEYFRAME_SECONDS = 2
+REFERENCE_PIXELS = 1920 * 1080
+
+
+def default_threads() -> int:
+    """Encoder threads: every core the worker may use (its CPU affinity, not the host's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class EncoderSettings:
+    x264_preset: str = "veryfast"
+    x264_crf: int = 23
+    vp9_cpu_used: int = 8
+    audio_aac_kbps: int = 128
+    audio_opus_kbps: int = 96
+    threads: int = 0  # 0: default_threads()
+    scale_flags: str = "bicubic"
+
+    @property
+    def thread_count(self) -> int:
+        return self.threads or default_threads()
+
+
+def video_kbps(rendition: Rendition) -> int:
+    """Target bitrate: 3 Mb/s at 1080p, scaled by pixel count to the 0.75 power (bits grow slower than area)."""
+    return max(250, int(3000 * (rendition.pixels / REFERENCE_PIXELS) ** 0.75))
+
+
+def tile_columns(width: int) -> int:
+    """log2 of VP9 tile columns: one per 256 px of width is VP9's minimum tile width, at most 4 (16 tiles)."""
+    columns = 0
+    while (256 << (columns + 1)) <= width and columns < 4:
+        columns += 1
+    return columns
+
+
+def _video_args(rendition: Rendition, settings: EncoderSettings) -> list[str]:
+    if rendition.copy_video:
+        return ["-c:v", "copy"]
+    keyframes = ["-force_key_frames", f"expr:gte(t,n_forced*{KEYFRAME_SECONDS})"]
+    threads = ["-threads:v", str(settings.thread_count)]
+    kbps = video_kbps(rendition)
+    if rendition.container == "mp4":
+        return ["-c:v", "libx264", "-preset", settings.x264_preset, "-profile:v", "high", "-pix_fmt", "yuv420p",
+                "-crf", str(settings.x264_crf), "-maxrate", f"{int(kbps * 1.5)}k", "-bufsize", f"{kbps * 3}k",
+                *keyframes, *threads]
+    return ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", str(settings.vp9_cpu_used),
+            "-row-mt", "1", "-tile-columns", str(tile_columns(rendition.width)), "-frame-parallel", "0",
+            "-pix_fmt", "yuv420p", "-b:v", f"{kbps}k", "-maxrate", f"{int(kbps * 1.5)}k",
+            "-bufsize", f"{kbps * 3}k", *keyframes, *threads]
+
+
+def _audio_args(rendition: Rendition, info: MediaInfo, settings: EncoderSettings) -> list[str]:
+    if rendition.copy_audio:
+        return ["-c:a", "copy"]
+    downmix = ["-ac", "2"] if info.audio_channels > 2 else []
+    if rendition.container == "mp4":
+        return ["-c:a", "aac", "-b:a", f"{settings.audio_aac_kbps}k", *downmix]
+    return ["-c:a", "libopus", "-b:a", f"{settings.audio_opus_kbps}k", *downmix]
+
+
+def _muxer_args(container: str) -> list[str]:
+    if container == "mp4":
+        return ["-movflags", "+faststart", "-f", "mp4"]
+    return ["-cues_to_front", "1", "-f", "webm"]
+
+
+def command(source: Path | str, info: MediaInfo, outputs: Sequence[tuple[Rendition, Path]],
+            settings: EncoderSettings | None = None) -> list[str]:
+    """ffmpeg arguments (without the program name) writing every `(rendition, path)` from one decode."""
+    settings = settings or EncoderSettings()
+    sizes: dict[tuple[int, int], list[int]] = {}
+    for position, (rendition, _) in enumerate(outputs):
+        if not rendition.copy_video:
+            sizes.setdefault((rendition.width, rendition.height), []).append(position)
+    labels: dict[int, str] = {}
+    chains = []
+    if sizes:
+        branches = [f"[b{n}]" for n in range(len(sizes))]
+        if len(sizes) > 1:
+            chains.append(f"[0:{info.video_index}]split={len(sizes)}{''.join(branches)}")
+        for n, ((width, height), positions) in enumerate(sizes.items()):
+            head = branches[n] if len(sizes) > 1 else f"[0:{info.video_index}]"
+            chain = f"{head}scale={width}:{height}:flags={settings.scale_flags},setsar=1,format=yuv420p"
+            names = [f"[v{p}]" for p in positions]
+            chain += f",split={len(names)}{''.join(names)}" if len(names) > 1 else names[0]
+            chains.append(chain)
+            labels.update({p: f"[v{p}]" for p in positions})
+    args: list[str] = ["-i", str(source)]
+    if chains:
+        args += ["-filter_complex", ";".join(chains)]
+    for position, (rendition, path) in enumerate(outputs):
+        args += ["-map", labels.get(position, f"0:{info.video_index}")]
+        if rendition.audio and info.audio_index is not None:
+            args += ["-map", f"0:{info.audio_index}"]
+        args += _video_args(rendition, settings)
+        if rendition.audio and info.audio_index is not None:
+            args += _audio_args(rendition, info, settings)
+        args += ["-map_metadata", "-1", "-map_chapters", "-1", *_muxer_args(rendition.container), str(path)]
+    return args

@@ -1,0 +1,152 @@
+"""Administrators' changes to items: details, thumbnail, subtitles, re-processing and deletion.
+
+Files are written next to the renditions (`MEDIA_DIR/<id>/`) under names chosen here, never from the request,
+and replaced atomically (write a temporary file, then rename) so nginx never serves half a file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import secrets
+import shutil
+from pathlib import Path
+from typing import Any
+
+from flmnchll.config import settings
+from flmnchll.content import catalog, jobs, progress, watching
+from flmnchll.content.events import item_lock
+from flmnchll.errors import BadRequest, PayloadTooLarge
+from flmnchll.media.subtitles import SubtitleError, to_vtt
+from flmnchll.stores import redis_client
+
+MAX_THUMBNAIL_BYTES = 5 * 1024 * 1024
+LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+IMAGE_SIGNATURES = ((b"\xff\xd8\xff", "jpg"), (b"\x89PNG\r\n\x1a\n", "png"), (b"RIFF", "webp"))
+
+UPDATE_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "minProperties": 1,
+    "properties": {
+        "title": {"type": "string", "minLength": 1, "maxLength": 200},
+        "description": {"type": "string", "maxLength": 5000},
+    },
+}
+SUBTITLE_SCHEMA = {
+    "type": "object",
+    "required": ["lang", "format", "text"],
+    "additionalProperties": False,
+    "properties": {
+        "lang": {"type": "string", "pattern": LANG.pattern, "errorMessage": "must be a language code like 'en'"},
+        "label": {"type": "string", "maxLength": 80},
+        "format": {"enum": ["srt", "vtt"]},
+        "text": {"type": "string", "minLength": 1},
+    },
+}
+
+
+def media_dir(content_id: str) -> Path:
+    return settings().media_dir / content_id
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
+
+
+def update_details(content_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    changes = {}
+    if "title" in body:
+        title = body["title"].strip()
+        if not title:
+            raise BadRequest("'title' cannot be blank.", code="invalid_request")
+        changes["title"] = title
+    if "description" in body:
+        changes["description"] = body["description"].strip()
+    with item_lock(content_id):
+        catalog.get(content_id)
+        catalog.save(content_id, changes)
+    return catalog.get(content_id)
+
+
+def image_extension(data: bytes) -> str:
+    for signature, extension in IMAGE_SIGNATURES:
+        if data.startswith(signature) and (extension != "webp" or data[8:12] == b"WEBP"):
+            return extension
+    raise BadRequest("The thumbnail must be a JPEG, PNG or WebP image.", code="bad_image")
+
+
+def replace_thumbnail(content_id: str, data: bytes) -> dict[str, Any]:
+    if len(data) > MAX_THUMBNAIL_BYTES:
+        raise PayloadTooLarge("The thumbnail is larger than 5 MB.")
+    if not data:
+        raise BadRequest("Send the image as the request body.", code="empty_body")
+    name = f"poster-custom-{secrets.token_hex(4)}.{image_extension(data)}"
+    with item_lock(content_id):
+        item = catalog.get(content_id)
+        write_atomic(media_dir(content_id) / name, data)
+        previous = item.get("custom_thumbnail")
+        catalog.save(content_id, {"custom_thumbnail": name})
+    if previous and previous != name:
+        (media_dir(content_id) / previous).unlink(missing_ok=True)
+    return catalog.get(content_id)
+
+
+def add_subtitles(content_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    try:
+        vtt = to_vtt(body["text"], body["format"])
+    except SubtitleError as exc:
+        raise BadRequest(str(exc), code="bad_subtitles") from exc
+    lang = body["lang"]
+    name = f"sub-{lang}.vtt"
+    with item_lock(content_id):
+        item = catalog.get(content_id)
+        write_atomic(media_dir(content_id) / name, vtt.encode())
+        tracks = [s for s in item.get("subtitles") or [] if s["lang"] != lang]
+        tracks.append({"lang": lang, "label": (body.get("label") or lang).strip() or lang, "file": name,
+                       "origin": "upload"})
+        catalog.save(content_id, {"subtitles": tracks})
+    return catalog.get(content_id)
+
+
+def reprocess(content_id: str) -> dict[str, Any]:
+    """Run the pipeline again from the stored upload (a new generation; older workers' reports are ignored)."""
+    with item_lock(content_id):
+        item = catalog.get(content_id)
+        generation = int(item.get("generation") or 1) + 1
+        kept_subtitles = [s for s in item.get("subtitles") or [] if s.get("origin") == "upload"]
+        catalog.save(content_id, {"generation": generation, "status": "processing", "error": None, "plan": [],
+                                  "renditions": [], "thumbnail": None, "preview": None,
+                                  "subtitles": kept_subtitles, "ready_at": None})
+    jobs.cancel_all(content_id, generation - 1)
+    item = catalog.get(content_id)
+    jobs.start_processing(item)
+    return item
+
+
+def source_file(item: dict[str, Any]) -> Path | None:
+    source = item.get("source") or {}
+    if source.get("kind") == "upload" and re.match(r"^[A-Za-z0-9_.+-]+$", str(source.get("id", ""))):
+        return settings().upload_dir / str(source["id"])
+    return None
+
+
+def delete(content_id: str) -> None:
+    """Remove the item, its media, its stored upload, viewers' positions and its progress keys."""
+    with item_lock(content_id):
+        item = catalog.get(content_id)
+        catalog.collection().delete_one({"_id": content_id})
+    generation = int(item.get("generation") or 1)
+    with contextlib.suppress(Exception):
+        jobs.cancel_all(content_id, generation)
+    shutil.rmtree(media_dir(content_id), ignore_errors=True)
+    upload = source_file(item)
+    if upload is not None:
+        upload.unlink(missing_ok=True)
+        upload.with_name(upload.name + ".info").unlink(missing_ok=True)
+    watching.forget_item(content_id)
+    redis_client().delete(progress.key(content_id, generation))

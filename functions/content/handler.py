@@ -1,0 +1,72 @@
+"""content: the content manager.
+
+Admins (Bearer token or `faas-cli invoke --sign`): PATCH /ID, DELETE /ID, POST /ID/reprocess,
+POST /ID/subtitles, POST /ID/thumbnail (image bytes). Viewers: POST /ID/progress, GET /progress.
+Workers (X-Internal-Secret): POST /ID/events.
+"""
+
+from __future__ import annotations
+
+from flmnchll.auth import authenticate, require_admin, require_internal
+from flmnchll.content import catalog, events, manage, watching
+from flmnchll.web import Request, Response, Router
+
+router = Router()
+
+
+@router.route("GET", "/progress")
+def my_progress(request: Request) -> dict:
+    user = authenticate(request)
+    return {"items": watching.my_progress(user.id)}
+
+
+@router.route("PATCH", "/{content_id}")
+def update(request: Request) -> dict:
+    require_admin(request)
+    body = request.json(manage.UPDATE_SCHEMA)
+    return catalog.public(manage.update_details(request.params["content_id"], body), admin=True)
+
+
+@router.route("DELETE", "/{content_id}")
+def delete(request: Request) -> Response:
+    require_admin(request)
+    manage.delete(request.params["content_id"])
+    return Response({"deleted": request.params["content_id"]})
+
+
+@router.route("POST", "/{content_id}/reprocess")
+def reprocess(request: Request) -> Response:
+    require_admin(request)
+    return Response(catalog.public(manage.reprocess(request.params["content_id"]), admin=True), status=202)
+
+
+@router.route("POST", "/{content_id}/subtitles")
+def subtitles(request: Request) -> Response:
+    require_admin(request)
+    body = request.json(manage.SUBTITLE_SCHEMA)
+    return Response(catalog.public(manage.add_subtitles(request.params["content_id"], body), admin=True),
+                    status=201)
+
+
+@router.route("POST", "/{content_id}/thumbnail")
+def thumbnail(request: Request) -> dict:
+    require_admin(request)
+    return catalog.public(manage.replace_thumbnail(request.params["content_id"], request.body), admin=True)
+
+
+@router.route("POST", "/{content_id}/progress")
+def progress(request: Request) -> dict:
+    user = authenticate(request)
+    body = request.json(watching.PROGRESS_SCHEMA)
+    item = catalog.get(request.params["content_id"])
+    return watching.save_progress(user.id, item, body)
+
+
+@router.route("POST", "/{content_id}/events")
+def worker_event(request: Request) -> dict:
+    require_internal(request)
+    body = request.json(events.EVENT_SCHEMA)
+    return events.apply(request.params["content_id"], body)
+
+
+handle = router.handler()

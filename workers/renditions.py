@@ -1,0 +1,109 @@
+"""Encoding a group of renditions from one decode, checking them and publishing each one.
+
+Outputs are written in a hidden work folder and renamed into `MEDIA_DIR/<id>/` only after ffprobe agrees
+they are whole, so nginx never serves a half-written file and a rendition is playable the moment it is
+announced. A source that decodes to much less than its declared length is reported as truncated.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rq import get_current_job
+
+from flmnchll.config import settings
+from flmnchll.media import encode
+from flmnchll.media.errors import EncodeError, MediaError, explain
+from flmnchll.media.ladder import Plan, Rendition
+from flmnchll.media.probe import MediaInfo, probe
+from flmnchll.media.process import run_ffmpeg
+from workers.report import Reporter
+
+DEFAULT_FFMPEG_TIMEOUT = 6 * 3600
+TIMEOUT_MARGIN = 20
+TRUNCATED_RATIO = 0.9
+
+
+def media_dir(content_id: str) -> Path:
+    return settings().media_dir / content_id
+
+
+def work_dir(content_id: str, stage: str) -> Path:
+    path = media_dir(content_id) / f".work-{stage}"
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def ffmpeg_timeout() -> float:
+    """A little less than the RQ job's own limit, so ffmpeg is stopped with a clear message first."""
+    job = get_current_job()
+    if job is not None and job.timeout and job.timeout > 0:
+        return max(30.0, float(job.timeout) - TIMEOUT_MARGIN)
+    return float(DEFAULT_FFMPEG_TIMEOUT)
+
+
+def plan_entries(plan: Plan) -> list[dict[str, Any]]:
+    """The plan as the catalog stores it: which stage makes each rendition and what it weighs for progress."""
+    entries = []
+    for rendition in plan.source:
+        weight = 0.05 if rendition.copy_video else (3.0 if rendition.container == "webm" else 1.0)
+        entries.append({**rendition.to_dict(), "stage": "transcode", "weight": weight * rendition.pixels / 1e5})
+    for group in plan.lower:
+        for rendition in group:
+            weight = 3.0 if rendition.container == "webm" else 1.0
+            entries.append({**rendition.to_dict(), "stage": downscale_stage(group),
+                            "weight": weight * rendition.pixels / 1e5})
+    return entries
+
+
+def downscale_stage(group: Sequence[Rendition]) -> str:
+    return "downscale-" + "-".join(str(r) for r in sorted({r.rung for r in group}))
+
+
+def verify(path: Path, rendition: Rendition, source: MediaInfo) -> MediaInfo:
+    """Probe an output: right codec, full length. A short output means the source itself is truncated."""
+    try:
+        info = probe(path)
+    except MediaError as exc:
+        raise EncodeError(f"the {rendition.name} output is unreadable: {exc.reason}") from exc
+    expected = {"mp4": "h264", "webm": "vp9"}[rendition.container]
+    if not rendition.copy_video and info.video_codec != expected:
+        raise EncodeError(f"the {rendition.name} output has codec {info.video_codec}, expected {expected}")
+    if info.duration < source.duration * TRUNCATED_RATIO - 0.5:
+        raise MediaError(f"The file is truncated or damaged: only {info.duration:.1f} s of its "
+                         f"{source.duration:.1f} s could be decoded.")
+    return info
+
+
+def encode_group(reporter: Reporter, source_path: Path, source: MediaInfo,
+                 renditions: Sequence[Rendition]) -> list[dict[str, Any]]:
+    """Encode `renditions` in one ffmpeg run, then publish each; returns what was announced."""
+    work = work_dir(reporter.content_id, reporter.stage)
+    outputs = [(rendition, work / rendition.name) for rendition in renditions]
+    reporter.progress(0)
+    try:
+        run_ffmpeg(encode.command(source_path, source, outputs), duration=source.duration,
+                   timeout=ffmpeg_timeout(), on_progress=reporter.progress)
+    except EncodeError as exc:
+        reason = explain(exc.stderr_tail, "")
+        if reason:
+            raise MediaError(reason, exc.stderr_tail) from exc
+        raise
+    announced = []
+    for rendition, path in sorted(outputs, key=lambda item: item[0].container != "mp4"):
+        info = verify(path, rendition, source)
+        final = media_dir(reporter.content_id) / rendition.name
+        os.replace(path, final)
+        described = {**rendition.to_dict(), "size": final.stat().st_size, "video_codec": info.video_codec,
+                     "audio_codec": info.audio_codec, "remuxed": rendition.copy_video,
+                     "duration": info.duration}
+        reporter.event("rendition", rendition=described)
+        announced.append(described)
+    reporter.progress(100)
+    shutil.rmtree(work, ignore_errors=True)
+    return announced

@@ -1,0 +1,101 @@
+"""How jobs tell the content manager what happened, and what happens when a job finally gives up.
+
+Events go to the `content` function (`POST /function/content/ID/events`, internal secret) so that one place
+owns the catalog. Percent-done goes straight to Redis: it is written every second and only read for display.
+A 404/409/410 answer means the item was deleted or re-processed since the job was queued: the job stops.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from rq.job import Job
+
+from flmnchll.config import read_secret, settings
+from flmnchll.content import progress as progress_store
+from flmnchll.media.errors import EncodeError
+from flmnchll.stores import REDIS_ERRORS
+
+log = logging.getLogger("workers")
+
+ATTEMPTS = 5
+STOP_STATUSES = {404, 409, 410}
+
+
+class Cancelled(Exception):
+    """The item is gone or belongs to a newer run; the job's work is no longer wanted."""
+
+
+@dataclass
+class Reporter:
+    content_id: str
+    generation: int
+    stage: str
+
+    @classmethod
+    def for_task(cls, task: dict[str, Any]) -> Reporter:
+        return cls(str(task["content_id"]), int(task["generation"]), str(task.get("stage") or "job"))
+
+    def event(self, kind: str, **fields: Any) -> dict[str, Any]:
+        """POST an event, retrying transient failures; raises `Cancelled` when the work is no longer wanted."""
+        url = f"{settings().gateway_url}/function/content/{self.content_id}/events"
+        body = {"kind": kind, "generation": self.generation, "stage": self.stage, **fields}
+        delay = 0.5
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                headers = {"X-Internal-Secret": read_secret("internal-api-secret", "INTERNAL_API_SECRET")}
+                response = requests.post(url, json=body, headers=headers, timeout=15)
+            except requests.RequestException as exc:
+                if attempt == ATTEMPTS:
+                    raise
+                log.warning("event %s for %s failed (%s); retrying", kind, self.content_id, exc)
+            else:
+                if response.status_code < 300:
+                    return response.json() if response.content else {}
+                if response.status_code in STOP_STATUSES:
+                    raise Cancelled(f"{self.content_id}: {response.status_code} {response.text[:200]}")
+                if response.status_code < 500 or attempt == ATTEMPTS:
+                    raise RuntimeError(f"content manager refused {kind}: {response.status_code} {response.text[:300]}")
+            time.sleep(delay)
+            delay = min(delay * 2, 8)
+        return {}
+
+    def progress(self, percent: float) -> None:
+        try:
+            progress_store.report(self.content_id, self.generation, self.stage, percent)
+        except REDIS_ERRORS:
+            log.warning("could not record progress of %s", self.content_id)
+
+    def failed(self, reason: str) -> None:
+        self.event("failed", error=reason)
+
+
+def reason_for(exc_type: type[BaseException] | None, exc: BaseException | None) -> str:
+    """A sentence for administrators about why processing gave up after its retries."""
+    name = exc_type.__name__ if exc_type else ""
+    if name == "JobTimeoutException":
+        return "Processing took longer than the time allowed for a video of this length, even after retries."
+    if name == "AbandonedJobError":
+        return "The worker processing this video stopped unexpectedly, several times in a row."
+    if isinstance(exc, EncodeError):
+        return f"Encoding failed after several attempts: {exc}"
+    return f"Processing failed after several attempts ({name or 'error'}: {str(exc)[:300]})."
+
+
+def on_job_failure(job: Job, connection: Any, exc_type: Any = None, exc: Any = None, tb: Any = None) -> None:
+    """RQ failure callback: mark the item failed once no retry is left (earlier failures are retried)."""
+    if job.retries_left:
+        return
+    task = job.args[0] if job.args else {}
+    if not isinstance(task, dict) or "content_id" not in task:
+        return
+    try:
+        Reporter.for_task(task).failed(reason_for(exc_type, exc))
+    except Cancelled:
+        pass
+    except Exception:
+        log.exception("could not report the failure of %s", job.id)

@@ -1,0 +1,56 @@
+"""Job `subtitles` (queue `downscale`): text subtitle tracks of the source, extracted to WebVTT in one pass.
+
+Files are named `sub-<lang>.vtt` (`sub-<lang>-<n>.vtt` for a second track of a language); tracks an
+administrator uploaded for a language take precedence over extracted ones (the content manager keeps them).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+from typing import Any
+
+from flmnchll.media.errors import EncodeError, MediaError
+from flmnchll.media.probe import MediaInfo
+from flmnchll.media.process import die_with_parent, run_ffmpeg
+from flmnchll.media.subtitles import extract_args
+from workers import source as sources
+from workers.renditions import ffmpeg_timeout, media_dir, work_dir
+from workers.report import Cancelled, Reporter
+
+log = logging.getLogger("workers")
+LANG = re.compile(r"^[a-z]{2,3}$")
+
+
+def run(task: dict[str, Any]) -> dict[str, Any]:
+    die_with_parent()
+    reporter = Reporter.for_task(task)
+    info = MediaInfo.from_dict(task["info"])
+    work = work_dir(reporter.content_id, reporter.stage)
+    try:
+        path = sources.local_path(task["source"])
+        tracks, outputs, seen = [], [], {}
+        for track in info.subtitles:
+            lang = track.lang.lower() if LANG.match(track.lang.lower()) and track.lang != "und" else "und"
+            seen[lang] = seen.get(lang, 0) + 1
+            name = f"sub-{lang}.vtt" if seen[lang] == 1 else f"sub-{lang}-{seen[lang]}.vtt"
+            outputs.append((track.index, str(work / name)))
+            label = track.title or (lang if lang != "und" else "Subtitles")
+            tracks.append({"lang": lang if seen[lang] == 1 else f"{lang}-{seen[lang]}", "label": label, "file": name})
+        if not outputs:
+            return {"tracks": []}
+        run_ffmpeg(extract_args(str(path), outputs), duration=info.duration, timeout=ffmpeg_timeout(),
+                   on_progress=reporter.progress)
+        for track in tracks:
+            os.replace(work / track["file"], media_dir(reporter.content_id) / track["file"])
+        reporter.event("subtitles", tracks=tracks)
+        return {"tracks": [t["file"] for t in tracks]}
+    except (MediaError, EncodeError) as exc:
+        log.warning("subtitles of %s could not be extracted: %s", reporter.content_id, exc)
+        return {"failed": str(exc)}
+    except Cancelled:
+        return {"cancelled": True}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

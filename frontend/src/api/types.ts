@@ -60,6 +60,18 @@ export interface ContentItem {
   filename?: string;
   /** Admins: per-job detail, when the pipeline reports it. */
   jobs?: ContentJob[];
+  /** Admins: the renditions planned for this item and whether each is done. */
+  plan?: PlannedRendition[];
+  size?: number;
+}
+
+export interface PlannedRendition {
+  name: string;
+  container: Container;
+  width: number;
+  height: number;
+  done: boolean;
+  progress?: number;
 }
 
 export interface ContentJob {

@@ -26,6 +26,21 @@ export function renditionRows(item: ContentItem): RenditionRow[] {
       };
     });
   }
+  if (item.plan && item.plan.length) {
+    return [...item.plan]
+      .sort((a, b) => a.container.localeCompare(b.container) || b.height - a.height)
+      .map((r) => {
+        const status = r.done ? 'ready' : item.status === 'failed' ? 'failed' : item.status === 'ready' ? 'ready' : 'processing';
+        const progress = r.done ? 100 : typeof r.progress === 'number' ? r.progress : null;
+        return {
+          key: r.name || `${r.container}-${r.width}x${r.height}`,
+          label: `${r.container} ${r.height}p (${r.width}×${r.height})`,
+          status,
+          progress,
+          error: null,
+        };
+      });
+  }
   return [...item.renditions]
     .sort((a, b) => a.container.localeCompare(b.container) || b.height - a.height)
     .map((r) => {

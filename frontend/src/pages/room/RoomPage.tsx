@@ -27,14 +27,14 @@ function RoomView({ roomId }: { roomId: string }) {
   const session = useRoomSession(roomId, initialPin, video);
   const { phase, room, join } = session;
 
-  // The item playing: the room's own copy when it carries renditions, else fetched.
+  // The item playing, fetched from the library for fresh signed media links.
   const contentId = room?.content_id ?? null;
-  const embedded = room?.content && room.content.renditions?.length ? room.content : null;
   const fetched = useAsync<ContentItem | null>(
-    (signal) => (contentId && !embedded ? getContent(contentId, signal) : Promise.resolve(null)),
-    [contentId, Boolean(embedded)],
+    (signal) => (contentId ? getContent(contentId, signal) : Promise.resolve(null)),
+    [contentId],
   );
-  const current = embedded ?? fetched.data;
+  const current = fetched.data && fetched.data.id === contentId ? fetched.data : null;
+  const currentTitle = current?.title ?? room?.content?.title ?? null;
 
   if (!user) return null;
   if (phase.kind === 'joining' && !join) return <Loading label="Joining the room…" />;
@@ -60,9 +60,9 @@ function RoomView({ roomId }: { roomId: string }) {
       <div className="room-layout">
         <div className="room-main">
           <p className="now-playing">
-            {current ? (
+            {currentTitle ? (
               <>
-                <span className="muted">Now playing:</span> <strong>{current.title}</strong>
+                <span className="muted">Now playing:</span> <strong>{currentTitle}</strong>
               </>
             ) : contentId ? (
               'Loading what is playing…'
@@ -76,7 +76,7 @@ function RoomView({ roomId }: { roomId: string }) {
               key={current.id}
               item={current}
               videoRef={setVideo}
-              onMediaError={embedded ? () => void session.refresh() : fetched.reload}
+              onMediaError={fetched.reload}
             />
           )}
           {!canControl && <p className="hint">The host has locked playback: only the host can play, pause or seek.</p>}

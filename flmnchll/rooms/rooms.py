@@ -22,7 +22,7 @@ from pymongo.database import Database
 
 from flmnchll.auth import Principal
 from flmnchll.errors import BadRequest, Conflict, Forbidden, NotFound
-from flmnchll.rooms import catalog, peer_tokens, peers, pins, turn, votes, watched
+from flmnchll.rooms import catalog, peer_tokens, peers, pins, presence, turn, votes, watched
 from flmnchll.rooms.clock import now_ms
 from flmnchll.rooms.locks import room_lock
 from flmnchll.stores import db, redis_client, register_indexes
@@ -33,6 +33,7 @@ RECENT_KEEP = 20
 COMMAND_SKEW_MS = 10_000
 NEXT_LEAD_MS = 2_000
 RATES = (0.25, 4.0)
+PERSIST_EVERY_MS = 300_000
 
 
 def member_timeout_ms() -> int:
@@ -102,6 +103,7 @@ def _load(room_id: str) -> dict[str, Any]:
     room = db().rooms.find_one({"_id": room_id})
     if room is None or room["expires_at"] <= datetime.now(UTC):
         raise NotFound("No room with that code (it may have expired).", code="room_not_found")
+    presence.merge(room, presence.seen(room_id))
     return room
 
 
@@ -269,23 +271,29 @@ def leave(user: Principal, room_id: str) -> dict[str, Any]:
         votes.forget_voter(doc, user.id)
         _pass_host(doc, now, immediately=True)
 
-    return public(_change(room_id, edit))
+    room = _change(room_id, edit)
+    presence.forget(room_id, user.id)
+    return public(room)
 
 
 def heartbeat(user: Principal, room_id: str, position: float | None = None,
               playing: bool | None = None) -> dict[str, Any]:
-    """Keep a member present and note their player's position; counts views once enough was watched."""
-    def edit(doc: dict[str, Any], now: int) -> None:
-        member = _require_member(doc, user)
-        member["last_seen"] = now
-        if position is not None:
-            member["position"] = round(float(position), 3)
-        if playing is not None:
-            member["playing"] = bool(playing)
-        if doc["host_id"] == user.id:
-            doc["host_seen_at"] = now
+    """Keep a member present and note their player's position; counts views once enough was watched.
 
-    room = _change(room_id, edit)
+    The heartbeat itself goes to Redis; the room document is rewritten only when someone lapsed, hosting must
+    pass on, or it has not been written for a while (so its expiry keeps moving while people watch).
+    """
+    room = _load(room_id)
+    now = int(now_ms())
+    member = _require_member(room, user)
+    presence.touch(room_id, user.id, now, position, playing)
+    member["last_seen"] = now
+    if position is not None:
+        member["position"] = round(float(position), 3)
+    if playing is not None:
+        member["playing"] = bool(playing)
+    if _prune(room, now) or now - room["updated_at"] > PERSIST_EVERY_MS:
+        room = _change(room_id, lambda doc, now: None)
     if playing is not None:
         watched.note(room_id, user.id, room.get("content_id"), bool(playing), now_ms())
     return public(room)
@@ -435,6 +443,8 @@ def mine(user: Principal) -> dict[str, Any]:
         return {"items": []}
     found = {r["_id"]: r for r in db().rooms.find({"_id": {"$in": [rid for rid, _ in recent]},
                                                    "expires_at": {"$gt": datetime.now(UTC)}})}
+    for room_id, room in found.items():
+        presence.merge(room, presence.seen(room_id))
     cutoff = now_ms() - member_timeout_ms()
     items = []
     for room_id, joined in recent:

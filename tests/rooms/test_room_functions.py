@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import os
 import signal
 import subprocess
@@ -57,10 +58,12 @@ def test_create_join_with_pin_and_brute_force(api: Any, users: list[dict]) -> No
     assert wrong.status_code == 403 and wrong.json()["error"]["code"] == "wrong_pin"
     right = api.call("join-room", token=guest["token"], json={"room_id": room["id"], "pin": "2468"})
     assert right.status_code == 200, right.text
-    codes = [api.call("join-room", token=attacker["token"], json={"room_id": room["id"], "pin": f"{n:04d}"}
-                      ).status_code for n in range(6)]
+    far = {"X-Forwarded-For": "198.51.100.7"}  # its own address, so only its own failures count
+    codes = [api.call("join-room", token=attacker["token"], json={"room_id": room["id"], "pin": f"{n:04d}"},
+                      headers=far).status_code for n in range(6)]
     assert codes[:5] == [403] * 5 and codes[5] == 429
-    limited = api.call("join-room", token=attacker["token"], json={"room_id": room["id"], "pin": "2468"})
+    limited = api.call("join-room", token=attacker["token"], json={"room_id": room["id"], "pin": "2468"},
+                       headers=far)
     assert limited.status_code == 429 and int(limited.headers["Retry-After"]) > 0
     assert api.call("join-room", json={"room_id": room["id"]}).status_code == 401
     assert api.call("join-room", token=guest["token"], json={"room_id": "nosuchroom"}).status_code == 404
@@ -123,7 +126,9 @@ def test_lapsed_member_dropped_and_host_passes(api: Any, users: list[dict]) -> N
     rid = api.call("create-room", token=host["token"], json={"name": "Lapse"}).json()["id"]
     for user in (host, guest):
         api.call("join-room", token=user["token"], json={"room_id": rid})
+    api.call("room", f"{rid}/heartbeat", token=host["token"], json={"position": 1.0, "playing": False})
     old = int(time.time() * 1000) - 120_000
+    api.redis().hset(f"room-presence:{rid}", host["user"]["id"], json.dumps({"t": old}))
     doc = api.db().rooms.find_one({"_id": rid})
     for member in doc["members"]:
         if member["user_id"] == host["user"]["id"]:

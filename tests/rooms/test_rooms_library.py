@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from typing import Any
@@ -160,7 +161,9 @@ def test_lapsed_member_is_dropped_and_hosting_passes_on(make_user: Any) -> None:
     room = rooms.create(host, "Lapse")
     for user in (host, guest, third):
         rooms.join(user, room["id"], None, _ip())
+    rooms.heartbeat(host, room["id"], position=1.0, playing=False)
     old = int(time.time() * 1000) - 60_000
+    stores.redis_client().hset(f"room-presence:{room['id']}", host.id, json.dumps({"t": old}))
     doc = stores.db().rooms.find_one({"_id": room["id"]})
     for member in doc["members"]:
         if member["user_id"] == host.id:

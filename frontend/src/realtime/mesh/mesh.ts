@@ -235,6 +235,14 @@ export class Mesh {
     }, delay);
   }
 
+  /** Register again with a config obtained elsewhere (the page re-joined the room). */
+  replaceServer(server: PeerServerConfig): void {
+    if (this.stopped) return;
+    const previous = this.peer?.id ?? this.server.peer_id ?? null;
+    this.server = server;
+    this.reopen(previous);
+  }
+
   /** New token (and id) from the room service, new PeerJS peer, links dialled again. */
   private async rebuild(): Promise<void> {
     if (this.renewing || this.stopped) return;
@@ -249,6 +257,10 @@ export class Mesh {
     }
     this.renewing = false;
     if (this.stopped) return;
+    this.reopen(previous);
+  }
+
+  private reopen(previous: string | null): void {
     const old = this.peer;
     this.peer = null;
     for (const [remote, link] of this.links) {

@@ -115,7 +115,7 @@ function newId(peer: string): string {
  * are injected, so it runs without a browser.
  */
 export class SyncEngine {
-  readonly self: EngineIdentity;
+  self: EngineIdentity;
   readonly controller: DriftController;
   readonly buffering: BufferingCoordinator;
   private readonly clock: ServerClock;
@@ -151,6 +151,8 @@ export class SyncEngine {
 
   hostUser: string | null;
   locked: boolean;
+  /** The film the room watches (null: unknown, accept any). */
+  content: string | null = null;
 
   // media bookkeeping: what the engine itself did, so the resulting events are not taken for the member's
   private expectPlay: Expect = { count: 0, until: 0 };
@@ -246,6 +248,23 @@ export class SyncEngine {
     return clampToDuration(positionAt(this.target, now), this.media?.duration ?? Number.NaN);
   }
 
+  /** The room moved to another film: its timeline starts from the room function's playback. */
+  setContent(content: string | null, playback: ServerPlayback | null | undefined): void {
+    if (content === this.content) return;
+    this.content = content;
+    this.adoptServer(playback, true);
+  }
+
+  private otherContent(state: SyncState): boolean {
+    const c = state.content ?? null;
+    return c !== null && this.content !== null && c !== this.content;
+  }
+
+  /** Our peer id changed (the mesh re-registered with a fresh one). */
+  setPeerId(peer: string): void {
+    this.self = { ...this.self, peer };
+  }
+
   canControl(user: string): boolean {
     return !this.locked || user === this.hostUser;
   }
@@ -268,9 +287,11 @@ export class SyncEngine {
   }
 
   /** Adopt the room function's playback (a late joiner's first truth; peers' states override it). */
-  adoptServer(playback: ServerPlayback | null | undefined): void {
-    const state = fromServerPlayback(playback, this.clock.now());
-    if (!this.weak && this.target.id !== '') return;
+  adoptServer(playback: ServerPlayback | null | undefined, force = false): void {
+    const state = { ...fromServerPlayback(playback, this.clock.now()), content: this.content };
+    if (!force && !this.weak && this.target.id !== '') return;
+    this.future = [];
+    this.buffering.cancelEpisode();
     this.target = state;
     this.weak = true;
     this.lastAction = 'state';
@@ -309,7 +330,7 @@ export class SyncEngine {
     const cmd: SyncCommand = {
       id,
       action,
-      state: { ...make(base, at), id },
+      state: { ...make(base, at), id, content: this.content },
       issued: now,
       peer: this.self.peer,
       user: this.self.user,
@@ -361,7 +382,7 @@ export class SyncEngine {
     const cmd: SyncCommand = {
       id,
       action,
-      state: { ...state, id },
+      state: { ...state, id, content: this.content },
       issued: now,
       peer: this.self.peer,
       user: this.self.user,
@@ -392,7 +413,7 @@ export class SyncEngine {
 
   /** A peer's full state (hello answer or gossip): newest wins; any replaces the server's. */
   receiveState(state: SyncState, fromPeer: string): void {
-    if (!state || typeof state.at !== 'number') return;
+    if (!state || typeof state.at !== 'number' || this.otherContent(state)) return;
     if (this.future.some((c) => c.state.id === state.id)) return;
     if (!this.weak && !isNewer(state, this.target)) return;
     const cmd: SyncCommand = { id: state.id, action: 'state', state, issued: state.at, peer: fromPeer, user: '', name: '' };
@@ -401,6 +422,7 @@ export class SyncEngine {
 
   private accept(cmd: SyncCommand, origin: CommandOrigin, alreadyApplied = false): void {
     const now = this.clock.now();
+    if (this.otherContent(cmd.state)) return;
     if (origin === 'remote') {
       if (cmd.action !== 'hold' && cmd.action !== 'resume' && !this.canControl(cmd.user)) return;
       const delay = now - cmd.issued;
@@ -829,6 +851,7 @@ export class SyncEngine {
         at: effect.at,
         rate: t.rate,
         id: effect.id,
+        content: this.content,
       };
       this.accept({ id: effect.id, action: 'hold', state, issued: effect.at, peer: effect.peer, user: '', name: '' }, 'derived');
       return;
@@ -837,7 +860,14 @@ export class SyncEngine {
     // resume only if nobody changed the timeline since the hold (a seek during it keeps the intent to play)
     const holdStillInForce = t.id === effect.holdId || (this.lastAction === 'seek' && !t.playing && t.at >= 0);
     if (!holdStillInForce) return;
-    const state: SyncState = { playing: true, position: t.position, at: Math.max(effect.at, t.at), rate: t.rate, id: effect.id };
+    const state: SyncState = {
+      playing: true,
+      position: t.position,
+      at: Math.max(effect.at, t.at),
+      rate: t.rate,
+      id: effect.id,
+      content: this.content,
+    };
     this.accept({ id: effect.id, action: 'resume', state, issued: effect.at, peer: '', user: '', name: '' }, 'derived');
   }
 

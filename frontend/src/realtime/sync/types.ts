@@ -13,6 +13,8 @@ export interface SyncState {
   rate: number;
   /** Id of the command that produced this state (tie-break for equal `at`). */
   id: string;
+  /** The content this timeline is about; states about another film are ignored. */
+  content?: string | null;
 }
 
 export type CommandAction = 'play' | 'pause' | 'seek' | 'rate' | 'hold' | 'resume' | 'state';

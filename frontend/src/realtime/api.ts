@@ -1,0 +1,109 @@
+/** The room functions the real-time side calls (through the app's API client: same origin, Bearer token). */
+import { apiRequest } from '../api/client';
+import type { PeerServerConfig } from './mesh/mesh';
+
+export interface RoomMemberInfo {
+  user_id: string;
+  username: string;
+  peer_id?: string | null;
+}
+
+export interface RoomPlayback {
+  state?: 'playing' | 'paused';
+  playing?: boolean;
+  position: number;
+  /** Server epoch ms at which `position` held. */
+  updated_at?: number;
+  rate: number;
+}
+
+export interface IceServerConfig {
+  urls: string | string[];
+  username?: string;
+  credential?: string;
+}
+
+/** What join-room answers, as far as the real-time side relies on it. */
+export interface JoinRoomResponse {
+  id: string;
+  name: string;
+  host_id: string | null;
+  members: RoomMemberInfo[];
+  content?: unknown;
+  content_id?: string | null;
+  playback: RoomPlayback | null;
+  locked: boolean;
+  peer: PeerServerConfig;
+  ice_servers: IceServerConfig[];
+  /** 'relay' forces TURN (set by the room service or for checks). */
+  ice_transport_policy?: RTCIceTransportPolicy;
+  /** The raw answer when the page normalised it. */
+  raw?: Record<string, unknown>;
+}
+
+/** The room state answers of heartbeat / room GET (fields used here). */
+export interface RoomStateAnswer {
+  host_id?: string | null;
+  locked?: boolean;
+  members?: RoomMemberInfo[];
+  content_id?: string | null;
+  playback?: RoomPlayback | null;
+}
+
+export interface RealtimeApi {
+  clock(t0: number): Promise<{ t1: number; t2: number }>;
+  heartbeat(roomId: string, body: { position?: number; playing?: boolean }): Promise<RoomStateAnswer>;
+  playback(roomId: string, body: { action: 'play' | 'pause' | 'seek' | 'rate'; position: number; rate?: number; at?: number }): Promise<unknown>;
+  join(roomId: string): Promise<JoinRoomResponse>;
+}
+
+const roomPath = (id: string, sub: string): string => `room/${encodeURIComponent(id)}${sub}`;
+
+export const defaultApi: RealtimeApi = {
+  async clock(t0: number) {
+    const res = await fetch('/function/clock', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify({ t0 }),
+      cache: 'no-store',
+    });
+    if (!res.ok) throw new Error(`clock ${res.status}`);
+    const body = (await res.json()) as { t1?: unknown; t2?: unknown };
+    const t1 = Number(body.t1);
+    const t2 = Number(body.t2 ?? body.t1);
+    if (!Number.isFinite(t1) || !Number.isFinite(t2)) throw new Error('clock answer');
+    return { t1, t2 };
+  },
+  heartbeat(roomId, body) {
+    return apiRequest<RoomStateAnswer>(roomPath(roomId, '/heartbeat'), { method: 'POST', body, logoutOn401: false });
+  },
+  playback(roomId, body) {
+    return apiRequest<unknown>(roomPath(roomId, '/playback'), { method: 'POST', body, logoutOn401: false });
+  },
+  join(roomId) {
+    return apiRequest<JoinRoomResponse>('join-room', { method: 'POST', body: { room_id: roomId }, logoutOn401: false });
+  },
+};
+
+/** The PeerJS server config from a join answer, with the token expiry when only the raw answer has it. */
+export function peerConfigOf(room: JoinRoomResponse): PeerServerConfig {
+  const raw = room.raw && typeof room.raw.peer === 'object' && room.raw.peer !== null ? (room.raw.peer as Record<string, unknown>) : {};
+  const expires = room.peer.token_expires ?? (typeof raw.token_expires === 'number' ? raw.token_expires : undefined);
+  return { ...room.peer, token_expires: expires };
+}
+
+/** ICE transport policy: the room's, or `?ice=relay` / localStorage `flmnchll.ice` = relay for TURN-only checks. */
+export function icePolicyOf(room: JoinRoomResponse): RTCIceTransportPolicy | undefined {
+  if (room.ice_transport_policy) return room.ice_transport_policy;
+  const rawPolicy = room.raw?.ice_transport_policy;
+  if (rawPolicy === 'relay' || rawPolicy === 'all') return rawPolicy;
+  try {
+    const q = new URLSearchParams(window.location.search).get('ice');
+    if (q === 'relay' || q === 'all') return q;
+    const stored = window.localStorage.getItem('flmnchll.ice');
+    if (stored === 'relay' || stored === 'all') return stored;
+  } catch {
+    // no window or storage
+  }
+  return undefined;
+}

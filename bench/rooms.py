@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import secrets
 import statistics
 import sys
@@ -48,7 +49,7 @@ class Samples:
         p50 = statistics.median(ordered)
         p95 = ordered[min(len(ordered) - 1, int(round(0.95 * len(ordered))) - 1)]
         rate = len(ordered) / self.wall_s if self.wall_s else 0.0
-        return (f"| {self.name:<10} | {len(ordered):>5} | {self.errors:>6} | {p50:>8.1f} | {p95:>8.1f} | "
+        return (f"| {self.name:<12} | {len(ordered):>5} | {self.errors:>6} | {p50:>8.1f} | {p95:>8.1f} | "
                 f"{ordered[-1]:>8.1f} | {rate:>7.1f} |")
 
 
@@ -85,7 +86,7 @@ def timed(samples: Samples, call: Callable[[], requests.Response]) -> requests.R
     return answer
 
 
-def run(instance: Instance, rooms: int, members: int, beats: int, rounds: int) -> list[Samples]:
+def run(instance: Instance, rooms: int, members: int, beats: int, rounds: int, interval: float) -> list[Samples]:
     base = instance.url("gateway") + "/function"
     users = issue_sessions(instance, rooms * members)
     local = threading.local()
@@ -108,7 +109,8 @@ def run(instance: Instance, rooms: int, members: int, beats: int, rounds: int) -
     create.wall_s = sum(create.times_ms) / 1000
 
     placement = [(room_ids[i // members], users[i][1]) for i in range(rooms * members)]
-    join, beat = Samples("join-room"), Samples("heartbeat")
+    join = Samples("join-room")
+    beat = Samples(f"heartbeat/{interval:g}s" if interval else "heartbeat")
     with ThreadPoolExecutor(max_workers=rooms * members) as pool:
         started = time.perf_counter()
         for _ in range(rounds):
@@ -116,7 +118,10 @@ def run(instance: Instance, rooms: int, members: int, beats: int, rounds: int) -
         join.wall_s = time.perf_counter() - started
 
         def beating(p: tuple[str, str]) -> None:
+            next_at = time.perf_counter() + random.uniform(0, interval)
             for step in range(beats):
+                time.sleep(max(0.0, next_at - time.perf_counter()))
+                next_at += interval
                 body = {"position": float(step), "playing": True}
                 timed(beat, lambda b=body: post(f"room/{p[0]}/heartbeat", p[1], b))
 
@@ -132,14 +137,19 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=5)
     parser.add_argument("--beats", type=int, default=10, help="heartbeats per member")
     parser.add_argument("--rounds", type=int, default=3, help="joins per member (re-joins refresh the token)")
+    parser.add_argument("--interval", type=float, nargs="*", default=[1.0, 0.0],
+                        help="seconds between a member's heartbeats (0: back to back); one run per value")
     args = parser.parse_args()
     instance = Instance.load(os.environ.get("FLMNCHLL_INSTANCE", "bench"))
     ensure_functions(instance)
-    results = run(instance, args.rooms, args.members, args.beats, args.rounds)
-    print(f"rooms: {args.rooms} rooms x {args.members} members, all concurrent; latency in ms "
-          f"(gateway {instance.url('gateway')})")
-    print("| call       |     n | errors |      p50 |      p95 |      max |   req/s |")
-    print("|------------|-------|--------|----------|----------|----------|---------|")
+    results: list[Samples] = []
+    for index, interval in enumerate(args.interval):
+        ran = run(instance, args.rooms, args.members, args.beats, args.rounds if index == 0 else 1, interval)
+        results.extend(ran if index == 0 else ran[2:])
+    print(f"rooms: {args.rooms} rooms x {args.members} members, all concurrent (joins all at once, then "
+          f"{args.beats} heartbeats each); latency in ms (gateway {instance.url('gateway')}, {os.cpu_count()} CPUs)")
+    print("| call         |     n | errors |      p50 |      p95 |      max |   req/s |")
+    print("|--------------|-------|--------|----------|----------|----------|---------|")
     for samples in results:
         print(samples.row())
 

@@ -17,6 +17,7 @@ from croniter import croniter
 
 from faas.secrets import read_secret
 from faas.settings import Settings
+from faas.spec import parse_duration
 
 log = logging.getLogger("faas.cron")
 
@@ -42,6 +43,13 @@ def cron_functions(functions: list[dict]) -> dict[str, str]:
 
 
 def next_time(schedule: str, after: float) -> float:
+    """The next firing after `after` (epoch seconds): a cron expression (5 fields, or 6 with seconds last),
+    or `@every DURATION` like cron-connector's `@every 30s`."""
+    if schedule.startswith("@every "):
+        interval = parse_duration(schedule[len("@every "):])
+        if interval <= 0:
+            raise ValueError("@every needs a positive duration")
+        return after + interval
     return croniter(schedule, datetime.fromtimestamp(after, UTC)).get_next(float)
 
 

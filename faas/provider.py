@@ -70,6 +70,7 @@ class Provider:
         self.supervisor = supervisor
         self.secrets = SecretStore(settings.secrets_dir)
         self._lock = threading.RLock()
+        self.changing: set[str] = set()
 
     # ---- lookups -------------------------------------------------------------------------------------------
 
@@ -218,6 +219,7 @@ class Provider:
         old_conf = conf.read_text() if conf.exists() else None
         self._write_runtime(spec)
         self._write_conf(spec)
+        self.changing.add(spec.service)
         try:
             done = self.supervisor.update(only={group})
             if restart and spec.replicas > 0 and group not in done["added"] + done["changed"]:
@@ -229,6 +231,8 @@ class Provider:
             else:
                 _write_if_changed(conf, old_conf)
             raise ProviderError(str(exc)) from exc
+        finally:
+            self.changing.discard(spec.service)
         self.registry.put(spec)
 
     def _runtime(self, service: str) -> Path:

@@ -222,7 +222,7 @@ class FunctionProxy:
             if busy and not refused:
                 raise _Unavailable(429, f"Concurrent request limit exceeded. Max concurrent requests: {limit}")
             states = self._states(name)
-            if not WAITING_STATES.intersection(states):
+            if not WAITING_STATES.intersection(states) and name not in self.provider.changing:
                 detail = ", ".join(sorted(set(states))) or "no processes"
                 raise _Unavailable(
                     503,

@@ -1,0 +1,138 @@
+"""The FaaS's pure rules, without processes: durations, deploy validation, scaling, cron, secrets, logs."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from faas.cron import cron_functions, next_time
+from faas.logs import stream
+from faas.secrets import SecretError, SecretStore, check_name
+from faas.settings import Settings
+from faas.spec import SpecError, parse_deploy_request, parse_duration, parse_scale_request, split_namespace
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("10s", 10), ("1m30s", 90), ("500ms", 0.5), ("1h", 3600), ("2", 2), ("1.5s", 1.5), ("0s", 0)],
+)
+def test_go_durations(text: str, seconds: float) -> None:
+    assert parse_duration(text) == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize("text", ["", "soon", "10 s", "s10", "10x"])
+def test_bad_durations(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_duration(text)
+
+
+def test_deploy_request_defaults_and_scaling_labels() -> None:
+    spec = parse_deploy_request({"service": "fn", "image": "img"})
+    assert (spec.replicas, spec.min_replicas, spec.max_replicas) == (1, 1, 20)
+    assert spec.exec_timeout is None and spec.max_inflight == 0
+    spec = parse_deploy_request(
+        {
+            "service": "fn",
+            "image": "img",
+            "namespace": "openfaas-fn",
+            "envVars": {"exec_timeout": "2s", "max_inflight": "3"},
+            "labels": {"com.openfaas.scale.min": "2", "com.openfaas.scale.max": "3"},
+        }
+    )
+    assert spec.replicas == 2 and spec.exec_timeout == 2 and spec.max_inflight == 3
+    assert [spec.clamp(n) for n in (0, 1, 2, 3, 9)] == [0, 2, 2, 3, 3]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        None,
+        [],
+        {"image": "x"},
+        {"service": "-bad", "image": "x"},
+        {"service": "a" * 64, "image": "x"},
+        {"service": "fn", "image": " "},
+        {"service": "fn", "image": "x", "labels": ["a"]},
+        {"service": "fn", "image": "x", "secrets": "one"},
+        {"service": "fn", "image": "x", "envVars": {"max_inflight": "-1"}},
+        {"service": "fn", "image": "x", "envProcess": 3},
+        {"service": "fn", "image": "x", "limits": {"memory": 128}},
+    ],
+)
+def test_bad_deploy_requests(body: object) -> None:
+    with pytest.raises(SpecError):
+        parse_deploy_request(body)
+
+
+def test_scale_requests() -> None:
+    assert parse_scale_request({"serviceName": "fn", "replicas": 3}) == 3
+    for bad in ({"replicas": -1}, {"replicas": "2"}, {"replicas": True}, {}, []):
+        with pytest.raises(SpecError):
+            parse_scale_request(bad)
+
+
+def test_namespaces() -> None:
+    assert split_namespace("hello") == ("hello", "openfaas-fn")
+    assert split_namespace("hello.openfaas-fn") == ("hello", "openfaas-fn")
+    assert split_namespace("hello.other") == ("hello", "other")
+
+
+def test_cron_selection_and_schedules() -> None:
+    functions = [
+        {"name": "a", "annotations": {"topic": "cron-function", "schedule": "*/5 * * * *"}},
+        {"name": "b", "annotations": {"topic": "other,cron-function", "schedule": "@every 30s"}},
+        {"name": "c", "annotations": {"topic": "cron-function"}},
+        {"name": "d", "annotations": None},
+    ]
+    assert cron_functions(functions) == {"a": "*/5 * * * *", "b": "@every 30s"}
+    now = 1_700_000_000.0  # 22:13:20 UTC
+    assert next_time("*/5 * * * *", now) == 1_700_000_100.0
+    assert next_time("@every 30s", now) == now + 30
+    with pytest.raises(ValueError):
+        next_time("not a schedule", now)
+
+
+def test_secret_names_and_store(tmp_path: Path) -> None:
+    for bad in ("", "../x", "a/b", "UP", ".hidden", "x" * 300, None):
+        with pytest.raises(SecretError):
+            check_name(bad)
+    store = SecretStore(tmp_path / "secrets")
+    store.write("api-key", b"v")
+    assert store.names() == ["api-key"] and store.read("api-key") == b"v"
+    assert (tmp_path / "secrets" / "api-key").stat().st_mode & 0o777 == 0o600
+    assert store.delete("api-key") and not store.delete("api-key")
+
+
+def test_log_stream_tail_and_follow(tmp_path: Path) -> None:
+    log = tmp_path / "fn-x.log"
+    log.write_text("".join(f"line {i}\n" for i in range(10)))
+    lines = [json.loads(item) for item in stream(log, "x", 3, None, False)]
+    assert [item["text"] for item in lines] == ["line 7", "line 8", "line 9"]
+    assert lines[0]["name"] == "x" and lines[0]["namespace"] == "openfaas-fn"
+    deadline = time.monotonic() + 2
+    follower = stream(log, "x", 1, None, True, keep_going=lambda: time.monotonic() < deadline)
+    assert json.loads(next(follower))["text"] == "line 9"
+    with log.open("a") as handle:
+        handle.write("fresh\n")
+    assert json.loads(next(follower))["text"] == "fresh"
+    assert list(stream(tmp_path / "missing.log", "x", None, None, False)) == []
+
+
+def test_settings_from_environment(tmp_path: Path) -> None:
+    settings = Settings.from_env(
+        {
+            "FAAS_GATEWAY_PORT": "9999",
+            "FAAS_FUNCTIONS_PATH": f"{tmp_path / 'a'}:{tmp_path / 'b'}",
+            "FAAS_SECRETS_DIR": str(tmp_path / "s"),
+            "FAAS_BIND": "0.0.0.0",
+        }
+    )
+    assert settings.gateway_port == 9999 and settings.metrics_port == 8082
+    assert settings.functions_path == (tmp_path / "a", tmp_path / "b")
+    assert settings.redis_password_file == tmp_path / "s" / "redis-password"
+    assert settings.gateway_url == "http://127.0.0.1:9999"
+    with pytest.raises(ValueError, match="FAAS_GATEWAY_PORT"):
+        Settings.from_env({"FAAS_GATEWAY_PORT": "eighty"})

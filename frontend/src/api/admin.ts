@@ -3,13 +3,20 @@ import type { AdminUser, Stats } from './types';
 
 export type AdminUserAction = 'list' | 'promote' | 'demote' | 'reset-password' | 'delete';
 
-export async function listUsers(): Promise<AdminUser[]> {
-  const res = await apiRequest<{ users?: AdminUser[]; items?: AdminUser[] } | AdminUser[]>('admin-users', {
+export interface UserPage {
+  users: AdminUser[];
+  total: number;
+  page: number;
+  per_page: number;
+}
+
+export async function listUsers(page = 1, perPage = 100): Promise<UserPage> {
+  const res = await apiRequest<Partial<UserPage> & { items?: AdminUser[] }>('admin-users', {
     method: 'POST',
-    body: { action: 'list' },
+    body: { action: 'list', page, per_page: perPage },
   });
-  if (Array.isArray(res)) return res;
-  return res.users ?? res.items ?? [];
+  const users = res.users ?? res.items ?? [];
+  return { users, total: res.total ?? users.length, page: res.page ?? page, per_page: res.per_page ?? perPage };
 }
 
 export function userAction(action: Exclude<AdminUserAction, 'list'>, username: string, password?: string): Promise<unknown> {

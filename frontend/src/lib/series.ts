@@ -64,6 +64,7 @@ export function seriesLabel(name: string): string {
   const known: Record<string, string> = {
     views: 'Views per day',
     dau: 'Daily active users',
+    active_users: 'Active users per day',
     mau: 'Monthly active users (rolling 30 days)',
     signups: 'New users per day',
     new_users: 'New users per day',

@@ -66,6 +66,7 @@ export function AuthForm({ mode, onSubmit }: AuthFormProps) {
         value={password}
         onChange={(e) => setPassword(e.target.value)}
       />
+      {mode === 'signup' && <p className="hint">Passwords need at least 8 characters.</p>}
       {message && (
         <div id={`${id}-err`} className={rateLimited && wait === 0 ? 'notice' : 'error'} role="alert">
           {message}

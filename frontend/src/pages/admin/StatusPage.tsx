@@ -33,6 +33,7 @@ export default function StatusPage() {
               <th scope="col">Uptime</th>
               {hasWindows && <th scope="col">24 h</th>}
               {hasWindows && <th scope="col">30 days</th>}
+              <th scope="col">Since</th>
               <th scope="col">Last check</th>
             </tr>
           </thead>
@@ -47,6 +48,7 @@ export default function StatusPage() {
                 <td>{formatPercent(svc.uptime_percent, 2)}</td>
                 {hasWindows && <td>{formatPercent(svc.uptime_24h, 2)}</td>}
                 {hasWindows && <td>{formatPercent(svc.uptime_30d, 2)}</td>}
+                <td>{formatDate(svc.last_change)}</td>
                 <td>{formatDate(svc.last_check)}</td>
               </tr>
             ))}

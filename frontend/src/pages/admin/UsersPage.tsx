@@ -6,9 +6,12 @@ import { ErrorBox, Loading, Notice } from '../../components/ui';
 import { formatDate } from '../../lib/format';
 import { useAsync } from '../../lib/useAsync';
 
+const PER_PAGE = 100;
+
 export default function UsersPage() {
   const { user: me } = useAuth();
-  const users = useAsync(() => listUsers(), []);
+  const [page, setPage] = useState(1);
+  const users = useAsync(() => listUsers(page, PER_PAGE), [page]);
   const [error, setError] = useState<unknown>(null);
   const [message, setMessage] = useState<string | null>(null);
   const [filter, setFilter] = useState('');
@@ -27,7 +30,7 @@ export default function UsersPage() {
 
   const shown = useMemo(() => {
     const f = filter.trim().toLowerCase();
-    return (users.data ?? []).filter((u) => !f || u.username.toLowerCase().includes(f));
+    return (users.data?.users ?? []).filter((u) => !f || u.username.toLowerCase().includes(f));
   }, [users.data, filter]);
 
   const resetPassword = (u: AdminUser) => {
@@ -38,7 +41,9 @@ export default function UsersPage() {
   return (
     <section className="page">
       <div className="page-head">
-        <h1>Users</h1>
+        <h1>
+          Users {users.data && <span className="count">({users.data.total})</span>}
+        </h1>
         <div className="search">
           <label htmlFor="user-filter" className="visually-hidden">
             Filter users
@@ -99,6 +104,19 @@ export default function UsersPage() {
             </tbody>
           </table>
         </div>
+      )}
+      {users.data && users.data.total > PER_PAGE && (
+        <nav className="pager" aria-label="Pages">
+          <button type="button" disabled={page <= 1} onClick={() => setPage(page - 1)}>
+            Previous
+          </button>
+          <span>
+            Page {page} of {Math.ceil(users.data.total / PER_PAGE)}
+          </span>
+          <button type="button" disabled={page * PER_PAGE >= users.data.total} onClick={() => setPage(page + 1)}>
+            Next
+          </button>
+        </nav>
       )}
     </section>
   );

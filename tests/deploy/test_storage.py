@@ -1,0 +1,187 @@
+"""The storage contract, run once against a local folder and once against a local S3-compatible server.
+
+Both backends must behave the same for what functions and workers do with files (write, read, list, delete a
+whole item) and both must hand out links that only work while signed: nginx's secure_link scheme locally,
+presigned GETs on S3 (fetched here from the moto server; moto does not verify signatures, so their form and
+lifetime are checked instead).
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+
+from flmnchll import config, storage
+from flmnchll.content import links
+
+BUCKET = "flmnchll-test"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint() -> Iterator[str]:
+    """moto's S3 in server mode on a free loopback port, for real HTTP and real signatures."""
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["local", "s3"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("MEDIA_SECRET", "test-media-secret")
+    monkeypatch.setenv("MEDIA_DIR", str(tmp_path / "media"))
+    monkeypatch.setenv("UPLOAD_DIR", str(tmp_path / "uploads"))
+    monkeypatch.setenv("PUBLIC_URL", "http://front.test")
+    monkeypatch.setenv("STORAGE_BACKEND", request.param)
+    config.settings.cache_clear()
+    request.addfinalizer(config.settings.cache_clear)
+    if request.param == "s3":
+        endpoint = request.getfixturevalue("s3_endpoint")
+        bucket = f"{BUCKET}-{time.monotonic_ns()}"
+        monkeypatch.setenv("S3_ENDPOINT_URL", endpoint)
+        monkeypatch.setenv("S3_BUCKET", bucket)
+        monkeypatch.setenv("S3_ACCESS_KEY", "testing")
+        monkeypatch.setenv("S3_SECRET_KEY", "testing")
+        storage.s3_client().create_bucket(Bucket=bucket)
+    return request.param
+
+
+def test_bytes_round_trip(backend: str) -> None:
+    media = storage.media()
+    media.put_bytes("abc123/720p.mp4", b"video bytes", "video/mp4")
+    assert media.exists("abc123/720p.mp4")
+    assert media.get_bytes("abc123/720p.mp4") == b"video bytes"
+    assert media.size("abc123/720p.mp4") == len(b"video bytes")
+    assert not media.exists("abc123/1080p.mp4")
+
+
+def test_file_round_trip(backend: str, tmp_path: Path) -> None:
+    source = tmp_path / "source.bin"
+    source.write_bytes(bytes(range(256)) * 4096)
+    uploads = storage.uploads()
+    uploads.put_file("upload-1", source)
+    target = uploads.download("upload-1", tmp_path / "copy" / "back.bin")
+    assert target.read_bytes() == source.read_bytes()
+
+
+def test_missing_key_is_not_found(backend: str, tmp_path: Path) -> None:
+    media = storage.media()
+    with pytest.raises(storage.NotFound):
+        media.get_bytes("nothing/here.mp4")
+    with pytest.raises(storage.NotFound):
+        media.size("nothing/here.mp4")
+    with pytest.raises(FileNotFoundError):
+        media.download("nothing/here.mp4", tmp_path / "x")
+
+
+def test_areas_are_separate(backend: str) -> None:
+    storage.media().put_bytes("same", b"media")
+    storage.uploads().put_bytes("same", b"upload")
+    assert storage.media().get_bytes("same") == b"media"
+    assert storage.uploads().get_bytes("same") == b"upload"
+
+
+def test_list_and_delete_an_item(backend: str) -> None:
+    media = storage.media()
+    for name in ("360p.mp4", "360p.webm", "thumb.jpg"):
+        media.put_bytes(f"item1/{name}", name.encode())
+    media.put_bytes("item2/360p.mp4", b"other")
+    assert media.list("item1/") == ["item1/360p.mp4", "item1/360p.webm", "item1/thumb.jpg"]
+    media.delete("item1/thumb.jpg")
+    assert media.list("item1/") == ["item1/360p.mp4", "item1/360p.webm"]
+    assert media.delete_prefix("item1/") == 2
+    assert media.list("item1/") == []
+    assert media.list() == ["item2/360p.mp4"]
+    media.delete("item2/missing.mp4")  # deleting what is gone is not an error
+
+
+def test_overwrite_replaces(backend: str) -> None:
+    media = storage.media()
+    media.put_bytes("item/thumb.jpg", b"old")
+    media.put_bytes("item/thumb.jpg", b"new")
+    assert media.get_bytes("item/thumb.jpg") == b"new"
+
+
+@pytest.mark.parametrize("key", ["", "../secret", "a/../../b", ".hidden", "a//b", "a/.work-x/y", "/abs"])
+def test_unsafe_keys_are_refused(backend: str, key: str) -> None:
+    with pytest.raises(ValueError):
+        storage.media().put_bytes(key, b"x")
+
+
+def test_uploads_are_never_linked(backend: str) -> None:
+    storage.uploads().put_bytes("u1", b"x")
+    with pytest.raises(ValueError):
+        storage.uploads().signed_url("u1")
+
+
+def test_signed_link_serves_the_file(backend: str) -> None:
+    media = storage.media()
+    media.put_bytes("item9/480p.mp4", b"0123456789")
+    url = media.signed_url("item9/480p.mp4", duration=7200, absolute=True)
+    if backend == "s3":
+        answer = requests.get(url, timeout=10)
+        assert answer.status_code == 200 and answer.content == b"0123456789"
+        query = parse_qs(urlsplit(url).query)
+        assert query["X-Amz-Algorithm"] == ["AWS4-HMAC-SHA256"] and query["X-Amz-Signature"][0]
+        expires = int(parse_qs(urlsplit(url).query)["X-Amz-Expires"][0])
+        assert expires >= 7200 * 2 + 3600 - 60
+    else:
+        parts = urlsplit(url)
+        query = parse_qs(parts.query)
+        assert parts.path == "/media/item9/480p.mp4"
+        expected = storage.secure_link_signature(parts.path, int(query["expires"][0]), "test-media-secret")
+        assert query["md5"] == [expected]
+
+
+def test_local_links_match_the_content_links(backend: str) -> None:
+    """The local backend signs exactly as flmnchll.content.links, so nginx's config needs no change."""
+    if backend != "local":
+        pytest.skip("nginx secure links are the local backend's scheme")
+    now = 1_700_000_000.0
+    ours = storage.media().signed_url("abc/720p.mp4", duration=5400, now=now)
+    theirs = links.sign("abc", "720p.mp4", duration=5400, now=now)
+    assert ours == theirs
+    assert storage.media().signed_url("abc/720p.mp4", now=now, absolute=True) == links.sign(
+        "abc", "720p.mp4", now=now, absolute=True)
+
+
+def test_s3_link_lifetime(backend: str) -> None:
+    """moto does not check signatures, so the lifetime the URL is signed for is checked instead."""
+    if backend != "s3":
+        pytest.skip("presigned URLs are the S3 backend's scheme")
+    media = storage.media()
+
+    def lifetime(url: str) -> int:
+        return int(parse_qs(urlsplit(url).query)["X-Amz-Expires"][0])
+
+    now = time.time()
+    assert lifetime(media.signed_url("a/b.mp4", now=now, expires=int(now - 60))) == 1
+    assert lifetime(media.signed_url("a/b.mp4", duration=30 * 24 * 3600)) == storage.S3_MAX_TTL
+    assert 6 * 3600 <= lifetime(media.signed_url("a/b.mp4")) <= 7 * 3600
+
+
+def test_backend_choice_is_validated(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STORAGE_BACKEND", "ftp")
+    with pytest.raises(ValueError):
+        storage.media()
+    monkeypatch.setenv("STORAGE_BACKEND", "s3")
+    monkeypatch.delenv("S3_BUCKET", raising=False)
+    with pytest.raises(ValueError, match="S3_BUCKET"):
+        storage.media()

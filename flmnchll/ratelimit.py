@@ -8,6 +8,10 @@ Two kinds of counter:
 
 Counters live in Redis rather than the database because FerretDB's `$inc` is not atomic under concurrency.
 Limits are read from the environment so an operator can tune them without a code change.
+
+Per-address limits apply only when the address is known: the front door always sets X-Real-IP, so an unknown
+address means a caller inside the platform (a script or test talking to the gateway directly). Lumping all of
+those into one bucket would let any one of them lock out the rest; the per-account limits still apply to them.
 """
 
 from __future__ import annotations
@@ -127,6 +131,7 @@ def sliding_forget(key: str, member: str) -> None:
 
 # --- the limits accounts use -------------------------------------------------------------------------------------
 
+UNKNOWN_ADDRESS = "unknown"  # what flmnchll.web.Request.client_ip says without a proxy's header
 _PLAIN_KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
 
@@ -174,10 +179,10 @@ def begin_login(username: str, address: str) -> Attempt:
     The attempt counts as a failure until `Attempt.succeeded()` is called, so a crash mid-check cannot give a
     guesser a free try, and a burst of parallel guesses gets no more than the limit.
     """
-    which, decision, member = sliding_reserve([
-        (_account_key(username), login_account_limit()),
-        (_address_key(address), login_address_limit()),
-    ])
+    logs = [(_account_key(username), login_account_limit())]
+    if address != UNKNOWN_ADDRESS:
+        logs.append((_address_key(address), login_address_limit()))
+    which, decision, member = sliding_reserve(logs)
     if which:
         what = "this account" if which == 1 else "your address"
         raise TooManyRequests(
@@ -207,6 +212,9 @@ def password_check_attempt(user_id: str, address: str) -> contextlib.AbstractCon
 
 
 def check_signup_allowed(address: str) -> None:
+    """Count a signup from this address, or refuse it (429) past the hourly limit."""
+    if address == UNKNOWN_ADDRESS:
+        return
     limit = signup_address_limit()
     decision = fixed_window_hit(f"rl:signup:addr:{_key_part(address)}", limit)
     if not decision.allowed:

@@ -4,6 +4,7 @@ and what the OpenAPI document promises for that operation."""
 from __future__ import annotations
 
 import json
+import secrets
 from typing import Any
 
 import jsonschema
@@ -31,9 +32,9 @@ ADMIN = st.fixed_dictionaries({"action": ACTIONS | ANY_JSON}, optional={
 BODIES = st.one_of(CREDENTIALS, PASSWORD_CHANGE, ADMIN, ANY_JSON).map(lambda b: json.dumps(b).encode()) | st.binary(
     max_size=200)
 
-HEADER_TEXT = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=60)
+HEADER_TEXT = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=60).map(str.strip)
 HEADERS = st.fixed_dictionaries({}, optional={
-    "Authorization": st.sampled_from(["Bearer ", "Bearer x", "Basic abc", "bearer  "]) | HEADER_TEXT,
+    "Authorization": st.sampled_from(["Bearer", "Bearer x", "Basic abc", "bearer  x"]) | HEADER_TEXT,
     "X-Hub-Signature": st.sampled_from(["sha1=", "sha256=00", "md5=1", "sha1=zz"]) | HEADER_TEXT,
     "Content-Type": st.sampled_from(["application/json", "text/plain", "application/x-www-form-urlencoded"]),
     "X-Real-IP": HEADER_TEXT,
@@ -44,7 +45,7 @@ HEADERS = st.fixed_dictionaries({}, optional={
 OPERATIONS = [("signup", "", "POST"), ("login", "", "POST"), ("account", "me", "GET"), ("account", "logout", "POST"),
               ("account", "logout-all", "POST"), ("account", "password", "POST"), ("admin-users", "", "POST")]
 ODD = st.tuples(st.sampled_from(["signup", "login", "account", "admin-users"]),
-                st.sampled_from(["", "me", "x/y", "password/", "%00", "..", "logout-all/extra"]),
+                st.sampled_from(["", "me", "x/y", "password/", "%00", "a%2Fb", "logout-all/extra"]),
                 st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH"]))
 
 
@@ -53,6 +54,9 @@ def _doc_path(function: str, sub: str) -> str:
 
 
 def _check(stack: Any, function: str, sub: str, method: str, body: bytes, headers: dict[str, str]) -> None:
+    if not headers.get("X-Real-IP", "").strip():
+        # an address of its own, so the failures generated here never lock out the other tests' logins
+        headers = {**headers, "X-Real-IP": f"fuzz-{secrets.token_hex(6)}"}
     url = f"{stack.gateway_url}/function/{function}" + (f"/{sub}" if sub else "")
     response = requests.request(method, url, data=body, headers=headers, timeout=30)
     assert response.status_code < 500, (function, sub, method, body[:200], headers, response.text)

@@ -205,3 +205,12 @@ def test_signups_per_address(address: str) -> None:
 
 def test_odd_names_make_safe_keys() -> None:
     ratelimit.begin_login("\ud800 weird name \x00", "::ffff:10.0.0.1 \udcff")
+
+
+def test_unknown_address_has_no_address_limit(name: str) -> None:
+    """Callers inside the platform (no front-door header) are not lumped into one shared address bucket."""
+    for _ in range(ratelimit.signup_address_limit().limit + 1):
+        ratelimit.check_signup_allowed(ratelimit.UNKNOWN_ADDRESS)
+    for i in range(ratelimit.login_address_limit().limit + 1):
+        with pytest.raises(Unauthorized), ratelimit.login_attempt(f"{name}{i}", ratelimit.UNKNOWN_ADDRESS):
+            raise Unauthorized("wrong")

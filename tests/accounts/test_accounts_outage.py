@@ -28,7 +28,8 @@ def test_store_down_is_503_then_recovers(stack: Any, program: str, code: str, wo
             ("account", "me", "GET", None),
             ("signup", "", "POST", {"username": session["username"] + "x", "password": PASSWORD}),
         ]:
-            response = stack.call(function, path, method=method, json=body, token=session["token"], timeout=20)
+            response = stack.call(function, path, method=method, json=body, token=session["token"], timeout=20,
+                                  via_front=True)  # as the browser calls, with the front door's X-Real-IP
             assert response.status_code == 503, (function, response.status_code, response.text)
             error = response.json()["error"]
             assert error["code"] == code and word in error["message"] and "try again" in error["message"]

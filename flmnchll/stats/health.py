@@ -1,0 +1,213 @@
+"""Probes of every component of the service, each answering up or down with a short reason.
+
+Each probe is independent and bounded by a short timeout, and all run in parallel, so one hung component
+costs the check at most a few seconds and never hides the others. Probes only observe; recording the results
+is `uptime`'s job.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import struct
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+
+import redis
+import requests
+
+from flmnchll.config import MissingSecret, read_secret, settings
+from flmnchll.stores import mongo_client, redis_client
+
+TIMEOUT = 2.0
+QUEUES = ("transcode", "downscale")
+STUN_MAGIC_COOKIE = 0x2112A442
+STUN_BINDING_REQUEST = 0x0001
+STUN_BINDING_SUCCESS = 0x0101
+
+
+@dataclass(frozen=True)
+class Result:
+    name: str
+    up: bool
+    detail: str = ""
+    ms: float = 0.0
+
+    @property
+    def status(self) -> str:
+        return "up" if self.up else "down"
+
+    def public(self) -> dict:
+        return {**asdict(self), "status": self.status}
+
+
+Probe = Callable[[], tuple[bool, str]]
+
+
+def _http_ok(url: str, method: str = "GET", expect_header: str | None = None) -> tuple[bool, str]:
+    response = requests.request(method, url, timeout=TIMEOUT)
+    if response.status_code >= 400:
+        return False, f"HTTP {response.status_code}"
+    if expect_header and expect_header not in response.headers:
+        return False, f"no {expect_header} header"
+    return True, f"HTTP {response.status_code}"
+
+
+def gateway() -> tuple[bool, str]:
+    return _http_ok(settings().gateway_url + "/healthz")
+
+
+def nginx() -> tuple[bool, str]:
+    return _http_ok(settings().public_url + "/healthz")
+
+
+def tusd() -> tuple[bool, str]:
+    base = os.environ.get("TUSD_URL", "http://127.0.0.1:1080").rstrip("/")
+    path = os.environ.get("TUSD_BASE_PATH", "/uploads/")
+    return _http_ok(base + path, method="OPTIONS", expect_header="Tus-Version")
+
+
+def ferretdb() -> tuple[bool, str]:
+    mongo_client().admin.command("ping")
+    return True, "ping ok"
+
+
+def redis_store() -> tuple[bool, str]:
+    return bool(redis_client().ping()), "PONG"
+
+
+def peer_server(index: int) -> Probe:
+    def probe() -> tuple[bool, str]:
+        config = settings()
+        ok, detail = _http_ok(f"http://{config.peer_host}:{config.peer_port + index}/health")
+        return ok, detail
+
+    return probe
+
+
+def stun_request(transaction_id: bytes) -> bytes:
+    """A STUN Binding request (RFC 5389): type, zero-length body, magic cookie, 96-bit transaction id."""
+    return struct.pack("!HHI", STUN_BINDING_REQUEST, 0, STUN_MAGIC_COOKIE) + transaction_id
+
+
+def stun_response_ok(packet: bytes, transaction_id: bytes) -> bool:
+    """True for a Binding success response to our transaction."""
+    if len(packet) < 20:
+        return False
+    kind, length, cookie = struct.unpack("!HHI", packet[:8])
+    return (kind == STUN_BINDING_SUCCESS and cookie == STUN_MAGIC_COOKIE and packet[8:20] == transaction_id
+            and len(packet) >= 20 + length)
+
+
+def coturn() -> tuple[bool, str]:
+    config = settings()
+    transaction_id = secrets.token_bytes(12)
+    family = socket.AF_INET6 if ":" in config.turn_host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_DGRAM) as sock:
+        sock.settimeout(TIMEOUT / 2)
+        for _ in range(2):  # UDP: one retry
+            sock.sendto(stun_request(transaction_id), (config.turn_host, config.turn_port))
+            try:
+                packet, _ = sock.recvfrom(2048)
+            except TimeoutError:
+                continue
+            if stun_response_ok(packet, transaction_id):
+                return True, "binding success"
+            return False, "unexpected STUN answer"
+    return False, "no STUN answer"
+
+
+def _basic_auth() -> tuple[str, str] | None:
+    try:
+        return "admin", read_secret("basic-auth-password", "BASIC_AUTH_PASSWORD")
+    except MissingSecret:
+        return None
+
+
+def functions() -> list[Result]:
+    """One result per deployed function: up when at least one replica is available."""
+    started = time.perf_counter()
+    try:
+        response = requests.get(settings().gateway_url + "/system/functions", auth=_basic_auth(), timeout=TIMEOUT)
+        response.raise_for_status()
+        listed = response.json()
+    except (requests.RequestException, ValueError) as exc:
+        return [Result("functions", False, f"cannot list functions: {type(exc).__name__}", _ms(started))]
+    ms = _ms(started)
+    return [Result(f"function/{item['name']}", int(item.get("availableReplicas", 0)) >= 1,
+                   f"{item.get('availableReplicas', 0)}/{item.get('replicas', 0)} replicas", ms)
+            for item in sorted(listed, key=lambda item: item["name"])]
+
+
+def rq_connection() -> redis.Redis:
+    """RQ needs a bytes (not decoding) connection to the same Redis."""
+    pool = redis_client().connection_pool
+    kwargs = {**pool.connection_kwargs, "decode_responses": False}
+    return redis.Redis(connection_pool=redis.ConnectionPool(connection_class=pool.connection_class, **kwargs))
+
+
+def workers() -> list[Result]:
+    """One result per queue: up when a live worker listens on it; the detail gives the queue's backlog."""
+    from rq import Queue, Worker
+
+    started = time.perf_counter()
+    connection = rq_connection()
+    try:
+        listening: dict[str, int] = {}
+        for worker in Worker.all(connection=connection):
+            for name in worker.queue_names():
+                listening[name] = listening.get(name, 0) + 1
+        results = []
+        for name in QUEUES:
+            queue = Queue(name, connection=connection)
+            count = listening.get(name, 0)
+            detail = f"{count} worker(s), {queue.count} queued, {queue.failed_job_registry.count} failed"
+            results.append(Result(f"workers/{name}", count > 0, detail, _ms(started)))
+        return results
+    finally:
+        connection.close()
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)
+
+
+def _run(name: str, probe: Probe) -> Result:
+    started = time.perf_counter()
+    try:
+        ok, detail = probe()
+    except Exception as exc:  # a probe that fails in any way means the component is down
+        return Result(name, False, f"{type(exc).__name__}: {exc}"[:200], _ms(started))
+    return Result(name, ok, detail, _ms(started))
+
+
+def _guarded(name: str, many: Callable[[], list[Result]]) -> list[Result]:
+    try:
+        return many()
+    except Exception as exc:
+        return [Result(name, False, f"{type(exc).__name__}: {exc}"[:200])]
+
+
+def single_probes() -> dict[str, Probe]:
+    probes: dict[str, Probe] = {
+        "gateway": gateway, "nginx": nginx, "tusd": tusd, "ferretdb": ferretdb, "redis": redis_store,
+        "coturn": coturn,
+    }
+    for index in range(settings().peer_pool_size):
+        probes[f"peer-{index}"] = peer_server(index)
+    return probes
+
+
+def probe_all() -> list[Result]:
+    """Probe every component at once; results sorted by name."""
+    singles = single_probes()
+    with ThreadPoolExecutor(max_workers=len(singles) + 2) as pool:
+        futures = [pool.submit(_run, name, probe) for name, probe in singles.items()]
+        many = [pool.submit(_guarded, "functions", functions), pool.submit(_guarded, "workers", workers)]
+        results = [future.result() for future in futures]
+        for future in many:
+            results.extend(future.result())
+    return sorted(results, key=lambda result: result.name)

@@ -4,13 +4,14 @@ Starts a throw-away FaaS instance on loopback, deploys `hello` with one replica 
 latency (sequential keep-alive requests) and requests/s (concurrent keep-alive clients in separate
 processes) for both paths side by side. Loops are bounded in count and time.
 
-    python bench/gateway.py [--requests 2000] [--clients 4] [--seconds 3]
+    python bench/gateway.py [--requests 2000] [--clients 4] [--seconds 2] [--rounds 3]
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import multiprocessing
 import statistics
 import sys
@@ -79,7 +80,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=2000, help="sequential requests per path for latency")
     parser.add_argument("--clients", type=int, default=4, help="concurrent client processes for throughput")
-    parser.add_argument("--seconds", type=float, default=3.0, help="duration of each throughput run")
+    parser.add_argument("--seconds", type=float, default=2.0, help="duration of each throughput run")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating throughput runs per path (median)")
     args = parser.parse_args()
 
     faas, tmp = start_local()
@@ -90,8 +92,6 @@ def main() -> None:
         gateway_port = faas.gateway_port
         conn = _connection(gateway_port)
         conn.request("GET", "/function/hello")
-        import json
-
         direct_port = int(json.loads(conn.getresponse().read())["port"])
         conn.close()
         paths = {"gateway": (gateway_port, "/function/hello"), "direct": (direct_port, "/")}
@@ -103,7 +103,11 @@ def main() -> None:
         for _ in range(max(1, args.requests // block)):  # interleave so drift affects both paths alike
             for name, (port, path) in paths.items():
                 lat[name] += latencies(port, path, block)
-        rps = {name: throughput(port, path, args.clients, args.seconds) for name, (port, path) in paths.items()}
+        runs: dict[str, list[float]] = {name: [] for name in paths}
+        for _ in range(args.rounds):  # alternate, and take the median, so outside load skews both alike
+            for name, (port, path) in paths.items():
+                runs[name].append(throughput(port, path, args.clients, args.seconds))
+        rps = {name: statistics.median(values) for name, values in runs.items()}
 
         rows = []
         for name in ("direct", "gateway"):
@@ -111,7 +115,7 @@ def main() -> None:
                 (name, statistics.median(lat[name]) * 1000, percentile(lat[name], 0.99) * 1000, rps[name])
             )
         print(f"gateway benchmark: hello, 1 replica, {args.requests} sequential requests per path, "
-              f"{args.clients} clients x {args.seconds:g}s for throughput (loopback)")
+              f"{args.clients} clients x {args.seconds:g}s x {args.rounds} rounds for throughput (loopback)")
         print(f"{'path':<10}{'p50 ms':>10}{'p99 ms':>10}{'req/s':>10}")
         for name, p50, p99, r in rows:
             print(f"{name:<10}{p50:>10.3f}{p99:>10.3f}{r:>10.0f}")

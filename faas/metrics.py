@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics, start_http_server
 
@@ -57,16 +58,33 @@ class Metrics:
             registry=self.registry,
         )
         self._counts: dict[str, float] = {}
+        self._children: dict[str, tuple[Any, Any]] = {}
+        self._results: dict[tuple[str, int], tuple[Any, Any]] = {}
         self._lock = threading.Lock()
 
     @staticmethod
     def label(service: str) -> str:
         return f"{service}.{NAMESPACE}"
 
+    def per_function(self, service: str) -> tuple[Any, Any]:
+        """The started and in-flight series of one function (label lookups cached: they are per call)."""
+        children = self._children.get(service)
+        if children is None:
+            name = self.label(service)
+            children = self._children[service] = (self.started.labels(name), self.inflight.labels(name))
+        return children
+
     def observe(self, service: str, code: int, seconds: float) -> None:
-        name = self.label(service)
-        self.invocations.labels(name, str(code)).inc()
-        self.seconds.labels(name, str(code)).observe(seconds)
+        key = (service, code)
+        children = self._results.get(key)
+        if children is None:
+            name = self.label(service)
+            children = self._results[key] = (
+                self.invocations.labels(name, str(code)),
+                self.seconds.labels(name, str(code)),
+            )
+        children[0].inc()
+        children[1].observe(seconds)
         with self._lock:
             self._counts[service] = self._counts.get(service, 0.0) + 1
 
@@ -83,6 +101,7 @@ class Metrics:
             with contextlib.suppress(KeyError):
                 metric.remove(name)
         self._counts.pop(service, None)
+        self._children.pop(service, None)
 
     def serve(self, host: str, port: int) -> None:
         """Serve `/metrics` on a background thread."""

@@ -13,6 +13,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
+from http import HTTPStatus
 from typing import Any
 
 import requests
@@ -55,26 +56,12 @@ CONNECT_TIMEOUT = 2.0
 # Process states worth waiting for: starting, up, or just exited and about to be restarted. BACKOFF means the
 # process keeps dying while starting (a broken function), so callers are told at once instead.
 WAITING_STATES = frozenset({"STARTING", "RUNNING", "EXITED"})
-STATUS_TEXT = {
-    200: "OK",
-    400: "Bad Request",
-    404: "Not Found",
-    413: "Payload Too Large",
-    429: "Too Many Requests",
-    500: "Internal Server Error",
-    502: "Bad Gateway",
-    503: "Service Unavailable",
-    504: "Gateway Timeout",
-}
+STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}
 
 
 def status_line(code: int) -> str:
-    from http import HTTPStatus
-
-    try:
-        return f"{code} {HTTPStatus(code).phrase}"
-    except ValueError:
-        return f"{code} {STATUS_TEXT.get(code, 'Unknown')}"
+    """The WSGI status line with the standard reason phrase."""
+    return STATUS_LINES.get(code) or f"{code} Unknown"
 
 
 def not_found_text(name: str) -> str:
@@ -124,6 +111,7 @@ class FunctionProxy:
         self.metrics = metrics
         self.session = make_session(settings.gateway_threads + 8)
         self.pools = self.session.get_adapter("http://").poolmanager
+        self._pools: dict[int, Any] = {}
         self._rr: dict[str, itertools.count[int]] = {}
         self._inflight: dict[int, int] = {}
         self._lock = threading.Lock()
@@ -163,9 +151,9 @@ class FunctionProxy:
         if not environ.get("HTTP_X_FORWARDED_HOST") and environ.get("HTTP_HOST"):
             headers.append(("X-Forwarded-Host", environ["HTTP_HOST"]))
 
-        label = self.metrics.label(name)
-        self.metrics.started.labels(label).inc()
-        self.metrics.inflight.labels(label).inc()
+        started_count, inflight = self.metrics.per_function(name)
+        started_count.inc()
+        inflight.inc()
         started = time.perf_counter()
         code = 500
         try:
@@ -175,7 +163,7 @@ class FunctionProxy:
             log.warning("%s: %s", name, exc.message)
             return self._plain(start_response, code, exc.message, call_id)
         finally:
-            self.metrics.inflight.labels(label).dec()
+            inflight.dec()
             self.metrics.observe(name, code, time.perf_counter() - started)
         out_headers.append(("Content-Length", str(len(content))))
         start_response(status_line(code), out_headers)
@@ -242,7 +230,9 @@ class FunctionProxy:
     ) -> tuple[int, list[tuple[str, str]], bytes]:
         # The session's own connection pool is used directly: going through Session.request costs about half
         # a millisecond per call in settings merging and hooks that a transparent proxy does not need.
-        pool = self.pools.connection_from_host("127.0.0.1", port, scheme="http")
+        pool = self._pools.get(port)
+        if pool is None:
+            pool = self._pools[port] = self.pools.connection_from_host("127.0.0.1", port, scheme="http")
         try:
             response = pool.urlopen(
                 method,

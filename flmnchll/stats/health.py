@@ -65,7 +65,8 @@ def nginx() -> tuple[bool, str]:
 
 
 def tusd() -> tuple[bool, str]:
-    base = os.environ.get("TUSD_URL", "http://127.0.0.1:1080").rstrip("/")
+    """tusd answers OPTIONS on its base path with its protocol version; without TUSD_URL, via the front door."""
+    base = os.environ.get("TUSD_URL", "").rstrip("/") or settings().public_url
     path = os.environ.get("TUSD_BASE_PATH", "/uploads/")
     return _http_ok(base + path, method="OPTIONS", expect_header="Tus-Version")
 

@@ -1,0 +1,57 @@
+"""health-check: probes every component and records up/down; run every minute by the cron connector.
+
+Callers with the internal secret, an admin token or a signed admin task get an immediate probe and every
+detail. Unauthenticated calls (the cron connector sends none) probe at most once per `CRON_MIN_INTERVAL`
+seconds and learn only whether all is up, so the front door cannot be used to hammer the components or read
+their internals. GET / answers the latest recorded status without probing (authenticated callers only).
+"""
+
+from __future__ import annotations
+
+from flmnchll import auth
+from flmnchll.stats import activity, health, uptime
+from flmnchll.stores import redis_client
+from flmnchll.web import Request, Response, Router
+
+router = Router()
+CRON_MIN_INTERVAL = 20
+
+
+def _authenticated(request: Request) -> bool:
+    """True for internal or admin callers; False for anonymous ones; a 401/403 for bad credentials."""
+    if request.headers.get(auth.INTERNAL_HEADER):
+        auth.require_internal(request)
+        return True
+    if request.headers.get(auth.SIGNATURE_HEADER) or request.headers.get("authorization"):
+        auth.require_admin(request)
+        return True
+    return False
+
+
+def _run() -> list[health.Result]:
+    results = health.probe_all()
+    uptime.record(results)
+    activity.persist_daily()
+    return results
+
+
+@router.route("POST", "/")
+def probe(request: Request) -> Response | dict:
+    if _authenticated(request):
+        results = _run()
+        down = [result.name for result in results if not result.up]
+        return {"ok": not down, "down": down, "components": [result.public() for result in results]}
+    if not redis_client().set("health:cron-lock", "1", nx=True, ex=CRON_MIN_INTERVAL):
+        return Response({"ok": True, "skipped": "probed moments ago"}, status=202)
+    results = _run()
+    return {"ok": all(result.up for result in results)}
+
+
+@router.route("GET", "/")
+def latest(request: Request) -> dict:
+    if not _authenticated(request):
+        auth.require_internal(request)
+    return {"services": uptime.services(), "checked_at": uptime.last_checked()}
+
+
+handle = router.handler()

@@ -1,0 +1,47 @@
+"""stats: the usage and service-status document for admins, and business metrics for Prometheus.
+
+GET / → the stats document (admin token or `faas-cli invoke stats --sign X-Hub-Signature`);
+GET /metrics → Prometheus text format (admin token, signature or internal secret).
+"""
+
+from __future__ import annotations
+
+from flmnchll import auth
+from flmnchll.errors import BadRequest
+from flmnchll.stats import metrics, summary
+from flmnchll.web import Request, Response, Router
+
+router = Router()
+
+
+def _limit(request: Request) -> int | None:
+    raw = request.query.get("limit")
+    if raw in (None, ""):
+        return None
+    if not str(raw).isdigit() or int(raw) < 1:
+        raise BadRequest("'limit' must be a positive whole number.", code="invalid_request")
+    return int(raw)
+
+
+@router.route("GET", "/")
+def stats(request: Request) -> Response:
+    auth.require_admin(request)
+    return Response(summary.build(limit=_limit(request)), headers={"Cache-Control": "no-store"})
+
+
+@router.route("POST", "/")
+def stats_task(request: Request) -> Response:
+    """`faas-cli invoke` sends POST: the same document, for admin scripts."""
+    return stats(request)
+
+
+@router.route("GET", "/metrics")
+def prometheus(request: Request) -> Response:
+    if request.headers.get(auth.INTERNAL_HEADER):
+        auth.require_internal(request)
+    else:
+        auth.require_admin(request)
+    return Response(metrics.render(), headers={"Content-Type": metrics.CONTENT_TYPE}, raw=True)
+
+
+handle = router.handler()

@@ -164,8 +164,9 @@ def test_root_path_without_trailing_slash(functions: Any) -> None:
 
 
 def test_round_robin_over_replicas(functions: Any) -> None:
-    ports = {call(functions, "hello").json()["port"] for _ in range(8)}
-    assert len(ports) == 2
+    ports = [call(functions, "hello").json()["port"] for _ in range(8)]
+    assert len(set(ports)) == 2
+    assert min(ports.count(port) for port in set(ports)) >= 3  # spread evenly, not just failing over
 
 
 def test_unknown_function_is_404_with_openfaas_text(faas: Any) -> None:
@@ -338,7 +339,11 @@ def test_deploy_update_scale_delete(faas: Any, probe: str) -> None:
     scale = api(faas, "POST", f"/system/scale-function/{probe}", json={"serviceName": probe, "replicas": 3})
     assert scale.status_code == 202
     wait_ready(faas, probe, 3)
-    assert len({call(faas, probe).json()["port"] for _ in range(9)}) == 3
+    ports: set[str] = set()
+    deadline = time.monotonic() + 15
+    while len(ports) < 3 and time.monotonic() < deadline:  # a replica may still be importing when RUNNING
+        ports.add(call(faas, probe).json()["port"])
+    assert len(ports) == 3
     api(faas, "POST", f"/system/scale-function/{probe}", json={"serviceName": probe, "replicas": 10})
     assert wait_ready(faas, probe, 3)["replicas"] == 3  # clamped to com.openfaas.scale.max
 

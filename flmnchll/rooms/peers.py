@@ -85,7 +85,7 @@ def assigned_counts() -> dict[int, int]:
 
 def choose_server(exclude: int | None = None) -> int:
     """The port of the least-loaded live server; with none answering, the least-assigned one."""
-    states = [h for h in pool_health() if h.port != exclude] or pool_health()
+    states = [h for h in pool_health(fresh=True) if h.port != exclude] or pool_health()
     live = [h for h in states if h.alive] or states
     counts = assigned_counts()
     best = min(live, key=lambda h: (h.rooms, counts.get(h.port, 0), h.peers, h.port))

@@ -12,6 +12,7 @@ import logging
 import os
 import shlex
 import shutil
+import socket
 import tempfile
 import threading
 import time
@@ -27,6 +28,18 @@ from faas.supervisor_api import GROUP_PREFIX, Supervisor, SupervisorError
 log = logging.getLogger("faas.provider")
 
 ALIVE_STATES = frozenset({"STARTING", "RUNNING", "BACKOFF"})
+
+
+def _listening(process_name: str) -> bool:
+    """Whether the process named `fn-NAME-PORT` accepts connections on PORT."""
+    port = process_name.rsplit("-", 1)[-1]
+    if not port.isdigit():
+        return False
+    try:
+        with socket.create_connection(("127.0.0.1", int(port)), timeout=0.2):
+            return True
+    except OSError:
+        return False
 
 
 class ProviderError(RuntimeError):
@@ -83,10 +96,16 @@ class Provider:
         return None
 
     def available(self) -> dict[str, int]:
-        """Running processes per function (supervisord's RUNNING state)."""
+        """Replicas per function that are RUNNING and accept connections on their port.
+
+        supervisord calls a process RUNNING once it has stayed up for `startsecs`; a slow import can leave
+        it not yet listening, so the port is checked too.
+        """
         counts: dict[str, int] = {}
         for group, infos in self.supervisor.group_states().items():
-            counts[group[len(GROUP_PREFIX):]] = sum(1 for info in infos if info["statename"] == "RUNNING")
+            counts[group[len(GROUP_PREFIX):]] = sum(
+                1 for info in infos if info["statename"] == "RUNNING" and _listening(info["name"])
+            )
         return counts
 
     def states(self, service: str) -> list[str]:

@@ -54,8 +54,6 @@ def programs(instance: Instance) -> list[Program]:
     ]
     for index, port in enumerate(instance.peer_ports):
         listed.append(Program(f"peer-{index}", f"node {REPO / 'peer' / 'server.js'} --port {port}", port))
-    if not (REPO / "workers" / "__main__.py").exists():
-        return listed
     for queue, count in (("transcode", instance.transcode_workers), ("downscale", instance.downscale_workers)):
         for index in range(count):
             listed.append(Program(f"worker-{queue}-{index}", f"{python} -m workers {queue}", None, stopwaitsecs=30))
@@ -73,7 +71,7 @@ def tusd_command(instance: Instance) -> str:
         f"-upload-dir {instance.data_dir / 'uploads'}",
         "-behind-proxy",
         f"-hooks-http {hook_url}",
-        "-hooks-http-forward-headers Authorization",
+        "-hooks-http-forward-headers Authorization,X-Internal-Secret",
         "-hooks-enabled-events pre-create,post-finish",
         "-disable-download",
     ])

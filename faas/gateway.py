@@ -167,7 +167,8 @@ def main() -> None:
             connection_limit=1000,
             channel_timeout=300,
             ident="",
-            clear_untrusted_proxy_headers=True,
+            # Callers reach the gateway through the front door, which sets X-Forwarded-*: pass them on.
+            clear_untrusted_proxy_headers=False,
         )
     except OSError as exc:
         raise SystemExit(f"gateway: cannot listen on {settings.bind}:{settings.gateway_port}: {exc}") from None

@@ -92,4 +92,6 @@ if __name__ == "__main__":
         threads=int(os.getenv("WAITRESS_THREADS", "8")),
         max_request_body_size=int(os.getenv("MAX_BODY_BYTES", str(64 * 1024 * 1024))),
         ident="",
+        # Only the watchdog (or the local gateway) calls this server; keep the X-Forwarded-* it passes on.
+        clear_untrusted_proxy_headers=False,
     )

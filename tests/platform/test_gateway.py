@@ -127,7 +127,12 @@ def test_request_and_response_pass_through(functions: Any) -> None:
         "hello/sub/path%20x?x=1&x=2&y=%C3%A9",
         "POST",
         data=b"payload \x00\xff bytes",
-        headers={"X-Custom": "v1", "Content-Type": "application/octet-stream", "Authorization": "Bearer abc"},
+        headers={
+            "X-Custom": "v1",
+            "Content-Type": "application/octet-stream",
+            "Authorization": "Bearer abc",
+            "X-Forwarded-For": "203.0.113.7",
+        },
     )
     assert response.status_code == 200, response.text
     echo = response.json()
@@ -138,6 +143,7 @@ def test_request_and_response_pass_through(functions: Any) -> None:
     assert echo["headers"]["Authorization"] == "Bearer abc"
     assert echo["headers"]["Content-Type"] == "application/octet-stream"
     assert echo["headers"]["X-Call-Id"]
+    assert echo["headers"]["X-Forwarded-For"] == "203.0.113.7"  # the front door's client address survives
     assert echo["body"] == b"payload \x00\xff bytes".decode("utf-8", "replace")
     assert echo["env"]["GREETING"] == "hi"
     assert response.headers["X-Echo"] == "hello"

@@ -22,6 +22,6 @@ export function describeUploadError(error: TusLikeError): string {
   if (status === 401 || status === 403) return serverMessage || 'Only admins can upload. Log in again as an admin.';
   if (status === 413) return serverMessage || 'The file is too large.';
   if (status >= 400) return serverMessage || `The upload server refused the file (${status}).`;
-  if (!status) return 'Connection lost. Resume to continue where it stopped.';
+  if (!status) return 'Connection lost.';
   return serverMessage || error.message || 'Upload failed.';
 }

@@ -71,3 +71,17 @@ describe('upload queue', () => {
     expect(titleFromFileName('.mp4')).toBe('.mp4');
   });
 });
+
+describe('retry notices', () => {
+  it('shows a retry note until progress resumes', () => {
+    let s = add([], 'a.mp4', 100);
+    const key = s[0].key;
+    s = uploadReducer(s, { type: 'retrying', key, message: 'wait' });
+    expect(s[0].notice).toBeNull(); // not uploading yet
+    s = uploadReducer(s, { type: 'start', key });
+    s = uploadReducer(s, { type: 'retrying', key, message: 'wait' });
+    expect(s[0].notice).toBe('wait');
+    s = uploadReducer(s, { type: 'progress', key, bytesSent: 5, bytesTotal: 100 });
+    expect(s[0].notice).toBeNull();
+  });
+});

@@ -15,6 +15,8 @@ export interface UploadEntry {
   /** Set when this file continues an upload begun before (same fingerprint). */
   resumed: boolean;
   uploadUrl: string | null;
+  /** Set while the upload waits to retry after a failed request. */
+  notice: string | null;
 }
 
 export type UploadAction =
@@ -26,6 +28,7 @@ export type UploadAction =
   | { type: 'pause'; key: string }
   | { type: 'success'; key: string }
   | { type: 'error'; key: string; message: string }
+  | { type: 'retrying'; key: string; message: string }
   | { type: 'remove'; key: string }
   | { type: 'clearDone' };
 
@@ -64,6 +67,7 @@ export function uploadReducer(state: UploadEntry[], action: UploadAction): Uploa
           error: null,
           resumed: false,
           uploadUrl: null,
+          notice: null,
         }));
       return [...state, ...added];
     }
@@ -81,16 +85,25 @@ export function uploadReducer(state: UploadEntry[], action: UploadAction): Uploa
       return update(state, action.key, (e) =>
         e.status === 'done'
           ? e
-          : { ...e, bytesSent: Math.max(0, Math.min(action.bytesSent, action.bytesTotal)), bytesTotal: action.bytesTotal },
+          : {
+              ...e,
+              bytesSent: Math.max(0, Math.min(action.bytesSent, action.bytesTotal)),
+              bytesTotal: action.bytesTotal,
+              notice: null,
+            },
       );
     case 'url':
       return update(state, action.key, (e) => ({ ...e, uploadUrl: action.uploadUrl }));
+    case 'retrying':
+      return update(state, action.key, (e) => (e.status === 'uploading' ? { ...e, notice: action.message } : e));
     case 'pause':
-      return update(state, action.key, (e) => (e.status === 'uploading' ? { ...e, status: 'paused' } : e));
+      return update(state, action.key, (e) => (e.status === 'uploading' ? { ...e, status: 'paused', notice: null } : e));
     case 'success':
-      return update(state, action.key, (e) => ({ ...e, status: 'done', bytesSent: e.bytesTotal, error: null }));
+      return update(state, action.key, (e) => ({ ...e, status: 'done', bytesSent: e.bytesTotal, error: null, notice: null }));
     case 'error':
-      return update(state, action.key, (e) => (e.status === 'done' ? e : { ...e, status: 'error', error: action.message }));
+      return update(state, action.key, (e) =>
+        e.status === 'done' ? e : { ...e, status: 'error', error: action.message, notice: null },
+      );
     case 'remove':
       return state.filter((e) => e.key !== action.key || e.status === 'uploading');
     case 'clearDone':

@@ -101,9 +101,17 @@ export default function UploadPage() {
       onError: (error) => {
         dispatch({ type: 'error', key: entry.key, message: describeUploadError(error as tus.DetailedError) });
       },
-      onShouldRetry: (error) => {
+      onShouldRetry: (error, attempt) => {
         const status = error.originalResponse?.getStatus() ?? 0;
-        return status === 0 || status === 409 || status === 423 || status >= 500;
+        const retry = status === 0 || status === 409 || status === 423 || status >= 500;
+        if (retry) {
+          dispatch({
+            type: 'retrying',
+            key: entry.key,
+            message: `${describeUploadError(error)} Trying again (${attempt + 1})…`,
+          });
+        }
+        return retry;
       },
     });
     uploads.current.set(entry.key, upload);
@@ -299,6 +307,11 @@ function UploadRow({ entry, onEdit, onStart, onPause, onRemove }: UploadRowProps
           ? 'Uploaded. Processing starts now.'
           : `${percent}% · ${formatBytes(entry.bytesSent)} of ${formatBytes(entry.bytesTotal)}`}
       </p>
+      {entry.notice && (
+        <p className="notice" role="status">
+          {entry.notice}
+        </p>
+      )}
       {entry.error && (
         <p className="error" role="alert">
           {entry.error}

@@ -1,5 +1,6 @@
 import type { ComponentType } from 'react';
 import type { JoinResponse, User } from '../../api/types';
+import { RoomRealtime } from '../../realtime';
 
 /** What the room page hands the real-time panel (sync engine, chat, voice). */
 export interface RoomRealtimeProps {
@@ -8,20 +9,8 @@ export interface RoomRealtimeProps {
   me: User;
 }
 
-// The real-time panel lives in src/realtime; until its entry point exists the room shows a placeholder.
-const modules = import.meta.glob<{ RoomRealtime?: ComponentType<RoomRealtimeProps> }>('../../realtime/index.ts', {
-  eager: true,
-});
-const RealComponent = Object.values(modules)[0]?.RoomRealtime ?? null;
+/** The real-time panel: keeps the page's one <video> in sync with the room and hosts chat and voice. */
+export const RealtimeSlot: ComponentType<RoomRealtimeProps> = RoomRealtime;
 
-function Placeholder(_props: RoomRealtimeProps) {
-  return (
-    <aside className="card realtime-placeholder" aria-label="Chat and voice">
-      <h2>Chat and voice</h2>
-      <p className="muted">Chat and voice are not available in this build.</p>
-    </aside>
-  );
-}
-
-export const RealtimeSlot: ComponentType<RoomRealtimeProps> = RealComponent ?? Placeholder;
-export const hasRealtime = RealComponent !== null;
+/** The panel heartbeats the room itself (with the playback position), so the frame does not. */
+export const realtimeHeartbeats = true;

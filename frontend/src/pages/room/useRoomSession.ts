@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError } from '../../api/client';
 import { getRoom, heartbeat, joinRoom, leaveRoom } from '../../api/rooms';
 import type { JoinResponse, Room } from '../../api/types';
+import { realtimeHeartbeats } from './realtimeSlot';
 
 export type RoomPhase =
   | { kind: 'joining' }
@@ -74,10 +75,12 @@ export function useRoomSession(roomId: string, initialPin: string | undefined, v
     const poll = window.setInterval(() => {
       if (document.visibilityState !== 'hidden') void refresh();
     }, POLL_MS);
-    const beat = window.setInterval(() => {
-      const v = videoRef.current;
-      heartbeat(roomId, v ? { position: v.currentTime, playing: !v.paused } : {}).catch(() => undefined);
-    }, HEARTBEAT_MS);
+    const beat = realtimeHeartbeats
+      ? undefined
+      : window.setInterval(() => {
+          const v = videoRef.current;
+          heartbeat(roomId, v ? { position: v.currentTime, playing: !v.paused } : {}).catch(() => undefined);
+        }, HEARTBEAT_MS);
     const onHide = () => {
       leaveRoom(roomId, true).catch(() => undefined);
     };

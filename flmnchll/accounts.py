@@ -119,8 +119,30 @@ def _now() -> datetime:
 
 # --- reads -------------------------------------------------------------------------------------------------------
 
+def _name_key(lower: str) -> str:
+    return f"user-name:{lower}"
+
+
 def find_by_username(username: str) -> dict[str, Any] | None:
-    return db().users.find_one({"username_lower": username.lower()})
+    """The user document for a name, in any letter case.
+
+    FerretDB 1.x does not use secondary indexes for queries (it scans), so a login would cost a full pass over
+    the users. Redis remembers name → id (names never change) and the lookup goes by `_id`, which FerretDB
+    does use; the database stays the authority: a stale or missing entry falls back to the query.
+    """
+    lower = username.lower()
+    cache = redis_client()
+    cached = cache.get(_name_key(lower))
+    if cached:
+        doc = db().users.find_one({"_id": cached})
+        if doc is not None and doc.get("username_lower") == lower:
+            return doc
+    doc = db().users.find_one({"username_lower": lower})
+    if doc is not None:
+        cache.set(_name_key(lower), str(doc["_id"]))
+    elif cached:
+        cache.delete(_name_key(lower))
+    return doc
 
 
 def get_user(user_id: str) -> User:
@@ -173,6 +195,7 @@ def create_user(username: str, password: str, role: str = "viewer") -> User:
     except pymongo.errors.DuplicateKeyError as exc:
         raise Conflict(f"The username '{username}' is already taken. Please choose another.",
                        code="username_taken") from exc
+    redis_client().set(_name_key(doc["username_lower"]), doc["_id"])
     return User.from_doc(doc)
 
 
@@ -248,6 +271,7 @@ def delete_user(username: str) -> User:
         if user.role == "admin" and _admin_count() <= 1:
             raise Conflict("This is the last administrator and cannot be deleted.", code="last_admin")
         db().users.delete_one({"_id": user.id})
+    redis_client().delete(_name_key(user.username.lower()))
     auth.revoke_all_sessions(user.id)
     return user
 

@@ -214,3 +214,19 @@ def test_unknown_address_has_no_address_limit(name: str) -> None:
     for i in range(ratelimit.login_address_limit().limit + 1):
         with pytest.raises(Unauthorized), ratelimit.login_attempt(f"{name}{i}", ratelimit.UNKNOWN_ADDRESS):
             raise Unauthorized("wrong")
+
+
+def test_name_lookup_survives_a_stale_or_lost_cache(name: str) -> None:
+    user = accounts.create_user(name, PASSWORD)
+    key = f"user-name:{name.lower()}"
+    assert redis_client().get(key) == user.id
+    redis_client().delete(key)  # lost (e.g. Redis restarted empty): the database answers and the entry returns
+    assert accounts.verify_login(name, PASSWORD).id == user.id
+    assert redis_client().get(key) == user.id
+    redis_client().set(key, "someone-else")  # stale: ignored
+    assert accounts.verify_login(name.upper(), PASSWORD).id == user.id
+    accounts.delete_user(name)
+    redis_client().set(key, user.id)
+    with pytest.raises(Unauthorized):
+        accounts.verify_login(name, PASSWORD)
+    assert redis_client().get(key) is None

@@ -286,11 +286,12 @@ export class RealtimeSession {
   private emit(): void {
     if (this.emitQueued) return;
     this.emitQueued = true;
-    queueMicrotask(() => {
+    // after the media events this change causes: rendering must not delay them
+    setTimeout(() => {
       this.emitQueued = false;
       this.snapshot = this.build();
       this.listeners.forEach((l) => l());
-    });
+    }, 16);
   }
 
   private build(): SessionSnapshot {

@@ -4,8 +4,8 @@ import { DriftController } from './controller';
 describe('DriftController', () => {
   it('leaves small drift alone (dead band)', () => {
     const c = new DriftController();
-    expect(c.decide(0.01, 0)).toEqual({ kind: 'hold', factor: 1 });
-    expect(c.decide(-0.015, 100)).toEqual({ kind: 'hold', factor: 1 });
+    expect(c.decide(0.008, 0)).toEqual({ kind: 'hold', factor: 1 });
+    expect(c.decide(-0.011, 100)).toEqual({ kind: 'hold', factor: 1 });
   });
 
   it('nudges the rate in proportion, slower when ahead and faster when behind, capped', () => {
@@ -24,7 +24,7 @@ describe('DriftController', () => {
   });
 
   it('has hysteresis: keeps correcting until well inside the band', () => {
-    const c = new DriftController({ enterBand: 0.018, exitBand: 0.006 });
+    const c = new DriftController({ enterBand: 0.018, exitBand: 0.006, minNudge: 0.01 });
     expect(c.decide(0.025, 0).kind).toBe('nudge');
     expect(c.decide(0.012, 100).kind).toBe('nudge');
     expect(c.decide(0.008, 200).kind).toBe('nudge');

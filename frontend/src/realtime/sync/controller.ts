@@ -39,8 +39,8 @@ export class DriftController {
   seeks = 0;
 
   constructor(options: DriftControllerOptions = {}) {
-    this.enterBand = options.enterBand ?? 0.018;
-    this.exitBand = options.exitBand ?? 0.006;
+    this.enterBand = options.enterBand ?? 0.012;
+    this.exitBand = options.exitBand ?? 0.004;
     this.gain = options.gain ?? 1.5;
     this.minNudge = options.minNudge ?? 0.01;
     this.maxNudge = options.maxNudge ?? 0.05;

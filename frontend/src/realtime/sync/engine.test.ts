@@ -78,15 +78,18 @@ describe('SyncEngine: commands', () => {
     const time = new FakeTime();
     const net = new FakeNet(time, 20);
     const r = room(time, net);
-    const [a, b] = ['A', 'B'].map((n) => r.add(n));
+    // play() takes 30 ms to get the media moving; the engines know it and call it that much early
+    const [a, b] = ['A', 'B'].map((n) => r.add(n, { playLatencyMs: 30 }, { playLatencyS: 0.03 }));
     a.engine.play();
     const issued = time.now;
-    // lead floor 60 ms: nobody plays before that
-    run(time, 55);
-    expect(a.media.paused && b.media.paused).toBe(true);
+    run(time, 25);
+    expect(a.media.playCalls + b.media.playCalls).toBe(0);
     run(time, 10);
-    expect(!a.media.paused && !b.media.paused).toBe(true);
+    expect(a.media.playCalls).toBe(1);
+    expect(b.media.playCalls).toBe(1);
     expect(a.engine.stats().lastCommand?.at).toBeCloseTo(issued + 60, 5);
+    run(time, 30);
+    expect(a.media.currentTime).toBeCloseTo(0.005, 2);
     run(time, 1000);
     expect(spread(r.peers)).toBeLessThan(0.002);
   });
@@ -100,7 +103,10 @@ describe('SyncEngine: commands', () => {
     run(time, 2000);
     c.media.userSeek(600);
     run(time, 1500);
-    for (const p of [a, b, c]) expect(Math.abs(p.media.currentTime - (600 + 1.5 - 0.08))).toBeLessThan(0.06);
+    // everyone restarts from 600 together, the lead after the seek
+    const lead = (c.engine.state.at - c.commands.at(-1)!.cmd.issued) / 1000;
+    expect(lead).toBeGreaterThanOrEqual(0.2);
+    for (const p of [a, b, c]) expect(Math.abs(p.media.currentTime - (600 + 1.5 - lead))).toBeLessThan(0.01);
     run(time, 5000);
     expect(spread(r.peers)).toBeLessThan(0.02);
     expect(net.commandsFrom('A') + net.commandsFrom('B') + net.commandsFrom('C')).toBe(2);
@@ -327,7 +333,7 @@ describe('SyncEngine: figures', () => {
     const time = new FakeTime();
     const net = new FakeNet(time, 7);
     const r = room(time, net);
-    const [a, b] = ['A', 'B'].map((n) => r.add(n));
+    const [a, b] = ['A', 'B'].map((n) => r.add(n, {}, { playLatencyS: 0 }));
     for (let i = 0; i < 20; i += 1) b.engine.notePeerRtt(40);
     expect(b.engine.leadMs()).toBe(60);
     for (let i = 0; i < 20; i += 1) b.engine.notePeerRtt(100);

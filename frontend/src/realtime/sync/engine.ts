@@ -42,8 +42,10 @@ export interface EngineOptions {
   commandSeekThreshold?: number;
   /** After a play/seek, drift is not measured for this long (ms). */
   settleMs?: number;
-  /** Initial estimate of how long a seek takes to play again (s); learnt afterwards. */
+  /** Initial estimate of how long a seek takes (s); learnt from the media's seeked events. */
   seekLatencyS?: number;
+  /** Initial estimate of how long play() takes to actually start (s); learnt from playing events. */
+  playLatencyS?: number;
   /** Interval of the state gossip that repairs lost messages (ms; 0 = off). */
   gossipMs?: number;
   controller?: DriftControllerOptions;
@@ -89,6 +91,7 @@ export interface EngineStats {
   propagationP95Ms: number;
   lastCommand: CommandTiming | null;
   seekLatencyMs: number;
+  playLatencyMs: number;
   correcting: boolean;
   rate: number;
   buffering: boolean;
@@ -161,11 +164,15 @@ export class SyncEngine {
   private lastRateSet: number | null = null;
   private alignedFor: string | null = null;
   private settleUntil = 0;
-  private startWait: { position: number; lead: number } | null = null;
+  private startWait: { position: number; lead: number; first: number } | null = null;
+  /** Until the media first plays on the timeline (a late joiner loading does not hold the room). */
+  private joining = true;
   private lastPlayAttempt = 0;
   private pausedSince: number | null = null;
   private seekLatencyS: number;
-  private measureSeekFrom: number | null = null;
+  private playLatencyS: number;
+  private ownSeekAt: number | null = null;
+  private ownPlayAt: number | null = null;
 
   // buffering
   private stalledSince: number | null = null;
@@ -189,7 +196,8 @@ export class SyncEngine {
     this.buffering = new BufferingCoordinator(options.buffering);
     this.hostUser = options.hostUser ?? null;
     this.locked = options.locked ?? false;
-    this.seekLatencyS = options.seekLatencyS ?? 0.08;
+    this.seekLatencyS = options.seekLatencyS ?? 0.15;
+    this.playLatencyS = options.playLatencyS ?? 0.03;
     this.opts = {
       tickMs: options.tickMs ?? 100,
       leadFloorMs: options.leadFloorMs ?? 60,
@@ -214,6 +222,7 @@ export class SyncEngine {
     this.media = media;
     this.alignedFor = null;
     this.startWait = null;
+    this.joining = true;
     this.controller.reset();
     if (media) this.apply(true);
   }
@@ -252,6 +261,7 @@ export class SyncEngine {
   setContent(content: string | null, playback: ServerPlayback | null | undefined): void {
     if (content === this.content) return;
     this.content = content;
+    this.joining = true;
     this.adoptServer(playback, true);
   }
 
@@ -364,7 +374,8 @@ export class SyncEngine {
     let state: Omit<SyncState, 'id'>;
     switch (action) {
       case 'play':
-        state = { playing: true, position, at: now, rate: base.rate };
+        // the media starts moving only after its start-up latency
+        state = { playing: true, position, at: now + this.playLatencyS * 1000, rate: base.rate };
         break;
       case 'pause':
         state = { playing: false, position, at: now, rate: base.rate };
@@ -373,9 +384,10 @@ export class SyncEngine {
         state = { playing: base.playing, position, at: now, rate: m.playbackRate };
         break;
       default: {
-        // a seek while playing only plays on after the seek latency: the timeline reaches `position` then
-        const lag = base.playing && !m.paused ? this.seekLatencyS * base.rate : 0;
-        state = { playing: base.playing, position: Math.max(0, position - lag), at: now, rate: base.rate };
+        // a seek while playing: everyone (this peer too) loads the new position and starts from it
+        // together a moment later
+        const lead = base.playing ? this.seekLeadMs() : 0;
+        state = { playing: base.playing, position, at: now + lead, rate: base.rate };
       }
     }
     const id = newId(this.self.peer);
@@ -389,7 +401,13 @@ export class SyncEngine {
       name: this.self.name,
     };
     this.transport.broadcast({ type: 'cmd', cmd });
-    this.accept(cmd, 'local', true);
+    this.accept(cmd, 'local', action !== 'seek');
+  }
+
+  /** Lead of a synchronised restart after a seek (ms): time to load, plus time to tell the others. */
+  seekLeadMs(): number {
+    const oneWay = this.oneWay.length > 0 ? this.oneWay.p(95) : 0;
+    return Math.min(3000, Math.max(200, 2 * this.seekLatencyS * 1000 + 2 * oneWay + this.playLatencyS * 1000));
   }
 
   // ---------------------------------------------------------------- commands received
@@ -453,7 +471,7 @@ export class SyncEngine {
     }
     if (!this.weak && !isNewer(cmd.state, this.target)) return;
     if (this.future.some((c) => c.id === cmd.id)) return;
-    if (cmd.state.at > now + 1 && !alreadyApplied) {
+    if (this.dueAt(cmd) > now + 1 && !alreadyApplied) {
       this.future.push(cmd);
       this.future.sort((a, b) => (isNewer(a.state, b.state) ? 1 : -1));
       this.armFuture(origin);
@@ -462,11 +480,23 @@ export class SyncEngine {
     this.adopt(cmd, origin, alreadyApplied);
   }
 
+  /**
+   * When a command must be adopted (server ms). A timeline that only moves the position (a seek) is
+   * valid at once, the media then waits at the new position; starting to play is begun early by the
+   * media's start-up latency so that it moves at exactly `at`.
+   */
+  private dueAt(cmd: SyncCommand): number {
+    if (cmd.action === 'seek') return Number.NEGATIVE_INFINITY;
+    const base = this.target;
+    if (cmd.state.playing && !base.playing) return cmd.state.at - this.playLatencyS * 1000;
+    return cmd.state.at;
+  }
+
   private armFuture(origin: CommandOrigin): void {
     if (this.futureTimer !== null) this.timers.clearTimeout(this.futureTimer);
     this.futureTimer = null;
     if (this.future.length === 0) return;
-    const next = Math.min(...this.future.map((c) => c.state.at));
+    const next = Math.min(...this.future.map((c) => this.dueAt(c)));
     const delay = Math.max(0, next - this.clock.now());
     this.futureTimer = this.timers.setTimeout(() => {
       this.futureTimer = null;
@@ -476,12 +506,12 @@ export class SyncEngine {
 
   private runDue(origin: CommandOrigin): void {
     const now = this.clock.now();
-    const due = this.future.filter((c) => c.state.at <= now + 1);
+    const due = this.future.filter((c) => this.dueAt(c) <= now + 1);
     if (due.length === 0) {
       this.armFuture(origin);
       return;
     }
-    this.future = this.future.filter((c) => c.state.at > now + 1);
+    this.future = this.future.filter((c) => this.dueAt(c) > now + 1);
     for (const cmd of due) if (this.weak || isNewer(cmd.state, this.target)) this.adopt(cmd, origin, false);
     this.armFuture(origin);
   }
@@ -526,6 +556,7 @@ export class SyncEngine {
     if (!m || !m.paused) return;
     const now = this.clock.now();
     this.lastPlayAttempt = now;
+    this.ownPlayAt = now;
     this.expectPlay = { count: this.expecting(this.expectPlay, now) ? this.expectPlay.count + 1 : 1, until: now + EXPECT_MS };
     this.settleUntil = now + this.opts.settleMs;
     let result: Promise<void> | void;
@@ -559,6 +590,7 @@ export class SyncEngine {
     this.pendingSeeks = this.pendingSeeks.filter((s) => s.until > now);
     this.pendingSeeks.push({ position: p, until: now + 3000 });
     this.settleUntil = now + this.opts.settleMs;
+    this.ownSeekAt = now;
     m.seek(p);
   }
 
@@ -590,7 +622,14 @@ export class SyncEngine {
         this.alignedFor = t.id;
         if (Math.abs(m.currentTime - pos) > this.opts.pausedTolerance) {
           if (changed) this.commandSeeks += 1;
-          this.ownSeek(pos);
+          // a moment later, so the pause itself is not held up by the seek
+          const id = t.id;
+          this.timers.setTimeout(() => {
+            const mm = this.media;
+            if (!mm || this.target.id !== id || this.target.playing) return;
+            const p = clampToDuration(this.target.position, mm.duration);
+            if (Math.abs(mm.currentTime - p) > this.opts.pausedTolerance) this.ownSeek(p);
+          }, 30);
         }
       }
       this.ownRate(t.rate);
@@ -598,44 +637,50 @@ export class SyncEngine {
     }
     const expected = clampToDuration(positionAt(t, now), m.duration);
     if (this.ended(expected)) return;
+    if (this.startWait) {
+      this.checkStartWait(now);
+      return;
+    }
+    const off = Math.abs(m.currentTime - expected);
     if (m.paused) {
-      this.startPlaying(expected, now);
+      if (off <= this.opts.commandSeekThreshold && !m.seeking) {
+        // (even if data is still loading: the browser starts as soon as it can, steering does the rest)
+        this.alignedFor = t.id;
+        this.joining = false;
+        this.ownRate(t.rate);
+        this.ownPlay();
+      } else {
+        this.restartAt(now);
+      }
       return;
     }
     if (this.controller.isCorrecting === false) this.ownRate(t.rate);
     if (changed && this.alignedFor !== t.id) {
       this.alignedFor = t.id;
-      if (Math.abs(m.currentTime - expected) > this.opts.commandSeekThreshold) {
+      if (off > this.opts.commandSeekThreshold) {
         this.commandSeeks += 1;
-        this.measureSeekFrom = now;
-        this.ownSeek(expected + this.seekLatencyS * t.rate);
+        this.restartAt(now);
       }
     }
   }
 
-  /** The timeline plays but the media is paused: start it, or seek ahead and wait until it can. */
-  private startPlaying(expected: number, now: number): void {
+  /**
+   * Synchronised restart: pause, seek to where the timeline will be once the media has loaded (or to
+   * the command's own position when it lies far enough ahead), and play when the timeline gets there.
+   */
+  private restartAt(now: number): void {
     const m = this.media;
     if (!m) return;
     const t = this.target;
-    const off = Math.abs(m.currentTime - expected);
-    const ready = m.readyState >= HAVE_FUTURE_DATA && !m.seeking;
-    if (this.startWait === null && ready && off <= this.opts.commandSeekThreshold) {
-      this.alignedFor = t.id;
-      this.ownRate(t.rate);
-      this.ownPlay();
-      return;
-    }
-    if (this.startWait === null) {
-      // land a little ahead of the timeline, then play when the timeline reaches that point
-      const lead = Math.max(0.25, this.seekLatencyS * 2);
-      this.startWait = { position: expected + lead * t.rate, lead };
-      this.alignedFor = t.id;
-      this.ownRate(t.rate);
-      this.ownSeek(this.startWait.position);
-      return;
-    }
-    this.checkStartWait(now);
+    const lead = Math.max(0.2, this.seekLatencyS * 2 + 0.05);
+    const when = Math.max(now + lead * 1000, t.at);
+    const position = clampToDuration(positionAt(t, when), m.duration);
+    this.startWait = { position, lead, first: position };
+    this.alignedFor = t.id;
+    this.controller.reset();
+    this.ownPause();
+    this.ownRate(t.rate);
+    if (Math.abs(m.currentTime - position) > 0.002) this.ownSeek(position);
   }
 
   private checkStartWait(now: number): void {
@@ -643,18 +688,24 @@ export class SyncEngine {
     const w = this.startWait;
     if (!m || !w) return;
     const t = this.target;
+    if (!t.playing) {
+      this.startWait = null;
+      return;
+    }
     const expected = positionAt(t, now);
     if (expected > w.position + 0.05) {
       // too slow to load: try again further ahead
       const lead = Math.min(8, w.lead * 2);
-      this.startWait = { position: expected + lead * t.rate, lead };
+      this.startWait = { position: clampToDuration(expected + lead * t.rate, m.duration), lead, first: w.first };
       this.ownSeek(this.startWait.position);
       return;
     }
     if (m.readyState < HAVE_FUTURE_DATA || m.seeking) return;
-    const waitMs = ((w.position - expected) / t.rate) * 1000;
+    if (!m.paused) this.ownPause();
+    const waitMs = ((w.position - expected) / t.rate) * 1000 - this.playLatencyS * 1000;
     if (waitMs <= 2) {
       this.startWait = null;
+      this.joining = false;
       this.ownPlay();
       return;
     }
@@ -663,6 +714,7 @@ export class SyncEngine {
         this.startTimer = null;
         if (this.startWait && this.media?.paused && this.target.playing) {
           this.startWait = null;
+          this.joining = false;
           this.ownPlay();
         }
       }, waitMs);
@@ -712,6 +764,16 @@ export class SyncEngine {
         return;
       }
       case 'seeked': {
+        if (this.ownSeekAt !== null && this.pendingSeeks.length === 0) {
+          const sample = (now - this.ownSeekAt) / 1000;
+          if (sample >= 0 && sample < 5) this.seekLatencyS = this.seekLatencyS * 0.7 + sample * 0.3;
+          this.ownSeekAt = null;
+        }
+        if (this.startWait) this.checkStartWait(now);
+        return;
+      }
+      case 'canplay': {
+        if (this.startWait) this.checkStartWait(now);
         return;
       }
       case 'ratechange': {
@@ -732,7 +794,7 @@ export class SyncEngine {
   /** One step of the loop; public so tests can drive it. */
   tick(): void {
     const now = this.clock.now();
-    if (this.future.some((c) => c.state.at <= now + 1)) this.runDue('remote');
+    if (this.future.some((c) => this.dueAt(c) <= now + 1)) this.runDue('remote');
     this.evaluateBuffering(now);
     const m = this.media;
     if (m) {
@@ -756,12 +818,15 @@ export class SyncEngine {
     }
     const expected = clampToDuration(positionAt(t, now), m.duration);
     if (this.ended(expected)) return;
+    if (this.startWait) {
+      this.checkStartWait(now);
+      return;
+    }
     if (m.paused) {
       // (a member's pause is reported by its event; only a lasting mismatch is ours to fix)
       if (this.pausedSince === null) this.pausedSince = now;
-      if (this.startWait) this.checkStartWait(now);
-      else if (!this.expecting(this.expectPlay, now) && now - this.lastPlayAttempt > 1000 && now - this.pausedSince > 500) {
-        this.startPlaying(expected, now);
+      if (!this.expecting(this.expectPlay, now) && now - this.lastPlayAttempt > 1000 && now - this.pausedSince > 500) {
+        this.apply(false);
       }
       return;
     }
@@ -769,17 +834,15 @@ export class SyncEngine {
     if (m.seeking || m.readyState < HAVE_FUTURE_DATA || now < this.settleUntil) return;
     const drift = m.currentTime - expected;
     this.lastDrift = drift;
-    this.drifts.push(Math.abs(drift) * 1000);
-    if (this.measureSeekFrom !== null) {
-      // learn how long seeks take to play again: the residual drift right after one
-      this.measureSeekFrom = null;
-      if (Math.abs(drift) < 1) this.seekLatencyS = Math.min(1, Math.max(0, this.seekLatencyS - drift * 0.7));
+    if (this.ownPlayAt !== null) {
+      // the first look after starting: how late did the media really start moving? (learn, do not act)
+      this.ownPlayAt = null;
+      if (Math.abs(drift) < 0.3) this.playLatencyS = Math.min(0.5, Math.max(0, this.playLatencyS - drift * 0.5));
     }
+    this.drifts.push(Math.abs(drift) * 1000);
     const decision = this.controller.decide(drift, now);
     if (decision.kind === 'seek') {
-      this.ownRate(t.rate);
-      this.measureSeekFrom = now;
-      this.ownSeek(expected + this.seekLatencyS * t.rate);
+      this.restartAt(now);
       this.listeners.onChange?.();
       return;
     }
@@ -805,8 +868,13 @@ export class SyncEngine {
       }
       return;
     }
-    const shouldPlay = t.playing && this.startWait === null && !this.ended(positionAt(t, now)) && !m.paused;
-    const stalled = shouldPlay && m.readyState < HAVE_FUTURE_DATA;
+    const expected = positionAt(t, now);
+    const shouldPlay = t.playing && !this.joining && !this.ended(expected);
+    // stalled: playing without data, or a restart whose planned moment has passed while still loading
+    const stalled =
+      shouldPlay &&
+      ((this.startWait === null && !m.paused && m.readyState < HAVE_FUTURE_DATA) ||
+        (this.startWait !== null && expected > this.startWait.first + 0.05));
     if (!stalled) {
       this.stalledSince = null;
       return;
@@ -887,6 +955,7 @@ export class SyncEngine {
       propagationP95Ms: this.propagation.p(95),
       lastCommand: this.lastCommand ? { ...this.lastCommand } : null,
       seekLatencyMs: this.seekLatencyS * 1000,
+      playLatencyMs: this.playLatencyS * 1000,
       correcting: this.controller.isCorrecting,
       rate: this.media?.playbackRate ?? Number.NaN,
       buffering: this.localBuffering,

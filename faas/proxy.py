@@ -185,11 +185,12 @@ class FunctionProxy:
     ) -> tuple[int, list[tuple[str, str]], bytes]:
         """Call one replica of the function; raise _Unavailable with the status to answer otherwise."""
         name = spec.service
+        deadline = time.monotonic() + self.settings.ready_timeout
         if spec.replicas == 0:
             spec = self._scale_from_zero(spec)
+            deadline = time.monotonic() + 2 * self.settings.ready_timeout  # a cold start: be patient
         timeout = spec.exec_timeout or self.settings.default_timeout
         limit = spec.max_inflight
-        deadline = time.monotonic() + self.settings.ready_timeout
         url_tail = path + ("?" + query if query else "")
         while True:
             ports = spec.ports

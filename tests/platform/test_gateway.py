@@ -355,7 +355,8 @@ def test_deploy_update_scale_delete(faas: Any, probe: str) -> None:
 
     api(faas, "POST", f"/system/scale-function/{probe}", json={"serviceName": probe, "replicas": 0})
     assert status(faas, probe)["replicas"] == 0
-    assert call(faas, probe).status_code == 200  # scaled from zero to scale.min on demand
+    woken = call(faas, probe)
+    assert woken.status_code == 200, woken.text  # scaled from zero to scale.min on demand
     assert status(faas, probe)["replicas"] == 1
 
     bad = api(faas, "POST", f"/system/scale-function/{probe}", json={"serviceName": probe, "replicas": -1})

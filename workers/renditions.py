@@ -81,14 +81,14 @@ def verify(path: Path, rendition: Rendition, source: MediaInfo) -> MediaInfo:
 
 
 def encode_group(reporter: Reporter, source_path: Path, source: MediaInfo,
-                 renditions: Sequence[Rendition]) -> list[dict[str, Any]]:
+                 renditions: Sequence[Rendition], niceness: int = 0) -> list[dict[str, Any]]:
     """Encode `renditions` in one ffmpeg run, then publish each; returns what was announced."""
     work = work_dir(reporter.content_id, reporter.stage)
     outputs = [(rendition, work / rendition.name) for rendition in renditions]
     reporter.progress(0)
     try:
         run_ffmpeg(encode.command(source_path, source, outputs), duration=source.duration,
-                   timeout=ffmpeg_timeout(), on_progress=reporter.progress)
+                   timeout=ffmpeg_timeout(), on_progress=reporter.progress, niceness=niceness)
     except EncodeError as exc:
         reason = explain(exc.stderr_tail, "")
         if reason:

@@ -22,14 +22,16 @@ from workers.report import Cancelled, Reporter
 
 log = logging.getLogger("workers")
 
+# The source-size encode is the biggest job of an item; at lower CPU priority it soaks up what the lowest
+# rung leaves, so the first playable rendition comes sooner and the total time stays the same.
+SOURCE_NICENESS = 10
+
 
 def queue_followups(task: dict[str, Any], info: MediaInfo, plan: ladder.Plan) -> None:
     """Enqueue lower rungs (lowest alone, the rest together: one decode for them), subtitles and thumbnails."""
     base = {"content_id": task["content_id"], "generation": task["generation"], "source": task["source"],
             "info": info.to_dict()}
-    groups = list(plan.lower)
-    batches = [groups[0], tuple(r for group in groups[1:] for r in group)] if groups else []
-    for position, batch in enumerate(b for b in batches if b):
+    for position, batch in enumerate(ladder.downscale_batches(plan)):
         cost = sum(r.pixels for r in batch) / (1920 * 1080 * 2)
         jobs.enqueue(jobs.DOWNSCALE, "workers.downscale.run",
                      {**base, "renditions": [r.to_dict() for r in batch], "thumbnails": position == 0},
@@ -49,7 +51,7 @@ def run(task: dict[str, Any]) -> dict[str, Any]:
         reporter.event("planned", info={"duration": info.duration, "width": info.width, "height": info.height,
                                         "has_audio": info.has_audio}, plan=plan_entries(plan))
         queue_followups(task, info, plan)
-        done = encode_group(reporter, path, info, plan.source)
+        done = encode_group(reporter, path, info, plan.source, niceness=SOURCE_NICENESS if plan.lower else 0)
         if not plan.lower:
             smallest = plan.smallest
             jobs.enqueue(jobs.DOWNSCALE, "workers.thumbnails.run",

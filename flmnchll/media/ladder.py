@@ -102,6 +102,16 @@ def can_copy_audio(info: MediaInfo, container: str) -> bool:
     return info.audio_codec == "opus"
 
 
+def downscale_batches(ladder: Plan) -> list[tuple[Rendition, ...]]:
+    """How the lower rungs are split into jobs: the lowest rung alone (playable soonest), then every other
+    lower rung together, sharing one decode of the source."""
+    groups = list(ladder.lower)
+    if not groups:
+        return []
+    rest = tuple(r for group in groups[1:] for r in group)
+    return [groups[0], rest] if rest else [groups[0]]
+
+
 def plan(info: MediaInfo) -> Plan:
     """The full ladder for a source. Never upscales; silent sources get silent renditions."""
     top = source_rung(info)

@@ -38,8 +38,10 @@ def die_with_parent(sig: int = signal.SIGKILL) -> None:
         pass
 
 
-def _child_setup() -> None:
+def _child_setup(niceness: int) -> None:
     die_with_parent()
+    if niceness:
+        os.nice(niceness)
 
 
 def kill_group(pid: int) -> None:
@@ -48,12 +50,16 @@ def kill_group(pid: int) -> None:
 
 
 def run_ffmpeg(args: Sequence[str], *, duration: float, timeout: float,
-               on_progress: ProgressCallback | None = None, report_every: float = 1.0) -> None:
-    """Run `ffmpeg ARGS` to completion, reporting percent done; raise `EncodeError` on failure or timeout."""
+               on_progress: ProgressCallback | None = None, report_every: float = 1.0, niceness: int = 0) -> None:
+    """Run `ffmpeg ARGS` to completion, reporting percent done; raise `EncodeError` on failure or timeout.
+
+    `niceness` lowers ffmpeg's CPU priority: big encodes yield to the small ones that make an item playable.
+    """
     command = ["ffmpeg", "-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-nostats",
                "-progress", "pipe:1", *args]
     process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, start_new_session=True, preexec_fn=_child_setup)
+                               text=True, start_new_session=True,
+                               preexec_fn=lambda: _child_setup(niceness))
     stderr_tail: deque[str] = deque(maxlen=30)
     reader = threading.Thread(target=lambda: stderr_tail.extend(process.stderr or ()), daemon=True)
     reader.start()

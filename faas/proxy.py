@@ -16,22 +16,12 @@ from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
 
-import requests
-from requests.adapters import HTTPAdapter
-from urllib3 import Timeout
-from urllib3.exceptions import (
-    ConnectTimeoutError,
-    HTTPError,
-    NewConnectionError,
-    ProtocolError,
-    ReadTimeoutError,
-)
-
 from faas.metrics import Metrics
 from faas.provider import Provider
 from faas.registry import Registry
 from faas.settings import NAMESPACE, Settings
 from faas.spec import FunctionSpec, split_namespace
+from faas.upstream import Broken, Refused, TimedOut, UpstreamPool
 
 log = logging.getLogger("faas.proxy")
 
@@ -69,16 +59,6 @@ def not_found_text(name: str) -> str:
     return f"error finding function {name}.{NAMESPACE}: server returned non-200 status code (404) for function, {name}"
 
 
-def make_session(pool_size: int) -> requests.Session:
-    """A pooled session with no default headers, retries or redirects of its own: the proxy is transparent."""
-    session = requests.Session()
-    session.headers.clear()
-    session.trust_env = False
-    adapter = HTTPAdapter(pool_connections=64, pool_maxsize=pool_size, max_retries=0, pool_block=False)
-    session.mount("http://", adapter)
-    return session
-
-
 def request_headers(environ: dict[str, Any]) -> list[tuple[str, str]]:
     """Rebuild the client's headers from the WSGI environ, less hop-by-hop ones."""
     headers: list[tuple[str, str]] = []
@@ -109,9 +89,7 @@ class FunctionProxy:
         self.registry = registry
         self.provider = provider
         self.metrics = metrics
-        self.session = make_session(settings.gateway_threads + 8)
-        self.pools = self.session.get_adapter("http://").poolmanager
-        self._pools: dict[int, Any] = {}
+        self.upstream = UpstreamPool(CONNECT_TIMEOUT)
         self._rr: dict[str, itertools.count[int]] = {}
         self._inflight: dict[int, int] = {}
         self._lock = threading.Lock()
@@ -229,42 +207,18 @@ class FunctionProxy:
         self, port: int, method: str, url_tail: str, headers: list[tuple[str, str]], body: bytes, timeout: float,
         name: str,
     ) -> tuple[int, list[tuple[str, str]], bytes]:
-        # The session's own connection pool is used directly: going through Session.request costs about half
-        # a millisecond per call in settings merging and hooks that a transparent proxy does not need.
-        pool = self._pools.get(port)
-        if pool is None:
-            pool = self._pools[port] = self.pools.connection_from_host("127.0.0.1", port, scheme="http")
+        payload = body if body or method in ("POST", "PUT", "PATCH") else None
         try:
-            response = pool.urlopen(
-                method,
-                url_tail,
-                body=body if body or method not in ("GET", "HEAD") else None,
-                headers=dict(headers),
-                retries=False,
-                redirect=False,
-                assert_same_host=False,
-                preload_content=False,
-                decode_content=False,
-                timeout=Timeout(connect=CONNECT_TIMEOUT, read=timeout),
-            )
-        except (NewConnectionError, ConnectTimeoutError) as exc:
+            status, out, content = self.upstream.request(port, method, url_tail, dict(headers), payload, timeout)
+        except Refused as exc:
             raise _Refused() from exc
-        except ReadTimeoutError as exc:
+        except TimedOut as exc:
             raise _Unavailable(504, f"Function {name} timed out after {timeout:g}s (exec_timeout).") from exc
-        except (ProtocolError, HTTPError, OSError) as exc:
+        except Broken as exc:
             raise _Unavailable(
                 502, f"Can't reach service for: {name}. The function process ended the connection without answering."
             ) from exc
-        try:
-            content = response.read(decode_content=False)
-        except ReadTimeoutError as exc:
-            response.release_conn()
-            raise _Unavailable(504, f"Function {name} timed out after {timeout:g}s (exec_timeout).") from exc
-        except (HTTPError, OSError) as exc:
-            raise _Unavailable(502, f"Can't reach service for: {name}. The answer was cut short.") from exc
-        response.release_conn()
-        out = [(k, v) for k, v in response.headers.items() if k.lower() not in HOP_BY_HOP]
-        return response.status, out, content
+        return status, [(k, v) for k, v in out if k.lower() not in HOP_BY_HOP], content
 
     def _enter(self, port: int, limit: int) -> bool:
         with self._lock:

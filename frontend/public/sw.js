@@ -2,8 +2,11 @@
    Never caches the functions, uploads, media or PeerJS traffic. */
 'use strict';
 
-const CACHE = 'flmnchll-shell-v1';
-const SHELL = ['/', '/manifest.webmanifest', '/icons/icon.svg', '/icons/icon-192.png', '/icons/icon-512.png'];
+// Both filled in by the build: its id and the built files (every page's code and styles).
+const BUILD = 'dev';
+const ASSETS = [];
+const CACHE = `flmnchll-shell-${BUILD}`;
+const SHELL = ['/', '/manifest.webmanifest', '/icons/icon.svg', '/icons/icon-192.png', '/icons/icon-512.png', ...ASSETS];
 const NEVER = ['/function/', '/uploads/', '/media/', '/peerjs/', '/async-function/', '/system/'];
 
 self.addEventListener('install', (event) => {
@@ -19,7 +22,9 @@ self.addEventListener('activate', (event) => {
   event.waitUntil(
     caches
       .keys()
-      .then((keys) => Promise.all(keys.filter((key) => key !== CACHE).map((key) => caches.delete(key))))
+      .then((keys) =>
+        Promise.all(keys.filter((key) => key.startsWith('flmnchll-shell-') && key !== CACHE).map((key) => caches.delete(key))),
+      )
       .then(() => self.clients.claim()),
   );
 });

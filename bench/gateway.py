@@ -13,6 +13,7 @@ import argparse
 import http.client
 import json
 import multiprocessing
+import os
 import statistics
 import sys
 import time
@@ -71,6 +72,12 @@ def throughput(port: int, path: str, clients: int, seconds: float) -> float:
     return total / (time.perf_counter() - started)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
@@ -98,11 +105,18 @@ def main() -> None:
 
         for port, path in paths.values():  # warm up connections and code paths
             latencies(port, path, 200)
+        processes = {info["name"]: info["pid"] for info in faas.supervisor().getAllProcessInfo()}
+        gateway_pid = processes["gateway"]
+        function_pid = next(pid for name, pid in processes.items() if name.startswith("fn-hello"))
         lat: dict[str, list[float]] = {name: [] for name in paths}
+        cpu: dict[str, list[float]] = {name: [0.0, 0.0] for name in paths}
         block = 100
         for _ in range(max(1, args.requests // block)):  # interleave so drift affects both paths alike
             for name, (port, path) in paths.items():
+                g0, f0 = cpu_seconds(gateway_pid), cpu_seconds(function_pid)
                 lat[name] += latencies(port, path, block)
+                cpu[name][0] += cpu_seconds(gateway_pid) - g0
+                cpu[name][1] += cpu_seconds(function_pid) - f0
         runs: dict[str, list[float]] = {name: [] for name in paths}
         for _ in range(args.rounds):  # alternate, and take the median, so outside load skews both alike
             for name, (port, path) in paths.items():
@@ -111,17 +125,20 @@ def main() -> None:
 
         rows = []
         for name in ("direct", "gateway"):
+            per_call = [seconds / len(lat[name]) * 1e6 for seconds in cpu[name]]
             rows.append(
-                (name, statistics.median(lat[name]) * 1000, percentile(lat[name], 0.99) * 1000, rps[name])
+                (name, statistics.median(lat[name]) * 1000, percentile(lat[name], 0.99) * 1000, rps[name], *per_call)
             )
         print(f"gateway benchmark: hello, 1 replica, {args.requests} sequential requests per path, "
               f"{args.clients} clients x {args.seconds:g}s x {args.rounds} rounds for throughput (loopback)")
-        print(f"{'path':<10}{'p50 ms':>10}{'p99 ms':>10}{'req/s':>10}")
-        for name, p50, p99, r in rows:
-            print(f"{name:<10}{p50:>10.3f}{p99:>10.3f}{r:>10.0f}")
+        print(f"{'path':<10}{'p50 ms':>10}{'p99 ms':>10}{'req/s':>10}{'gw cpu us':>11}{'fn cpu us':>11}")
+        for name, p50, p99, r, gw_cpu, fn_cpu in rows:
+            print(f"{name:<10}{p50:>10.3f}{p99:>10.3f}{r:>10.0f}{gw_cpu:>11.0f}{fn_cpu:>11.0f}")
         added = rows[1][1] - rows[0][1]
         ratio = rows[1][3] / rows[0][3] * 100
-        print(f"{'added':<10}{added:>10.3f}{rows[1][2] - rows[0][2]:>10.3f}{ratio:>9.0f}%")
+        print(f"{'added':<10}{added:>10.3f}{rows[1][2] - rows[0][2]:>10.3f}{ratio:>9.0f}%{rows[1][4]:>11.0f}")
+        print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} (throughput is only "
+              "comparable on an otherwise idle machine; CPU per call is not affected by load)")
         print(f"target: <= 1 ms p50 added ({'met' if added <= 1 else 'missed'}), "
               f">= 80% of direct throughput ({'met' if ratio >= 80 else 'missed'})")
     finally:

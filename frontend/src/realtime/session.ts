@@ -142,6 +142,7 @@ export class RealtimeSession {
   private heartbeatMs: number;
   private emitQueued = false;
   private renewing: Promise<void> | null = null;
+  private lastStatus: MeshStatus = 'offline';
 
   constructor(room: JoinRoomResponse, me: Me, deps: SessionDeps = {}) {
     this.room = room;
@@ -207,7 +208,10 @@ export class RealtimeSession {
     this.mesh.setEvents({
       onStatus: (status, detail) => {
         this.statusDetail = detail ?? null;
-        if (status === 'reconnecting') this.chat.system('Connection lost, reconnecting…', this.clock.now());
+        if (status === 'reconnecting' && this.lastStatus === 'online') {
+          this.chat.system('Connection lost, reconnecting…', this.clock.now());
+        }
+        this.lastStatus = status;
         this.emit();
       },
       onReady: (peerId, previous) => {

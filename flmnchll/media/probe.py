@@ -98,15 +98,30 @@ def _ratio(text: str | None) -> Fraction | None:
     return value if value > 0 else None
 
 
-def _duration(data: dict[str, Any], stream: dict[str, Any]) -> float:
-    for raw in ((data.get("format") or {}).get("duration"), stream.get("duration")):
-        try:
-            value = float(raw)
-        except (TypeError, ValueError):
-            continue
-        if value > 0:
-            return value
-    return 0.0
+def _seconds(raw: Any) -> float:
+    """A stream/format duration: seconds as a number, or Matroska's `HH:MM:SS.nnnnnnnnn` tag."""
+    if raw is None:
+        return 0.0
+    text = str(raw)
+    try:
+        if ":" in text:
+            hours, minutes, seconds = text.split(":")
+            return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+        return float(text)
+    except ValueError:
+        return 0.0
+
+
+def _duration(data: dict[str, Any], streams: list[dict[str, Any]]) -> float:
+    """How long the picture and sound last: the longest audio/video stream, else the container's duration.
+
+    A container's duration also covers subtitle or data tracks that outlast the picture; trusting it would
+    make a whole file look truncated.
+    """
+    lengths = [max(_seconds(s.get("duration")), _seconds((s.get("tags") or {}).get("DURATION")))
+               for s in streams if s.get("codec_type") in ("video", "audio")]
+    best = max(lengths, default=0.0)
+    return best if best > 0 else _seconds((data.get("format") or {}).get("duration"))
 
 
 def parse(data: dict[str, Any]) -> MediaInfo:
@@ -123,7 +138,7 @@ def parse(data: dict[str, Any]) -> MediaInfo:
     coded_w, coded_h = int(video.get("width") or 0), int(video.get("height") or 0)
     if coded_w <= 0 or coded_h <= 0:
         raise MediaError("The video stream has no picture size; the file is probably damaged.")
-    duration = _duration(data, video)
+    duration = _duration(data, [video, *[s for s in streams if s.get("codec_type") == "audio"]])
     if duration <= 0:
         raise MediaError("The video has no duration; the file is probably truncated or damaged.")
     sar = _ratio(video.get("sample_aspect_ratio")) or Fraction(1)

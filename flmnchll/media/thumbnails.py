@@ -35,7 +35,7 @@ def poster_time(duration: float) -> float:
 
 def sprite_layout(duration: float, width: int, height: int) -> SpriteLayout:
     interval = max(1.0, math.ceil(duration / MAX_TILES * 10) / 10)
-    count = max(1, min(MAX_TILES, math.ceil(duration / interval)))
+    count = max(1, min(MAX_TILES, math.ceil(round(duration / interval, 1))))  # no tile for a 20 ms tail
     columns = min(COLUMNS, count)
     rows = math.ceil(count / columns)
     tile_height = max(2, int(round(TILE_WIDTH * height / width / 2)) * 2)
@@ -68,7 +68,7 @@ def sprite_vtt(layout: SpriteLayout, duration: float, sprite_name: str) -> str:
     lines = ["WEBVTT", ""]
     for index in range(layout.count):
         start = index * layout.interval
-        end = min(duration, start + layout.interval) if index == layout.count - 1 else start + layout.interval
+        end = max(duration, start + 0.001) if index == layout.count - 1 else start + layout.interval
         if end <= start:
             break
         x = (index % layout.columns) * layout.tile_width

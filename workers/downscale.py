@@ -16,7 +16,7 @@ from flmnchll.media.ladder import Rendition
 from flmnchll.media.probe import MediaInfo
 from flmnchll.media.process import die_with_parent
 from workers import source as sources
-from workers.renditions import encode_group
+from workers.renditions import encode_group, tidy
 from workers.report import Cancelled, Reporter
 
 log = logging.getLogger("workers")
@@ -44,3 +44,5 @@ def run(task: dict[str, Any]) -> dict[str, Any]:
     except Cancelled as exc:
         log.info("content %s: work no longer wanted (%s)", reporter.content_id, exc)
         return {"cancelled": True}
+    finally:
+        tidy(reporter.content_id, reporter.stage)

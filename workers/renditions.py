@@ -7,6 +7,7 @@ announced. A source that decodes to much less than its declared length is report
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Sequence
@@ -37,6 +38,14 @@ def work_dir(content_id: str, stage: str) -> Path:
     shutil.rmtree(path, ignore_errors=True)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def tidy(content_id: str, stage: str) -> None:
+    """Drop a job's work folder, and the item's folder too when that leaves it empty (the item was deleted)."""
+    folder = media_dir(content_id)
+    shutil.rmtree(folder / f".work-{stage}", ignore_errors=True)
+    with contextlib.suppress(OSError):
+        folder.rmdir()
 
 
 def ffmpeg_timeout() -> float:
@@ -105,5 +114,4 @@ def encode_group(reporter: Reporter, source_path: Path, source: MediaInfo,
         reporter.event("rendition", rendition=described)
         announced.append(described)
     reporter.progress(100)
-    shutil.rmtree(work, ignore_errors=True)
     return announced

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import shutil
 from typing import Any
 
 from flmnchll.media.errors import EncodeError, MediaError
@@ -17,7 +16,7 @@ from flmnchll.media.probe import MediaInfo
 from flmnchll.media.process import die_with_parent, run_ffmpeg
 from flmnchll.media.subtitles import extract_args
 from workers import source as sources
-from workers.renditions import ffmpeg_timeout, media_dir, work_dir
+from workers.renditions import ffmpeg_timeout, media_dir, tidy, work_dir
 from workers.report import Cancelled, Reporter
 
 log = logging.getLogger("workers")
@@ -53,4 +52,4 @@ def run(task: dict[str, Any]) -> dict[str, Any]:
     except Cancelled:
         return {"cancelled": True}
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        tidy(reporter.content_id, reporter.stage)

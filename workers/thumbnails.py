@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 from typing import Any
 
 from flmnchll.media import thumbnails
 from flmnchll.media.errors import EncodeError
 from flmnchll.media.ladder import Rendition
 from flmnchll.media.process import die_with_parent, run_ffmpeg
-from workers.renditions import ffmpeg_timeout, media_dir, work_dir
+from workers.renditions import ffmpeg_timeout, media_dir, tidy, work_dir
 from workers.report import Cancelled, Reporter
 
 log = logging.getLogger("workers")
@@ -52,4 +51,4 @@ def run(task: dict[str, Any]) -> dict[str, Any]:
     except Cancelled:
         return {"cancelled": True}
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        tidy(reporter.content_id, reporter.stage)

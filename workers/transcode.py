@@ -17,7 +17,7 @@ from flmnchll.media.errors import MediaError
 from flmnchll.media.probe import MediaInfo, probe
 from flmnchll.media.process import die_with_parent
 from workers import source as sources
-from workers.renditions import downscale_stage, encode_group, plan_entries
+from workers.renditions import downscale_stage, encode_group, plan_entries, tidy
 from workers.report import Cancelled, Reporter
 
 log = logging.getLogger("workers")
@@ -66,3 +66,5 @@ def run(task: dict[str, Any]) -> dict[str, Any]:
     except Cancelled as exc:
         log.info("content %s: work no longer wanted (%s)", reporter.content_id, exc)
         return {"cancelled": True}
+    finally:
+        tidy(reporter.content_id, reporter.stage)

@@ -3,15 +3,42 @@
 Admins (Bearer token or `faas-cli invoke --sign`): PATCH /ID, DELETE /ID, POST /ID/reprocess,
 POST /ID/subtitles, POST /ID/thumbnail (image bytes). Viewers: POST /ID/progress, GET /progress.
 Workers (X-Internal-Secret): POST /ID/events.
+Admin tasks from `faas-cli invoke content --sign X-Hub-Signature --key SECRET` (no sub-path there):
+POST / {"action": "update|delete|reprocess|subtitles", "id", ...the fields of that action}.
 """
 
 from __future__ import annotations
 
 from flmnchll.auth import authenticate, require_admin, require_internal
 from flmnchll.content import catalog, events, manage, watching
-from flmnchll.web import Request, Response, Router
+from flmnchll.web import Request, Response, Router, validate
 
 router = Router()
+
+
+ACTION_SCHEMA = {
+    "type": "object",
+    "required": ["action", "id"],
+    "properties": {"action": {"enum": ["update", "delete", "reprocess", "subtitles"]}, "id": {"type": "string"}},
+}
+
+
+@router.route("POST", "/")
+def admin_task(request: Request) -> Response:
+    require_admin(request)
+    body = request.json(ACTION_SCHEMA)
+    content_id, action = body["id"], body["action"]
+    fields = {k: v for k, v in body.items() if k not in ("action", "id")}
+    if action == "delete":
+        manage.delete(content_id)
+        return Response({"deleted": content_id})
+    if action == "reprocess":
+        return Response(catalog.public(manage.reprocess(content_id), admin=True), status=202)
+    if action == "update":
+        validate(fields, manage.UPDATE_SCHEMA)
+        return Response(catalog.public(manage.update_details(content_id, fields), admin=True))
+    validate(fields, manage.SUBTITLE_SCHEMA)
+    return Response(catalog.public(manage.add_subtitles(content_id, fields), admin=True), status=201)
 
 
 @router.route("GET", "/progress")

@@ -144,6 +144,7 @@ class FunctionProxy:
             inflight.dec()
             self.metrics.observe(name, code, time.perf_counter() - started)
         out_headers.append(("Content-Length", str(len(content))))
+        out_headers.append(("X-Duration-Seconds", f"{time.perf_counter() - started:f}"))
         start_response(status_line(code), out_headers)
         return [] if environ["REQUEST_METHOD"] == "HEAD" else [content]
 

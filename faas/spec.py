@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from croniter import croniter
+
 from faas.settings import NAMESPACE
 
 _NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
@@ -45,6 +47,16 @@ def parse_duration(raw: str) -> float:
     if pos != len(text) or pos == 0:
         raise ValueError(f"invalid duration {raw!r}")
     return total
+
+
+def valid_schedule(schedule: str) -> bool:
+    """A cron expression (5 fields, or 6 with seconds last) or `@every DURATION`."""
+    if schedule.startswith("@every "):
+        try:
+            return parse_duration(schedule[len("@every "):]) > 0
+        except ValueError:
+            return False
+    return bool(croniter.is_valid(schedule))
 
 
 def check_function_name(name: object) -> str:
@@ -201,6 +213,10 @@ def parse_deploy_request(body: object) -> FunctionSpec:
                 raise ValueError
         except ValueError:
             raise SpecError("envVars.max_inflight must be a whole number ≥ 0") from None
+    topics = [t.strip() for t in spec.annotations.get("topic", "").split(",")]
+    schedule = spec.annotations.get("schedule", "").strip()
+    if "cron-function" in topics and schedule and not valid_schedule(schedule):
+        raise SpecError(f"annotation schedule {schedule!r} is not a valid cron expression or '@every DURATION'")
     for key in (MIN_SCALE_LABEL, MAX_SCALE_LABEL):
         raw = spec.labels.get(key)
         if raw is not None and not raw.strip().isdigit():

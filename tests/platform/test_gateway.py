@@ -149,6 +149,7 @@ def test_request_and_response_pass_through(functions: Any) -> None:
     assert response.headers["X-Echo"] == "hello"
     assert response.headers["Set-Cookie"] == "a=1"
     assert response.headers["Content-Type"] == "application/json"
+    assert float(response.headers["X-Duration-Seconds"]) > 0
 
 
 @pytest.mark.parametrize("method", ["GET", "PUT", "PATCH", "DELETE", "OPTIONS"])
@@ -267,6 +268,19 @@ def test_async_call_posts_result_to_callback(functions: Any, callback: CallbackS
     assert echo["query"] == {"k": ["v"]}
     assert echo["headers"]["X-Custom"] == "c"
     assert echo["headers"]["X-Call-Id"] == call_id
+
+
+def test_async_timeout_is_reported_to_callback(functions: Any, callback: CallbackServer) -> None:
+    response = requests.post(
+        f"{functions.gateway_url}/async-function/sleep?seconds=5",
+        headers={"X-Callback-Url": callback.url},
+        timeout=10,
+    )
+    assert response.status_code == 202
+    headers = callback.wait()[0]["headers"]
+    assert headers["X-Function-Status"] == "504"
+    assert headers["X-Function-Name"] == "sleep"
+    assert headers["X-Call-Id"] == response.headers["X-Call-Id"]
 
 
 def test_async_unknown_function_is_404(faas: Any) -> None:

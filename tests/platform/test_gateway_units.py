@@ -62,6 +62,8 @@ def test_deploy_request_defaults_and_scaling_labels() -> None:
         {"service": "fn", "image": "x", "envVars": {"max_inflight": "-1"}},
         {"service": "fn", "image": "x", "envProcess": 3},
         {"service": "fn", "image": "x", "limits": {"memory": 128}},
+        {"service": "fn", "image": "x", "annotations": {"topic": "cron-function", "schedule": "every day"}},
+        {"service": "fn", "image": "x", "annotations": {"topic": "cron-function", "schedule": "@every soon"}},
     ],
 )
 def test_bad_deploy_requests(body: object) -> None:

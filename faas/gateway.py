@@ -25,7 +25,7 @@ from faas.registry import Registry
 from faas.secrets import SecretStore
 from faas.settings import NAMESPACE, Settings
 from faas.spec import split_namespace
-from faas.supervisor_api import Supervisor
+from faas.supervisor_api import Supervisor, SupervisorError
 from faas.system_api import bp as system_bp
 from faas.system_api import text
 
@@ -149,8 +149,11 @@ def main() -> None:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-    settings = Settings.from_env()
-    gateway = Gateway(settings)
+    try:
+        settings = Settings.from_env()
+        gateway = Gateway(settings)
+    except (ValueError, SupervisorError) as exc:
+        raise SystemExit(f"gateway: {exc}") from None
     try:
         gateway.metrics.serve(settings.bind, settings.metrics_port)
     except OSError as exc:

@@ -17,6 +17,7 @@ from typing import Any
 from rq import get_current_job
 
 from flmnchll.config import settings
+from flmnchll.content import jobs
 from flmnchll.media import encode
 from flmnchll.media.errors import EncodeError, MediaError, explain
 from flmnchll.media.ladder import Plan, Rendition
@@ -91,13 +92,18 @@ def verify(path: Path, rendition: Rendition, source: MediaInfo) -> MediaInfo:
 
 def encode_group(reporter: Reporter, source_path: Path, source: MediaInfo,
                  renditions: Sequence[Rendition], niceness: int = 0) -> list[dict[str, Any]]:
-    """Encode `renditions` in one ffmpeg run, then publish each; returns what was announced."""
+    """Encode `renditions` in one ffmpeg run, then publish each; returns what was announced.
+
+    ffmpeg's limit follows the probed duration and the work asked for, within what is left of the job's own.
+    """
     work = work_dir(reporter.content_id, reporter.stage)
     outputs = [(rendition, work / rendition.name) for rendition in renditions]
     reporter.progress(0)
     try:
+        cost = sum(r.pixels * (0.05 if r.copy_video else 1.0) for r in renditions) / (1920 * 1080 * 2)
+        limit = min(ffmpeg_timeout(), float(jobs.job_timeout(source.duration, cost)))
         run_ffmpeg(encode.command(source_path, source, outputs), duration=source.duration,
-                   timeout=ffmpeg_timeout(), on_progress=reporter.progress, niceness=niceness)
+                   timeout=limit, on_progress=reporter.progress, niceness=niceness)
     except EncodeError as exc:
         reason = explain(exc.stderr_tail, "")
         if reason:

@@ -1,6 +1,6 @@
 """`python -m flmnchll.content.demo`: seed a short generated video through the normal upload path.
 
-The clip (8 s, 640x360, a tone, English subtitles muxed in as a text track) is made with ffmpeg's lavfi
+The clip (8 s, 1280x720, a tone, English subtitles muxed in as a text track) is made with ffmpeg's lavfi
 sources, then uploaded with tus as the `admin` account, so it exercises exactly what an administrator's
 upload does: hooks, queues, workers, ready. Seeding is skipped when an item with the demo title exists.
 """
@@ -38,7 +38,7 @@ def make_clip(folder: Path, seconds: int = 8) -> Path:
     target = folder / "welcome.mkv"
     subprocess.run([
         "ffmpeg", "-hide_banner", "-loglevel", "error", "-y",
-        "-f", "lavfi", "-i", f"testsrc2=size=640x360:rate=25:duration={seconds}",
+        "-f", "lavfi", "-i", f"testsrc2=size=1280x720:rate=25:duration={seconds}",
         "-f", "lavfi", "-i", f"sine=frequency=330:beep_factor=4:duration={seconds}",
         "-i", str(subtitles),
         "-map", "0:v", "-map", "1:a", "-map", "2:s",

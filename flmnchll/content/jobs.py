@@ -63,6 +63,11 @@ def job_timeout(duration: float | None, cost: float = 1.0) -> int:
     return int(180 + seconds * 6 * max(0.1, cost))
 
 
+def duration_bound(size: int | None) -> float | None:
+    """The longest a file of `size` bytes can play at 0.5 Mb/s or more: a safe duration before probing."""
+    return min(24 * 3600.0, size * 8 / 500_000) if size else None
+
+
 def job_id(content_id: str, generation: int, stage: str) -> str:
     return f"content-{content_id}-g{generation}-{stage}"
 
@@ -88,7 +93,8 @@ def enqueue(queue_name: str, function: str, task: dict[str, Any], stage: str, *,
 def start_processing(item: dict[str, Any]) -> Job | None:
     """The first job of an item's pipeline: probe, plan, then encode the source size (it enqueues the rest)."""
     task = {"content_id": item["_id"], "generation": int(item.get("generation") or 1), "source": item["source"]}
-    return enqueue(TRANSCODE, "workers.transcode.run", task, "transcode", timeout=job_timeout(item.get("duration")))
+    expected = item.get("duration") or duration_bound(item.get("size"))
+    return enqueue(TRANSCODE, "workers.transcode.run", task, "transcode", timeout=job_timeout(expected, 1.5))
 
 
 def cancel_all(content_id: str, generation: int) -> None:

@@ -1,0 +1,275 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Peer, PeerOptions } from 'peerjs';
+import { Mesh, type PeerServerConfig } from './mesh';
+import type { WireMessage } from '../protocol';
+
+type Handler = (...args: unknown[]) => void;
+
+class Emitter {
+  private handlers = new Map<string, Handler[]>();
+  on(event: string, fn: Handler): this {
+    this.handlers.set(event, [...(this.handlers.get(event) ?? []), fn]);
+    return this;
+  }
+  emit(event: string, ...args: unknown[]): void {
+    for (const fn of this.handlers.get(event) ?? []) fn(...args);
+  }
+}
+
+/** The signalling server of the fakes: registered peers by id. */
+class FakeServer {
+  peers = new Map<string, FakePeer>();
+  up = true;
+  dials: [string, string][] = [];
+}
+
+class FakeConn extends Emitter {
+  peer: string;
+  open = false;
+  other: FakeConn | null = null;
+  closed = false;
+  constructor(peer: string) {
+    super();
+    this.peer = peer;
+  }
+  send(data: unknown): void {
+    const other = this.other;
+    if (!this.open || !other) throw new Error('not open');
+    const copy = JSON.parse(JSON.stringify(data)) as unknown;
+    setTimeout(() => other.emit('data', copy), 1);
+  }
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.open = false;
+    this.emit('close');
+    this.other?.close();
+  }
+}
+
+class FakePeer extends Emitter {
+  id: string;
+  open = false;
+  destroyed = false;
+  disconnected = false;
+  options: PeerOptions;
+  server: FakeServer;
+  reconnects = 0;
+  constructor(server: FakeServer, id: string, options: PeerOptions) {
+    super();
+    this.server = server;
+    this.id = id;
+    this.options = options;
+    setTimeout(() => this.register(), 1);
+  }
+  register(): void {
+    if (!this.server.up || this.destroyed) {
+      this.emit('error', { type: 'network', message: 'down' });
+      this.disconnected = true;
+      this.emit('disconnected', this.id);
+      return;
+    }
+    this.server.peers.set(this.id, this);
+    this.open = true;
+    this.disconnected = false;
+    this.emit('open', this.id);
+  }
+  connect(remote: string): FakeConn {
+    const mine = new FakeConn(remote);
+    this.server.dials.push([this.id, remote]);
+    setTimeout(() => {
+      const target = this.server.peers.get(remote);
+      if (!target || target.destroyed) {
+        this.emit('error', { type: 'peer-unavailable', message: `Could not connect to peer ${remote}` });
+        return;
+      }
+      const theirs = new FakeConn(this.id);
+      mine.other = theirs;
+      theirs.other = mine;
+      target.emit('connection', theirs);
+      setTimeout(() => {
+        mine.open = theirs.open = true;
+        theirs.emit('open');
+        mine.emit('open');
+      }, 2);
+    }, 2);
+    return mine;
+  }
+  call(): never {
+    throw new Error('no media in tests');
+  }
+  reconnect(): void {
+    this.reconnects += 1;
+    setTimeout(() => this.register(), 1);
+  }
+  dropSignalling(): void {
+    this.open = false;
+    this.disconnected = true;
+    this.server.peers.delete(this.id);
+    this.emit('disconnected', this.id);
+  }
+  destroy(): void {
+    this.destroyed = true;
+    this.open = false;
+    this.server.peers.delete(this.id);
+  }
+}
+
+function cfg(id: string, extra: Partial<PeerServerConfig> = {}): PeerServerConfig {
+  return { host: '127.0.0.1', port: 9000, path: '/peerjs', key: 'k', token: `t-${id}`, peer_id: id, ...extra };
+}
+
+interface Node {
+  mesh: Mesh;
+  peers: FakePeer[];
+  got: { msg: WireMessage; from: string }[];
+  links: string[];
+  ready: [string, string | null][];
+}
+
+function node(server: FakeServer, id: string, extra: Partial<PeerServerConfig> = {}, renew?: () => Promise<PeerServerConfig>): Node {
+  const n: Node = { mesh: null as unknown as Mesh, peers: [], got: [], links: [], ready: [] };
+  n.mesh = new Mesh({
+    server: cfg(id, extra),
+    iceServers: [],
+    renew,
+    pingMs: 1000,
+    factory: (pid, options) => {
+      const p = new FakePeer(server, pid, options);
+      n.peers.push(p);
+      return p as unknown as Peer;
+    },
+  });
+  n.mesh.setEvents({
+    onMessage: (msg, from) => n.got.push({ msg, from }),
+    onLink: (remote, up) => n.links.push(`${up ? '+' : '-'}${remote}`),
+    onReady: (pid, prev) => n.ready.push([pid, prev]),
+  });
+  n.mesh.start();
+  return n;
+}
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('Mesh', () => {
+  it('links members and delivers validated messages both ways', async () => {
+    const server = new FakeServer();
+    const a = node(server, 'room-a');
+    const b = node(server, 'room-b');
+    await vi.advanceTimersByTimeAsync(5);
+    a.mesh.setMembers(['room-b']);
+    await vi.advanceTimersByTimeAsync(20);
+    expect(a.mesh.linked).toEqual(['room-b']);
+    expect(b.mesh.linked).toEqual(['room-a']);
+    a.mesh.broadcast({ type: 'chat', line: { id: '1', kind: 'user', user_id: 'u', name: 'n', text: 'hi', ts: 1 } });
+    b.mesh.send('room-a', { type: 'voice', on: true, muted: false });
+    await vi.advanceTimersByTimeAsync(5);
+    expect(b.got.map((g) => g.msg.type)).toEqual(['chat']);
+    expect(a.got.map((g) => g.msg.type)).toEqual(['voice']);
+    expect(a.peers[0].options.token).toBe('t-room-a');
+  });
+
+  it('answers pings (round trips reported) and drops malformed data', async () => {
+    const server = new FakeServer();
+    const a = node(server, 'room-a');
+    const b = node(server, 'room-b');
+    const rtts: number[] = [];
+    a.mesh.setEvents({ onRtt: (_r, ms) => rtts.push(ms), onMessage: (m, f) => a.got.push({ msg: m, from: f }) });
+    await vi.advanceTimersByTimeAsync(5);
+    b.mesh.setMembers(['room-a']);
+    await vi.advanceTimersByTimeAsync(1100);
+    expect(rtts.length).toBeGreaterThan(0);
+    // garbage from the other side never reaches the app
+    const link = (b.mesh as unknown as { links: Map<string, { conn: FakeConn }> }).links.get('room-a')!;
+    link.conn.send({ type: 'cmd', cmd: { id: 1 } });
+    link.conn.send('not json');
+    link.conn.send({ type: 'unknown' });
+    await vi.advanceTimersByTimeAsync(5);
+    expect(a.got).toEqual([]);
+  });
+
+  it('keeps exactly one link when both sides dial at once', async () => {
+    const server = new FakeServer();
+    const a = node(server, 'room-a');
+    const b = node(server, 'room-b');
+    await vi.advanceTimersByTimeAsync(5);
+    a.mesh.setMembers(['room-b']);
+    b.mesh.setMembers(['room-a']);
+    await vi.advanceTimersByTimeAsync(2000);
+    const la = (a.mesh as unknown as { links: Map<string, { conn: FakeConn }> }).links.get('room-b')!;
+    const lb = (b.mesh as unknown as { links: Map<string, { conn: FakeConn }> }).links.get('room-a')!;
+    expect(la.conn.other).toBe(lb.conn);
+    expect(la.conn.closed).toBe(false);
+    expect(a.links).toEqual(['+room-b']);
+    expect(b.links).toEqual(['+room-a']);
+  });
+
+  it('re-dials a member whose link closed', async () => {
+    const server = new FakeServer();
+    const a = node(server, 'room-a');
+    const b = node(server, 'room-b');
+    await vi.advanceTimersByTimeAsync(5);
+    a.mesh.setMembers(['room-b']);
+    await vi.advanceTimersByTimeAsync(20);
+    const la = (a.mesh as unknown as { links: Map<string, { conn: FakeConn }> }).links.get('room-b')!;
+    la.conn.close();
+    await vi.advanceTimersByTimeAsync(5);
+    expect(a.mesh.linked).toEqual([]);
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(a.mesh.linked).toEqual(['room-b']);
+    expect(b.mesh.linked).toEqual(['room-a']);
+  });
+
+  it('retries a member that is not registered yet', async () => {
+    const server = new FakeServer();
+    const a = node(server, 'room-a');
+    await vi.advanceTimersByTimeAsync(5);
+    a.mesh.setMembers(['room-late']);
+    await vi.advanceTimersByTimeAsync(50);
+    expect(a.mesh.linked).toEqual([]);
+    node(server, 'room-late');
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(a.mesh.linked).toEqual(['room-late']);
+  });
+
+  it('reconnects to the signalling server with the same id while the token is fresh', async () => {
+    const server = new FakeServer();
+    const a = node(server, 'room-a', { token_expires: Date.now() / 1000 + 3600 });
+    await vi.advanceTimersByTimeAsync(5);
+    a.peers[0].dropSignalling();
+    expect(a.mesh.status).toBe('reconnecting');
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(a.peers).toHaveLength(1);
+    expect(a.peers[0].reconnects).toBe(1);
+    expect(a.mesh.status).toBe('online');
+  });
+
+  it('renews the token (and id) when it expired, and links again', async () => {
+    const server = new FakeServer();
+    let n = 0;
+    const renew = async (): Promise<PeerServerConfig> => {
+      n += 1;
+      return cfg(`room-a${n}`, { token_expires: Date.now() / 1000 + 3600 });
+    };
+    const a = node(server, 'room-a', { token_expires: Date.now() / 1000 - 1 }, renew);
+    const b = node(server, 'room-b');
+    await vi.advanceTimersByTimeAsync(5);
+    a.mesh.setMembers(['room-b']);
+    await vi.advanceTimersByTimeAsync(20);
+    expect(b.mesh.linked).toEqual(['room-a']);
+    a.peers[0].dropSignalling();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(n).toBe(1);
+    expect(a.peers).toHaveLength(2);
+    expect(a.peers[0].destroyed).toBe(true);
+    expect(a.ready.at(-1)).toEqual(['room-a1', 'room-a']);
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(a.mesh.linked).toEqual(['room-b']);
+    expect(b.mesh.linked).toContain('room-a1');
+  });
+});

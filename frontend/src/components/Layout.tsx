@@ -1,6 +1,8 @@
-import { useEffect, useRef, useState } from 'react';
+import { Suspense, useEffect, useRef, useState } from 'react';
 import { NavLink, Outlet, useLocation, useNavigate } from 'react-router';
 import { useAuth } from '../auth/useAuth';
+import { ErrorBoundary } from './ErrorBoundary';
+import { Loading } from './ui';
 
 export function Layout() {
   const { user, isAdmin, logout } = useAuth();
@@ -62,7 +64,11 @@ export function Layout() {
         )}
       </header>
       <main id="main" ref={mainRef} tabIndex={-1}>
-        <Outlet />
+        <ErrorBoundary resetKey={location.pathname}>
+          <Suspense fallback={<Loading />}>
+            <Outlet />
+          </Suspense>
+        </ErrorBoundary>
       </main>
     </div>
   );

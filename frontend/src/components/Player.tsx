@@ -199,6 +199,12 @@ export function Player({ item, videoRef, startAt = 0, autoPlay = false, onMediaE
             value={Math.min(current, duration || 0)}
             onChange={(e) => seekTo(Number(e.target.value))}
             onPointerMove={onTimelinePointer}
+            onKeyUp={(e) => {
+              const rect = e.currentTarget.getBoundingClientRect();
+              const value = Number(e.currentTarget.value);
+              if (duration && rect.width) setHover({ time: value, x: (value / duration) * rect.width });
+            }}
+            onBlur={() => setHover(null)}
             aria-valuetext={`${formatDuration(current)} of ${formatDuration(duration)}`}
             disabled={!duration}
           />

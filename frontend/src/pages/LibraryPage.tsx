@@ -1,12 +1,14 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { getProgress, listContent } from '../api/content';
-import type { ProgressEntry } from '../api/types';
+import type { ContentItem, ProgressEntry } from '../api/types';
 import { ContentCard } from '../components/ContentCard';
+import { ContinueWatching } from '../components/ContinueWatching';
 import { ErrorBox, Loading } from '../components/ui';
 import { useAsync } from '../lib/useAsync';
 
 export const PER_PAGE = 24;
+const EMPTY: ContentItem[] = [];
 
 export function LibraryPage() {
   const [params, setParams] = useSearchParams();
@@ -68,6 +70,10 @@ export function LibraryPage() {
           />
         </form>
       </div>
+      {!q && page === 1 && progress.data && progress.data.items.length > 0 && (
+        <ContinueWatching progress={progress.data.items} known={content.data?.items ?? EMPTY} />
+      )}
+      {!q && page === 1 && progress.data && progress.data.items.length > 0 && <h2 className="all-heading">All videos</h2>}
       <ErrorBox error={content.error}>
         {' '}
         <button type="button" className="link-button" onClick={content.reload}>

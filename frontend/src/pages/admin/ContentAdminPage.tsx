@@ -55,7 +55,10 @@ export default function ContentAdminPage() {
             <AdminItem
               key={item.id}
               item={item}
-              onRetry={() => act(() => reprocessContent(item.id))}
+              onRetry={() => {
+                if (item.status !== 'failed' && !window.confirm(`Process “${item.title}” again from its source?`)) return;
+                void act(() => reprocessContent(item.id));
+              }}
               onDelete={() => {
                 if (window.confirm(`Delete “${item.title}” and all its files?`)) void act(() => deleteContent(item.id));
               }}

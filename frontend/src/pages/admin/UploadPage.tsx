@@ -63,6 +63,18 @@ export default function UploadPage() {
       return { key, fileName: file.name, size: file.size };
     });
     dispatch({ type: 'add', entries: added });
+    // A file picked again after a reload gets back the title and description it was sent with.
+    picked.forEach((file) => {
+      const previous = interrupted.find((p) => p.metadata.filename === file.name && p.size === file.size);
+      if (previous) {
+        dispatch({
+          type: 'edit',
+          key: fileKey(file),
+          title: previous.metadata.title || undefined,
+          description: previous.metadata.description || undefined,
+        });
+      }
+    });
   };
 
   const start = (entry: UploadEntry) => {

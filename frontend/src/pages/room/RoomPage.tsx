@@ -5,6 +5,7 @@ import { getContent } from '../../api/content';
 import type { ContentItem } from '../../api/types';
 import { useAuth } from '../../auth/useAuth';
 import { Player } from '../../components/Player';
+import { ErrorBoundary } from '../../components/ErrorBoundary';
 import { ErrorBox, Loading } from '../../components/ui';
 import { useAsync } from '../../lib/useAsync';
 import { useCountdown } from '../../lib/useCountdown';
@@ -83,7 +84,19 @@ function RoomView({ roomId }: { roomId: string }) {
           <VoteQueue room={room} me={user} onChanged={session.refresh} />
         </div>
         <div className="room-side">
-          <RealtimeSlot room={join} video={video} me={user} />
+          <ErrorBoundary
+            fallback={(error, retry) => (
+              <section className="card" role="alert">
+                <h2>Chat and voice stopped</h2>
+                <p className="muted">{error.message}</p>
+                <button type="button" onClick={retry}>
+                  Reconnect
+                </button>
+              </section>
+            )}
+          >
+            <RealtimeSlot room={join} video={video} me={user} />
+          </ErrorBoundary>
           <MembersList room={room} me={user} onChanged={session.refresh} />
           {isHost && <HostControls room={room} onChanged={session.refresh} />}
         </div>

@@ -1,27 +1,31 @@
 import { useEffect, useRef, useState, useSyncExternalStore, type FormEvent, type ReactElement } from 'react';
 import type { JoinRoomResponse } from './api';
 import { MAX_MESSAGE_LENGTH, type ChatLine } from './chat/chat';
-import { RealtimeSession, type Me, type MemberView, type SessionSnapshot } from './session';
+import { RealtimeSession, type Me, type MemberView, type SessionDeps, type SessionSnapshot } from './session';
 import './realtime.css';
 
 export interface RoomRealtimeProps {
   room: JoinRoomResponse;
   video: HTMLVideoElement | null;
   me: Me;
+  /** Replacements for the room service and the mesh (tests). */
+  deps?: SessionDeps;
 }
 
 const noop = (): (() => void) => () => undefined;
 
 /** Watching together: keeps the page's <video> in sync with the room, and hosts chat and voice. */
-export function RoomRealtime({ room, video, me }: RoomRealtimeProps): ReactElement {
+export function RoomRealtime({ room, video, me, deps }: RoomRealtimeProps): ReactElement {
   const [session, setSession] = useState<RealtimeSession | null>(null);
   const roomRef = useRef(room);
   roomRef.current = room;
   const meRef = useRef(me);
   meRef.current = me;
+  const depsRef = useRef(deps);
+  depsRef.current = deps;
 
   useEffect(() => {
-    const s = new RealtimeSession(roomRef.current, { id: meRef.current.id, username: meRef.current.username });
+    const s = new RealtimeSession(roomRef.current, { id: meRef.current.id, username: meRef.current.username }, depsRef.current);
     s.start();
     setSession(s);
     return () => {

@@ -1,0 +1,135 @@
+import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { JoinRoomResponse, RealtimeApi } from './api';
+import type { Mesh, MeshEvents } from './mesh/mesh';
+import type { WireMessage } from './protocol';
+import { RoomRealtime } from './RoomRealtime';
+
+const room: JoinRoomResponse = {
+  id: 'r1',
+  name: 'Room',
+  host_id: 'u1',
+  members: [
+    { user_id: 'u1', username: 'ann', peer_id: 'r1-u1-a' },
+    { user_id: 'u2', username: 'bob', peer_id: 'r1-u2-b' },
+  ],
+  content_id: 'c1',
+  playback: { state: 'paused', position: 12, updated_at: Date.now(), rate: 1 },
+  locked: false,
+  peer: { host: '127.0.0.1', port: 8000, path: '/peerjs/9000', key: 'k', secure: false, token: 't', peer_id: 'r1-u1-a' },
+  ice_servers: [],
+};
+
+function fakes() {
+  const sent: WireMessage[] = [];
+  let events: MeshEvents = {};
+  const mesh = {
+    id: 'r1-u1-a',
+    status: 'online',
+    current: null,
+    linked: ['r1-u2-b'],
+    setEvents: (e: MeshEvents) => {
+      events = e;
+    },
+    start: vi.fn(),
+    stop: vi.fn(),
+    broadcast: (m: WireMessage) => {
+      sent.push(m);
+      return 1;
+    },
+    send: (_r: string, m: WireMessage) => {
+      sent.push(m);
+      return true;
+    },
+    setMembers: vi.fn(),
+    forget: vi.fn(),
+    replaceServer: vi.fn(),
+    disconnect: vi.fn(),
+  };
+  const api: RealtimeApi = {
+    clock: async () => ({ t1: Date.now(), t2: Date.now() }),
+    heartbeat: vi.fn(async () => ({ locked: false, host_id: 'u1', members: room.members })),
+    playback: vi.fn(async () => ({})),
+    join: vi.fn(async () => room),
+  };
+  return { sent, api, mesh, events: () => events };
+}
+
+afterEach(() => cleanup());
+
+async function flush(): Promise<void> {
+  await act(async () => {
+    await new Promise((r) => setTimeout(r, 40));
+  });
+}
+
+describe('RoomRealtime', () => {
+  it('has the chat input and the voice button the app promises', async () => {
+    const f = fakes();
+    render(<RoomRealtime room={room} video={null} me={{ id: 'u1', username: 'ann' }} deps={{ api: f.api, mesh: () => f.mesh as unknown as Mesh }} />);
+    await flush();
+    expect(document.querySelectorAll('input[name="message"]')).toHaveLength(1);
+    const voice = screen.getAllByRole('button', { name: /voice/i });
+    expect(voice).toHaveLength(1);
+    expect(voice[0].textContent).toBe('Join voice');
+    expect(screen.getByText('bob')).toBeTruthy();
+  });
+
+  it('sends a chat line on Enter and shows it', async () => {
+    const f = fakes();
+    render(<RoomRealtime room={room} video={null} me={{ id: 'u1', username: 'ann' }} deps={{ api: f.api, mesh: () => f.mesh as unknown as Mesh }} />);
+    await flush();
+    const input = document.querySelector('input[name="message"]') as HTMLInputElement;
+    fireEvent.change(input, { target: { value: '  hello there  ' } });
+    fireEvent.submit(input.form as HTMLFormElement);
+    await flush();
+    const chat = f.sent.filter((m) => m.type === 'chat');
+    expect(chat).toHaveLength(1);
+    expect(chat[0].type === 'chat' && chat[0].line.text).toBe('hello there');
+    expect(input.value).toBe('');
+    expect(screen.getByText('hello there')).toBeTruthy();
+  });
+
+  it('renders received markup as text, under the name the sender introduced itself with', async () => {
+    const f = fakes();
+    render(<RoomRealtime room={room} video={null} me={{ id: 'u1', username: 'ann' }} deps={{ api: f.api, mesh: () => f.mesh as unknown as Mesh }} />);
+    await flush();
+    act(() => {
+      f.events().onLink?.('r1-u2-b', true);
+      f.events().onMessage?.(
+        { type: 'hello', v: 1, peer_id: 'r1-u2-b', user_id: 'u2', username: 'bob', state: null, chat: [], voice: { on: false, muted: false }, buffering: false, members: [], locked: false, host_id: 'u1' },
+        'r1-u2-b',
+      );
+      f.events().onMessage?.(
+        { type: 'chat', line: { id: 'x1', kind: 'user', user_id: 'u2', name: 'admin', text: '<img src=x onerror=alert(1)>', ts: Date.now() } },
+        'r1-u2-b',
+      );
+    });
+    await flush();
+    expect(document.querySelector('.rt-chat-log img')).toBeNull();
+    expect(screen.getByText('<img src=x onerror=alert(1)>')).toBeTruthy();
+    const line = screen.getByText('<img src=x onerror=alert(1)>').closest('li');
+    expect(line?.querySelector('.rt-author')?.textContent).toBe('bob');
+    // our hello went out when the link came up, with our history
+    expect(f.sent.some((m) => m.type === 'hello')).toBe(true);
+  });
+
+  it('merges the history a peer hands over, once', async () => {
+    const f = fakes();
+    render(<RoomRealtime room={room} video={null} me={{ id: 'u1', username: 'ann' }} deps={{ api: f.api, mesh: () => f.mesh as unknown as Mesh }} />);
+    await flush();
+    const history = [
+      { id: 'h1', kind: 'user', user_id: 'u2', name: 'bob', text: 'first', ts: 1000 },
+      { id: 'h2', kind: 'user', user_id: 'u2', name: 'bob', text: 'second', ts: 2000 },
+    ];
+    const hello = { type: 'hello', v: 1, peer_id: 'r1-u2-b', user_id: 'u2', username: 'bob', state: null, chat: history, voice: { on: false, muted: false }, buffering: false, members: [], locked: false, host_id: 'u1' } as WireMessage;
+    act(() => {
+      f.events().onLink?.('r1-u2-b', true);
+      f.events().onMessage?.(hello, 'r1-u2-b');
+      f.events().onMessage?.(hello, 'r1-u2-b');
+    });
+    await flush();
+    const texts = [...document.querySelectorAll('.rt-chat-log .rt-text')].map((e) => e.textContent);
+    expect(texts).toEqual(['first', 'second']);
+  });
+});

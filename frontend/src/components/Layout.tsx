@@ -11,9 +11,13 @@ export function Layout() {
   const [menuOpen, setMenuOpen] = useState(false);
   const mainRef = useRef<HTMLElement>(null);
 
-  // Close the narrow-screen menu and move focus to the new page on navigation.
+  // Close the narrow-screen menu and move focus to the new page on navigation (not on the first load,
+  // where focus starts at the top of the document as usual).
+  const firstPath = useRef(location.pathname);
   useEffect(() => {
     setMenuOpen(false);
+    if (location.pathname === firstPath.current) return;
+    firstPath.current = '';
     mainRef.current?.focus({ preventScroll: true });
   }, [location.pathname]);
 

@@ -8,19 +8,17 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from typing import Any
 
 from flmnchll.media.errors import EncodeError, MediaError
 from flmnchll.media.probe import MediaInfo
 from flmnchll.media.process import die_with_parent, run_ffmpeg
-from flmnchll.media.subtitles import extract_args
+from flmnchll.media.subtitles import extract_args, language
 from workers import source as sources
 from workers.renditions import ffmpeg_timeout, media_dir, tidy, work_dir
 from workers.report import Cancelled, Reporter
 
 log = logging.getLogger("workers")
-LANG = re.compile(r"^[a-z]{2,3}$")
 
 
 def run(task: dict[str, Any]) -> dict[str, Any]:
@@ -32,11 +30,11 @@ def run(task: dict[str, Any]) -> dict[str, Any]:
         path = sources.local_path(task["source"])
         tracks, outputs, seen = [], [], {}
         for track in info.subtitles:
-            lang = track.lang.lower() if LANG.match(track.lang.lower()) and track.lang != "und" else "und"
+            lang, label = language(track.lang)
             seen[lang] = seen.get(lang, 0) + 1
             name = f"sub-{lang}.vtt" if seen[lang] == 1 else f"sub-{lang}-{seen[lang]}.vtt"
             outputs.append((track.index, str(work / name)))
-            label = track.title or (lang if lang != "und" else "Subtitles")
+            label = track.title or label
             tracks.append({"lang": lang if seen[lang] == 1 else f"{lang}-{seen[lang]}", "label": label, "file": name})
         if not outputs:
             return {"tracks": []}

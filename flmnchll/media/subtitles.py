@@ -10,6 +10,29 @@ SRT_TIME = re.compile(r"(\d{1,2}:\d{2}:\d{2}),(\d{1,3})")
 MAX_BYTES = 2 * 1024 * 1024
 
 
+# ISO 639-2 codes found in containers → the BCP 47 code browsers expect in <track srclang> and a label.
+LANGUAGES = {
+    "ara": ("ar", "العربية"), "chi": ("zh", "中文"), "zho": ("zh", "中文"), "cze": ("cs", "Čeština"),
+    "ces": ("cs", "Čeština"), "dan": ("da", "Dansk"), "dut": ("nl", "Nederlands"), "nld": ("nl", "Nederlands"),
+    "eng": ("en", "English"), "fin": ("fi", "Suomi"), "fre": ("fr", "Français"), "fra": ("fr", "Français"),
+    "ger": ("de", "Deutsch"), "deu": ("de", "Deutsch"), "gre": ("el", "Ελληνικά"), "ell": ("el", "Ελληνικά"),
+    "heb": ("he", "עברית"), "hin": ("hi", "हिन्दी"), "hun": ("hu", "Magyar"), "ita": ("it", "Italiano"),
+    "jpn": ("ja", "日本語"), "kor": ("ko", "한국어"), "nor": ("no", "Norsk"), "pol": ("pl", "Polski"),
+    "por": ("pt", "Português"), "rum": ("ro", "Română"), "ron": ("ro", "Română"), "rus": ("ru", "Русский"),
+    "spa": ("es", "Español"), "swe": ("sv", "Svenska"), "tur": ("tr", "Türkçe"), "ukr": ("uk", "Українська"),
+}
+
+
+def language(code: str) -> tuple[str, str]:
+    """(BCP 47 code, label) for a container's language tag; unknown codes are kept, `und` is "Subtitles"."""
+    code = (code or "und").strip().lower()
+    if code in LANGUAGES:
+        return LANGUAGES[code]
+    if code == "und" or not re.match(r"^[a-z]{2,3}$", code):
+        return "und", "Subtitles"
+    return code, code
+
+
 class SubtitleError(ValueError):
     """The text is not a usable subtitle file."""
 

@@ -61,7 +61,8 @@ def test_poster_sprite_and_map(content_stack: Any, admin_token: str, ready_item:
 def test_text_tracks_are_extracted_and_admins_add_more(content_stack: Any, admin_token: str,
                                                        ready_item: str) -> None:
     current = wait_field(content_stack, admin_token, ready_item, "subtitles")
-    english = next(s for s in current["subtitles"] if s["lang"] == "eng")
+    english = next(s for s in current["subtitles"] if s["lang"] == "en")
+    assert english["label"] == "English"
     text = requests.get(content_stack.front_url + english["url"], timeout=10).text
     assert text.startswith("WEBVTT") and "Hello there" in text
     added = content_stack.call("content", f"{ready_item}/subtitles", token=admin_token, json={

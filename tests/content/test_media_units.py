@@ -14,7 +14,7 @@ from flmnchll.media import encode, thumbnails
 from flmnchll.media.errors import explain
 from flmnchll.media.ladder import plan
 from flmnchll.media.progress import ProgressParser, parse_clock
-from flmnchll.media.subtitles import SubtitleError, srt_to_vtt, to_vtt
+from flmnchll.media.subtitles import SubtitleError, language, srt_to_vtt, to_vtt
 from tests.content.test_ladder import info
 
 
@@ -115,3 +115,9 @@ def test_filenames_and_hook_rejections() -> None:
 def test_ffmpeg_messages_become_human_reasons() -> None:
     assert "incomplete" in explain("[mov] moov atom not found\n", "x")
     assert explain("something new", "fallback") == "fallback"
+
+
+def test_container_languages_become_browser_codes() -> None:
+    assert language("eng") == ("en", "English") and language("fre") == ("fr", "Français")
+    assert language("und") == ("und", "Subtitles") and language("xx-bad") == ("und", "Subtitles")
+    assert language("tlh") == ("tlh", "tlh")

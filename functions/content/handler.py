@@ -4,13 +4,17 @@ Admins (Bearer token or `faas-cli invoke --sign`): PATCH /ID, DELETE /ID, POST /
 POST /ID/subtitles, POST /ID/thumbnail (image bytes). Viewers: POST /ID/progress, GET /progress.
 Workers (X-Internal-Secret): POST /ID/events.
 Admin tasks from `faas-cli invoke content --sign X-Hub-Signature --key SECRET` (no sub-path there):
-POST / {"action": "update|delete|reprocess|subtitles", "id", ...the fields of that action}.
+POST / {"action": "update|delete|reprocess|subtitles|thumbnail", "id", ...the fields of that action}
+(`thumbnail` takes the image as `image_base64`).
 """
 
 from __future__ import annotations
 
+import base64
+
 from flmnchll.auth import authenticate, require_admin, require_internal
 from flmnchll.content import catalog, events, manage, watching
+from flmnchll.errors import BadRequest
 from flmnchll.web import Request, Response, Router, validate
 
 router = Router()
@@ -19,7 +23,8 @@ router = Router()
 ACTION_SCHEMA = {
     "type": "object",
     "required": ["action", "id"],
-    "properties": {"action": {"enum": ["update", "delete", "reprocess", "subtitles"]}, "id": {"type": "string"}},
+    "properties": {"action": {"enum": ["update", "delete", "reprocess", "subtitles", "thumbnail"]},
+                   "id": {"type": "string"}, "image_base64": {"type": "string", "maxLength": 8_000_000}},
 }
 
 
@@ -34,6 +39,12 @@ def admin_task(request: Request) -> Response:
         return Response({"deleted": content_id})
     if action == "reprocess":
         return Response(catalog.public(manage.reprocess(content_id), admin=True), status=202)
+    if action == "thumbnail":
+        try:
+            image = base64.b64decode(fields.get("image_base64", ""), validate=True)
+        except ValueError as exc:
+            raise BadRequest("'image_base64' is not valid base64.", code="invalid_request") from exc
+        return Response(catalog.public(manage.replace_thumbnail(content_id, image), admin=True))
     if action == "update":
         validate(fields, manage.UPDATE_SCHEMA)
         return Response(catalog.public(manage.update_details(content_id, fields), admin=True))

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric, SummaryMetricFamily
 
-from flmnchll.stats import activity, health, summary, uptime, views
+from flmnchll.stats import activity, health, uptime, users, views
 from flmnchll.stores import db
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -30,7 +30,7 @@ class BusinessCollector:
         for content_id, count in views.views_by_content().items():
             per_item.add_metric([content_id], count)
         yield per_item
-        yield GaugeMetricFamily("flmnchll_users", "Registered accounts.", value=summary.total_users())
+        yield GaugeMetricFamily("flmnchll_users", "Registered accounts.", value=users.total_users())
         yield GaugeMetricFamily("flmnchll_active_users_daily", "Users active today (UTC).",
                                 value=activity.daily_active(now))
         yield GaugeMetricFamily("flmnchll_active_users_monthly", "Users active in the last 30 days.",

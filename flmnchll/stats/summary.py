@@ -13,7 +13,7 @@ from typing import Any
 
 from bson import ObjectId
 
-from flmnchll.stats import activity, uptime, views
+from flmnchll.stats import activity, uptime, users, views
 from flmnchll.stores import db
 
 SERIES_DAYS = 30
@@ -47,10 +47,6 @@ def titles(content_ids: list[str]) -> dict[str, str]:
     return fresh
 
 
-def total_users() -> int:
-    return int(db().users.estimated_document_count())
-
-
 def views_per_video(limit: int | None = None) -> list[dict[str, Any]]:
     """Viewed items by views, most viewed first (ties by id, for a stable order)."""
     counts = sorted(views.views_by_content().items(), key=lambda item: (-item[1], item[0]))
@@ -73,6 +69,7 @@ def build(limit: int | None = None, now: datetime | None = None) -> dict[str, An
     """The `stats` document (CONTRACT shape plus `series`, `top_videos`, uptime windows and `checked_at`)."""
     now = now or datetime.now(UTC)
     per_video = views_per_video(limit)
+    services = uptime.services(now)
     return {
         "total_views": views.total_views(),
         "views_per_video": per_video,
@@ -80,9 +77,9 @@ def build(limit: int | None = None, now: datetime | None = None) -> dict[str, An
         "dau": activity.daily_active(now),
         "mau": activity.monthly_active(now),
         "estimates": {"dau": activity.estimated_daily_active(now), "mau": activity.estimated_monthly_active(now)},
-        "total_users": total_users(),
-        "services": uptime.services(now),
+        "total_users": users.total_users(),
+        "services": services,
         "series": series(SERIES_DAYS, now),
-        "checked_at": uptime.last_checked(),
+        "checked_at": max((service["last_check"] for service in services), default=None),
         "generated_at": now.isoformat(),
     }

@@ -20,6 +20,7 @@ DEDUP_SECONDS = 2 * 86400
 DAILY_KEEP_SECONDS = 400 * 86400
 TOTAL_KEY = "views:total"
 PER_CONTENT_KEY = "views:per-content"
+REBUILD_TIMEOUT_SECONDS = 600
 
 
 def daily_key(day: str) -> str:
@@ -91,12 +92,14 @@ def rebuild_counters() -> int:
     """Recompute the Redis counters from the durable records (after losing Redis); returns the total.
 
     One `$sum` per `$group`: FerretDB 1.x returns wrong values for a second accumulator in the same stage.
+    A full scan is slow on a large history, hence the generous time limit (this is a repair, not a read path).
     """
     views = db().views
-    per_content = {str(row["_id"]): int(row["n"])
-                   for row in views.aggregate([{"$group": {"_id": "$content_id", "n": {"$sum": 1}}}])}
-    per_day = {str(row["_id"]): int(row["n"])
-               for row in views.aggregate([{"$group": {"_id": "$day", "n": {"$sum": 1}}}])}
+    with pymongo.timeout(REBUILD_TIMEOUT_SECONDS):
+        per_content = {str(row["_id"]): int(row["n"])
+                       for row in views.aggregate([{"$group": {"_id": "$content_id", "n": {"$sum": 1}}}])}
+        per_day = {str(row["_id"]): int(row["n"])
+                   for row in views.aggregate([{"$group": {"_id": "$day", "n": {"$sum": 1}}}])}
     total = sum(per_content.values())
     pipe = redis_client().pipeline(transaction=True)
     pipe.delete(PER_CONTENT_KEY)

@@ -1,5 +1,8 @@
 """health-check: probes every component and records up/down; run every minute by the cron connector.
 
+Each run also does the statistics' housekeeping: exact daily active counts into MongoDB, the account count
+recounted.
+
 Callers with the internal secret, an admin token or a signed admin task get an immediate probe and every
 detail. Unauthenticated calls (the cron connector sends none) probe at most once per `CRON_MIN_INTERVAL`
 seconds and learn only whether all is up, so the front door cannot be used to hammer the components or read
@@ -9,7 +12,7 @@ their internals. GET / answers the latest recorded status without probing (authe
 from __future__ import annotations
 
 from flmnchll import auth
-from flmnchll.stats import activity, health, uptime
+from flmnchll.stats import activity, health, uptime, users
 from flmnchll.stores import redis_client
 from flmnchll.web import Request, Response, Router
 
@@ -32,6 +35,7 @@ def _run() -> list[health.Result]:
     results = health.probe_all()
     uptime.record(results)
     activity.persist_daily()
+    users.reconcile()
     return results
 
 

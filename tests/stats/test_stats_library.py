@@ -9,7 +9,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from flmnchll import openapi, stores
-from flmnchll.stats import activity, metrics, summary, uptime, views
+from flmnchll.stats import activity, metrics, summary, uptime, users, views
 from flmnchll.stats.health import Result, stun_request, stun_response_ok
 from flmnchll.web import validate
 
@@ -139,3 +139,15 @@ def test_metrics_page_parses(clean: Any) -> None:
         assert name in families, sorted(families)
     assert families["flmnchll_content_views"].samples[0].labels == {"content_id": "c1"}
     assert {s.labels["queue"] for s in families["flmnchll_queue_length"].samples} == {"transcode", "downscale"}
+
+
+def test_the_account_count_lives_in_redis(clean: Any) -> None:
+    users.user_added()  # no count yet: nothing to move
+    stores.db().users.insert_many([{"_id": f"u{i}", "username": f"u{i}"} for i in range(4)])
+    assert users.total_users() == 4  # first read counts
+    stores.db().users.insert_one({"_id": "u9", "username": "u9"})
+    users.user_added()
+    assert users.total_users() == 5
+    stores.db().users.delete_many({"_id": {"$in": ["u0", "u1"]}})
+    assert users.total_users() == 5  # drift until the scheduled recount
+    assert users.reconcile() == 3 and users.total_users() == 3

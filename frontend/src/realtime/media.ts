@@ -63,7 +63,10 @@ const KINDS: MediaEventKind[] = ['play', 'pause', 'seeking', 'seeked', 'ratechan
 /** Forwards the video's media events; returns the unbinding function. */
 export function bindMediaEvents(video: HTMLVideoElement, handler: (kind: MediaEventKind, at: number) => void): () => void {
   const listeners = KINDS.map((kind) => {
-    const fn = (): void => handler(kind, performance.now());
+    // a player being taken out of the page pauses: that is no member's doing
+    const fn = (): void => {
+      if (video.isConnected) handler(kind, performance.now());
+    };
     video.addEventListener(kind, fn);
     return [kind, fn] as const;
   });

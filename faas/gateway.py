@@ -44,6 +44,7 @@ class Gateway:
         self.secrets = SecretStore(settings.secrets_dir)
         self.auth = BasicAuth(settings.secrets_dir / "basic-auth-password")
         self.proxy = FunctionProxy(settings, self.registry, self.provider, self.metrics)
+        self.provider.drain = self.proxy.drain
         self._queue: Queue | None = None
         self.app = self._flask()
 

@@ -1,8 +1,10 @@
 """The provider: turns deployments into supervisord program groups of function processes.
 
-Each function `NAME` becomes `<state>/supervisor/fn-NAME.conf` (program `fn-NAME`, one process per replica,
-each on its own port) applied through supervisord's XML-RPC API, plus a runtime folder holding a `function`
-symlink to the source, the environment to start with, and links to only the secrets it asked for.
+Each function `NAME` becomes `<state>/supervisor/fn-NAME.conf` holding one program per replica,
+`fn-NAME-PORT`, applied through supervisord's XML-RPC API, plus a runtime folder holding a `function` symlink
+to the source, the environment to start with, and links to only the secrets it asked for. One program per
+replica lets scaling add or remove replicas without restarting the others; calls in flight on a replica are
+drained before it is stopped.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import shutil
 import socket
 import tempfile
 import threading
-import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +29,6 @@ from faas.supervisor_api import GROUP_PREFIX, Supervisor, SupervisorError
 
 log = logging.getLogger("faas.provider")
 
-ALIVE_STATES = frozenset({"STARTING", "RUNNING", "BACKOFF"})
 
 
 def _listening(process_name: str) -> bool:
@@ -46,8 +47,21 @@ class ProviderError(RuntimeError):
     """The process manager failed to apply a change (answered with 500)."""
 
 
-def group_name(service: str) -> str:
-    return f"{GROUP_PREFIX}{service}"
+def replica_name(service: str, port: int) -> str:
+    """The supervisord program (and group, and process) name of one replica."""
+    return f"{GROUP_PREFIX}{service}-{port}"
+
+
+def function_of(group: str) -> str | None:
+    """`fn-NAME-PORT` → `NAME`."""
+    base, dash, port = group.rpartition("-")
+    if not group.startswith(GROUP_PREFIX) or not dash or not port.isdigit():
+        return None
+    return base[len(GROUP_PREFIX):]
+
+
+def _log_name(service: str) -> str:
+    return f"{GROUP_PREFIX}{service}.log"
 
 
 def _ini(value: str) -> str:
@@ -83,7 +97,10 @@ class Provider:
         self.supervisor = supervisor
         self.secrets = SecretStore(settings.secrets_dir)
         self._lock = threading.RLock()
-        self.changing: set[str] = set()
+        self.changing: set[str] = set()  # functions whose replicas are being changed right now
+        self.restarting: set[str] = set()  # ... and restarted: new calls wait for them
+        # Waits until no call is in flight on the given ports (set by the gateway to its proxy's drain).
+        self.drain: Callable[[list[int], float], None] = lambda ports, timeout: None
 
     # ---- lookups -------------------------------------------------------------------------------------------
 
@@ -103,13 +120,20 @@ class Provider:
         """
         counts: dict[str, int] = {}
         for group, infos in self.supervisor.group_states().items():
-            counts[group[len(GROUP_PREFIX):]] = sum(
-                1 for info in infos if info["statename"] == "RUNNING" and _listening(info["name"])
-            )
+            service = function_of(group)
+            if service is not None:
+                up = sum(1 for info in infos if info["statename"] == "RUNNING" and _listening(info["name"]))
+                counts[service] = counts.get(service, 0) + up
         return counts
 
     def states(self, service: str) -> list[str]:
-        return [info["statename"] for info in self.supervisor.processes(group_name(service))]
+        """supervisord states of the function's replica processes."""
+        return [
+            info["statename"]
+            for group, infos in self.supervisor.group_states().items()
+            if function_of(group) == service
+            for info in infos
+        ]
 
     # ---- changes -------------------------------------------------------------------------------------------
 
@@ -135,7 +159,7 @@ class Provider:
                 if current.replicas > 0:
                     spec.replicas = spec.clamp(current.replicas)
             self._place(spec, current)
-            self._apply(spec, restart=True)
+            self._apply(spec, current, restart=True)
             return spec
 
     def scale(self, service: str, replicas: int) -> FunctionSpec:
@@ -149,7 +173,7 @@ class Provider:
             spec = FunctionSpec.from_json(current.to_json())
             spec.replicas = wanted
             self._place(spec, current)
-            self._apply(spec, restart=False)
+            self._apply(spec, current, restart=False)
             return spec
 
     def remove(self, service: str) -> None:
@@ -157,19 +181,19 @@ class Provider:
             current = self.registry.get(service)
             if current is None:
                 raise LookupError(service)
+            self.registry.remove(service)  # new calls get 404 from here on
+            self.drain(current.ports, self._drain_timeout(current))
             self._conf_path(service).unlink(missing_ok=True)
             try:
-                self.supervisor.update(only={group_name(service)})
+                self.supervisor.update(lambda group: function_of(group) == service)
             except SupervisorError as exc:
                 raise ProviderError(str(exc)) from exc
-            finally:
-                self.registry.remove(service)
             shutil.rmtree(self._runtime(service), ignore_errors=True)
 
     def reconcile(self) -> None:
         """Make supervisord's function groups match the registry (used when the gateway starts)."""
         with self._lock:
-            wanted = {group_name(spec.service) for spec in self.registry.all()}
+            wanted = {f"{GROUP_PREFIX}{spec.service}" for spec in self.registry.all()}
             for spec in self.registry.all():
                 try:
                     self._write_runtime(spec)
@@ -182,17 +206,6 @@ class Provider:
                     if conf.stem not in wanted:
                         conf.unlink()
             self.supervisor.update()
-
-    def wait_available(self, service: str, timeout: float) -> bool:
-        """Wait until at least one process of the function is RUNNING; False when none can come up."""
-        deadline = time.monotonic() + timeout
-        while True:
-            states = self.states(service)
-            if "RUNNING" in states:
-                return True
-            if not ALIVE_STATES.intersection(states) or time.monotonic() >= deadline:
-                return False
-            time.sleep(0.05)
 
     # ---- internals -----------------------------------------------------------------------------------------
 
@@ -227,38 +240,58 @@ class Provider:
                 return
         raise SpecError(f"no free block of {need} function ports left in {base}-{end - 1}")
 
-    def _apply(self, spec: FunctionSpec, restart: bool) -> None:
+    def _drain_timeout(self, spec: FunctionSpec) -> float:
+        return min(spec.exec_timeout or self.settings.default_timeout, 30.0)
+
+    def _apply(self, spec: FunctionSpec, previous: FunctionSpec | None, restart: bool) -> None:
         """Write runtime folder, program config and registry entry, then let supervisord act on them.
 
-        A redeploy restarts the processes even when their program config is unchanged, since the
+        Replicas that go away stop receiving calls first and are drained; a redeploy restarts the
+        remaining ones (after draining them) even when their program config is unchanged, since the
         environment or the code they start from may have changed.
         """
-        group = group_name(spec.service)
-        conf = self._conf_path(spec.service)
+        service = spec.service
+        old_ports = previous.ports if previous else []
+        dropped = [port for port in old_ports if port not in spec.ports]
+        conf = self._conf_path(service)
         old_conf = conf.read_text() if conf.exists() else None
-        self._write_runtime(spec)
-        self._write_conf(spec)
-        self.changing.add(spec.service)
+        self.changing.add(service)
         try:
-            done = self.supervisor.update(only={group})
-            if restart and spec.replicas > 0 and group not in done["added"] + done["changed"]:
-                self.supervisor.call("stopProcessGroup", group, True)
-                self.supervisor.call("startProcessGroup", group, False)
-        except SupervisorError as exc:
-            if old_conf is None:
-                conf.unlink(missing_ok=True)
-            else:
-                _write_if_changed(conf, old_conf)
-            raise ProviderError(str(exc)) from exc
+            if dropped:
+                self.registry.put(spec)  # the proxy stops choosing the dropped replicas
+                self.drain(dropped, self._drain_timeout(spec))
+            if restart and old_ports:
+                self.restarting.add(service)
+                self.drain(old_ports, self._drain_timeout(spec))
+            self._write_runtime(spec)
+            self._write_conf(spec)
+            try:
+                done = self.supervisor.update(lambda group: function_of(group) == service)
+                if restart:
+                    fresh = set(done["added"] + done["changed"])
+                    for port in spec.ports:
+                        group = replica_name(service, port)
+                        if group not in fresh:
+                            self.supervisor.call("stopProcessGroup", group, True)
+                            self.supervisor.call("startProcessGroup", group, False)
+            except SupervisorError as exc:
+                if old_conf is None:
+                    conf.unlink(missing_ok=True)
+                else:
+                    _write_if_changed(conf, old_conf)
+                if previous is not None:
+                    self.registry.put(previous)
+                raise ProviderError(str(exc)) from exc
+            self.registry.put(spec)
         finally:
-            self.changing.discard(spec.service)
-        self.registry.put(spec)
+            self.changing.discard(service)
+            self.restarting.discard(service)
 
     def _runtime(self, service: str) -> Path:
         return self.settings.runtime_dir / service
 
     def _conf_path(self, service: str) -> Path:
-        return self.settings.supervisor_dir / f"{group_name(service)}.conf"
+        return self.settings.supervisor_dir / f"{GROUP_PREFIX}{service}.conf"
 
     def _write_runtime(self, spec: FunctionSpec) -> None:
         runtime = self._runtime(spec.service)
@@ -299,27 +332,26 @@ class Provider:
                 raise SpecError(f"path {path} must not contain a double quote")
         self.settings.log_dir.mkdir(parents=True, exist_ok=True)
         pythonpath = os.pathsep.join([str(runtime), str(self.settings.repo_root)])
-        command = f"{_ini(shlex.quote(self.settings.python))} -u -m faas.launch %(process_num)d"
-        lines = [
-            f"[program:{group_name(spec.service)}]",
-            f"command={command}",
-            "process_name=%(program_name)s-%(process_num)d",
-            f"numprocs={max(1, spec.replicas)}",
-            f"numprocs_start={spec.port_start}",
-            f"directory={_ini(str(runtime))}",
-            f'environment=PYTHONPATH="{_ini(pythonpath)}",PYTHONUNBUFFERED="1"',
-            f"autostart={'true' if spec.replicas > 0 else 'false'}",
-            "autorestart=true",
-            "startsecs=1",
-            "startretries=5",
-            "stopsignal=TERM",
-            "stopwaitsecs=5",
-            "stopasgroup=true",
-            "killasgroup=true",
-            "redirect_stderr=true",
-            f"stdout_logfile={_ini(str(self.settings.log_dir / f'fn-{spec.service}.log'))}",
-            "stdout_logfile_maxbytes=10MB",
-            "stdout_logfile_backups=2",
-            "",
-        ]
+        python = _ini(shlex.quote(self.settings.python))
+        lines = [f"; function {spec.service}: {spec.replicas} replica(s), written by the FaaS provider", ""]
+        for port in spec.ports:
+            lines += [
+                f"[program:{replica_name(spec.service, port)}]",
+                f"command={python} -u -m faas.launch {port}",
+                f"directory={_ini(str(runtime))}",
+                f'environment=PYTHONPATH="{_ini(pythonpath)}",PYTHONUNBUFFERED="1"',
+                "autostart=true",
+                "autorestart=true",
+                "startsecs=1",
+                "startretries=5",
+                "stopsignal=TERM",
+                "stopwaitsecs=5",
+                "stopasgroup=true",
+                "killasgroup=true",
+                "redirect_stderr=true",
+                f"stdout_logfile={_ini(str(self.settings.log_dir / _log_name(spec.service)))}",
+                "stdout_logfile_maxbytes=10MB",
+                "stdout_logfile_backups=2",
+                "",
+            ]
         _write_if_changed(self._conf_path(spec.service), "\n".join(lines))

@@ -165,6 +165,10 @@ class FunctionProxy:
         """Call one replica of the function; raise _Unavailable with the status to answer otherwise."""
         name = spec.service
         deadline = time.monotonic() + self.settings.ready_timeout
+        if name in self.provider.restarting:  # a redeploy is draining and restarting the replicas
+            while name in self.provider.restarting and time.monotonic() < deadline:
+                time.sleep(0.02)
+            spec = self.registry.get(name) or spec
         if spec.replicas == 0:
             spec = self._scale_from_zero(spec)
             deadline = time.monotonic() + 2 * self.settings.ready_timeout  # a cold start: be patient
@@ -220,6 +224,16 @@ class FunctionProxy:
                 502, f"Can't reach service for: {name}. The function process ended the connection without answering."
             ) from exc
         return status, [(k, v) for k, v in out if k.lower() not in HOP_BY_HOP], content
+
+    def drain(self, ports: list[int], timeout: float) -> None:
+        """Wait (at most `timeout` seconds) until no call is in flight on these ports."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if not any(self._inflight.get(port, 0) for port in ports):
+                    return
+            time.sleep(0.02)
+        log.warning("drain: calls still in flight on %s after %gs", ports, timeout)
 
     def _enter(self, port: int, limit: int) -> bool:
         with self._lock:

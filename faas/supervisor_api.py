@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import xmlrpc.client
+from collections.abc import Callable
 from typing import Any
 
 from supervisor.xmlrpc import SupervisorTransport
@@ -47,16 +48,16 @@ class Supervisor:
                 self._proxy = None
                 raise SupervisorError(f"supervisord at {self._settings.supervisor_url} unreachable: {exc}") from exc
 
-    def update(self, only: set[str] | None = None) -> dict[str, list[str]]:
+    def update(self, keep: Callable[[str], bool] | None = None) -> dict[str, list[str]]:
         """Apply changed include files to the function groups, like `supervisorctl update`.
 
-        Only groups named `fn-*` are touched (and of those, only `only` when given): the rest of the
-        instance's programs are not ours to restart.
+        Only groups named `fn-*` are touched (and of those, only the ones `keep` accepts when given): the
+        rest of the instance's programs are not ours to restart.
         """
         added, changed, removed = self.call("reloadConfig")[0]
 
         def mine(group: str) -> bool:
-            return group.startswith(GROUP_PREFIX) and (only is None or group in only)
+            return group.startswith(GROUP_PREFIX) and (keep is None or keep(group))
 
         done: dict[str, list[str]] = {"added": [], "changed": [], "removed": []}
         for group in filter(mine, removed):
@@ -91,5 +92,3 @@ class Supervisor:
                 groups.setdefault(info["group"], []).append(info)
         return groups
 
-    def processes(self, group: str) -> list[dict[str, Any]]:
-        return self.group_states().get(group, [])

@@ -33,8 +33,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def free_port_block(count: int, start: int = 30000, stop: int = 60000) -> int:
-    """The first port of `count` consecutive ports that nothing listens on (probed by binding)."""
+def free_port_block(count: int, start: int = 61000, stop: int = 65500) -> int:
+    """The first port of `count` consecutive ports that nothing listens on (probed by binding).
+
+    The default range lies above Linux's ephemeral ports (32768-60999), so outgoing connections and the
+    instance's own `free_port()` picks cannot land in it.
+    """
     base = start + (os.getpid() * 7919) % (stop - start - count)
     for offset in range(0, stop - start, count):
         first = start + (base - start + offset) % (stop - start - count)

@@ -1,3 +1,4 @@
+import { useTitle } from '../lib/useTitle';
 import { useState, type FormEvent } from 'react';
 import { useNavigate } from 'react-router';
 import { changePassword } from '../api/auth';
@@ -5,6 +6,7 @@ import { useAuth } from '../auth/useAuth';
 import { ErrorBox, Notice } from '../components/ui';
 
 export default function AccountPage() {
+  useTitle('Account');
   const { user, logout } = useAuth();
   const navigate = useNavigate();
   const [current, setCurrent] = useState('');

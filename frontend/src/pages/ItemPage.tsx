@@ -1,3 +1,4 @@
+import { useTitle } from '../lib/useTitle';
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { getContent, getProgress } from '../api/content';
@@ -21,6 +22,7 @@ export default function ItemPage() {
         .catch(() => null),
     [id],
   );
+  useTitle(item.data?.title);
   const [roomOpen, setRoomOpen] = useState(false);
   const [roomName, setRoomName] = useState('');
   const [pin, setPin] = useState('');

@@ -1,3 +1,4 @@
+import { useTitle } from '../lib/useTitle';
 import { useEffect, useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { getProgress, listContent } from '../api/content';
@@ -14,6 +15,7 @@ export function LibraryPage() {
   const [params, setParams] = useSearchParams();
   const q = params.get('q') ?? '';
   const page = Math.max(1, Number(params.get('page')) || 1);
+  useTitle(q ? `Search: ${q}` : 'Library');
   const [search, setSearch] = useState(q);
 
   useEffect(() => setSearch(q), [q]);

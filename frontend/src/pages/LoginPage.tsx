@@ -1,9 +1,11 @@
+import { useTitle } from '../lib/useTitle';
 import { Link, Navigate, useNavigate, useSearchParams } from 'react-router';
 import { safeNext } from '../components/RequireAuth';
 import { useAuth } from '../auth/useAuth';
 import { AuthForm } from './AuthForm';
 
 export function LoginPage() {
+  useTitle('Log in');
   const { user, login } = useAuth();
   const navigate = useNavigate();
   const [params] = useSearchParams();

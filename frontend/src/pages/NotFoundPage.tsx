@@ -1,6 +1,8 @@
+import { useTitle } from '../lib/useTitle';
 import { Link } from 'react-router';
 
 export function NotFoundPage() {
+  useTitle('Not found');
   return (
     <section className="page">
       <h1>Page not found</h1>

@@ -1,3 +1,4 @@
+import { useTitle } from '../lib/useTitle';
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { createRoom, myRooms, parseRoomCode } from '../api/rooms';
@@ -6,6 +7,7 @@ import { formatDate } from '../lib/format';
 import { useAsync } from '../lib/useAsync';
 
 export default function RoomsPage() {
+  useTitle('Rooms');
   const navigate = useNavigate();
   const recent = useAsync(() => myRooms(), []);
 

@@ -1,3 +1,4 @@
+import { useTitle } from '../lib/useTitle';
 import { useCallback, useEffect, useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { getContent, reportProgress } from '../api/content';
@@ -15,6 +16,7 @@ function SoloPlayer({ id }: { id: string }) {
   const [params] = useSearchParams();
   const startAt = Math.max(0, Number(params.get('t')) || 0);
   const item = useAsync((signal) => getContent(id, signal), [id]);
+  useTitle(item.data ? `Watching ${item.data.title}` : 'Watch');
   // The video element attaches to the reporter as soon as it exists.
   const [reporter] = useState(
     () => new ProgressReporter((report, keepalive) => reportProgress(id, report, keepalive).then(() => undefined)),

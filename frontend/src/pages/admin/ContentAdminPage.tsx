@@ -1,3 +1,4 @@
+import { useTitle } from '../../lib/useTitle';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { deleteContent, listContent, reprocessContent } from '../../api/content';
@@ -10,6 +11,7 @@ import { renditionRows } from '../../lib/adminContent';
 const PER_PAGE = 50;
 
 export default function ContentAdminPage() {
+  useTitle('Processing');
   const [page, setPage] = useState(1);
   const [q, setQ] = useState('');
   const list = useAsync((signal) => listContent({ q: q.trim() || undefined, page, perPage: PER_PAGE }, signal), [page, q]);

@@ -1,3 +1,4 @@
+import { useTitle } from '../../lib/useTitle';
 import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { deleteContent, getContent, reprocessContent, updateContent, uploadSubtitles, uploadThumbnail } from '../../api/content';
@@ -14,6 +15,7 @@ export default function ContentEditPage() {
   const { id = '' } = useParams();
   const navigate = useNavigate();
   const item = useAsync((signal) => getContent(id, signal), [id]);
+  useTitle(item.data ? `Edit ${item.data.title}` : 'Edit');
   const [title, setTitle] = useState('');
   const [description, setDescription] = useState('');
   const [message, setMessage] = useState<string | null>(null);

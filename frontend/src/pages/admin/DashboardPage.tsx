@@ -1,3 +1,4 @@
+import { useTitle } from '../../lib/useTitle';
 import { Link } from 'react-router';
 import { getStats } from '../../api/admin';
 import { BarList, LineChart } from '../../components/Charts';
@@ -7,6 +8,7 @@ import { formatDate } from '../../lib/format';
 import { useAsync, useInterval } from '../../lib/useAsync';
 
 export default function DashboardPage() {
+  useTitle('Dashboard');
   const stats = useAsync((signal) => getStats(signal), []);
   useInterval(stats.reload, 30000);
   if (stats.loading && !stats.data) return <Loading />;

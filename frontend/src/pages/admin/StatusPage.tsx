@@ -1,9 +1,11 @@
+import { useTitle } from '../../lib/useTitle';
 import { getStats } from '../../api/admin';
 import { ErrorBox, Loading, StatusBadge } from '../../components/ui';
 import { formatDate, formatPercent } from '../../lib/format';
 import { useAsync, useInterval } from '../../lib/useAsync';
 
 export default function StatusPage() {
+  useTitle('Service status');
   const stats = useAsync((signal) => getStats(signal), []);
   useInterval(stats.reload, 15000);
   if (stats.loading && !stats.data) return <Loading />;

@@ -1,3 +1,4 @@
+import { useTitle } from '../../lib/useTitle';
 import { useCallback, useEffect, useReducer, useRef, useState, type DragEvent } from 'react';
 import { Link } from 'react-router';
 import * as tus from 'tus-js-client';
@@ -35,6 +36,11 @@ export default function UploadPage() {
   }, [loadInterrupted]);
 
   const summary = summarise(entries);
+  useTitle(
+    summary.active && summary.bytesTotal
+      ? `${Math.floor((summary.bytesSent / summary.bytesTotal) * 100)}% uploading`
+      : 'Upload',
+  );
 
   // Warn before leaving while bytes are moving (they would resume later, but only if the same file is picked).
   useEffect(() => {

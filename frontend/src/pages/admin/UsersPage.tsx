@@ -1,3 +1,4 @@
+import { useTitle } from '../../lib/useTitle';
 import { useMemo, useState } from 'react';
 import { listUsers, userAction } from '../../api/admin';
 import type { AdminUser } from '../../api/types';
@@ -9,6 +10,7 @@ import { useAsync } from '../../lib/useAsync';
 const PER_PAGE = 100;
 
 export default function UsersPage() {
+  useTitle('Users');
   const { user: me } = useAuth();
   const [page, setPage] = useState(1);
   const users = useAsync(() => listUsers(page, PER_PAGE), [page]);

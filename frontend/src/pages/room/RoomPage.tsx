@@ -1,3 +1,4 @@
+import { useTitle } from '../../lib/useTitle';
 import { useMemo, useState, type FormEvent } from 'react';
 import { Link, useLocation, useParams } from 'react-router';
 import { ApiError, describeError, formatWait } from '../../api/client';
@@ -35,6 +36,7 @@ function RoomView({ roomId }: { roomId: string }) {
     [contentId],
   );
   const current = fetched.data && fetched.data.id === contentId ? fetched.data : null;
+  useTitle(room ? `Room: ${room.name}` : 'Room');
   const currentTitle = current?.title ?? room?.content?.title ?? null;
 
   if (!user) return null;

@@ -11,6 +11,7 @@ import json
 import os
 import secrets as random
 import stat
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -382,6 +383,41 @@ def test_deploy_update_scale_delete(faas: Any, probe: str) -> None:
     assert call(faas, probe).status_code == 404
     assert api(faas, "GET", f"/system/function/{probe}").status_code == 404
     assert api(faas, "DELETE", "/system/functions", json={"functionName": probe}).status_code == 404
+
+
+def test_scaling_and_redeploy_under_load_lose_no_calls(faas: Any, probe: str) -> None:
+    labels = {"com.openfaas.scale.min": "1", "com.openfaas.scale.max": "3"}
+    assert deploy(faas, probe, labels=labels).status_code == 202
+    wait_ready(faas, probe, 1)
+    stop = time.monotonic() + 60
+
+    def traffic(worker: int) -> list[str]:
+        failures = []
+        session = requests.Session()
+        done = 0
+        while (not changes_done.is_set() and time.monotonic() < stop) or done < 20:
+            response = session.get(f"{faas.gateway_url}/function/{probe}?marker=load{worker}", timeout=30)
+            if response.status_code != 200:
+                failures.append(f"{response.status_code} {response.text[:120]}")
+            done += 1
+        return failures
+
+    changes_done = threading.Event()
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        workers = [pool.submit(traffic, i) for i in range(4)]
+        time.sleep(0.5)
+        scale = {"serviceName": probe, "replicas": 3}
+        assert api(faas, "POST", f"/system/scale-function/{probe}", json=scale).status_code == 202
+        time.sleep(0.5)
+        assert deploy(faas, probe, method="PUT", labels=labels, envVars={"GREETING": "again"}).status_code == 202
+        time.sleep(0.5)
+        scale = {"serviceName": probe, "replicas": 1}
+        assert api(faas, "POST", f"/system/scale-function/{probe}", json=scale).status_code == 202
+        time.sleep(0.5)
+        changes_done.set()
+        failures = [failure for worker in workers for failure in worker.result()]
+    assert failures == []
+    assert call(faas, probe).json()["env"]["GREETING"] == "again"
 
 
 def test_function_sees_only_its_secrets_and_the_shared_package(faas: Any, probe: str) -> None:

@@ -26,6 +26,8 @@ export default function ContentEditPage() {
   const [subLabel, setSubLabel] = useState('');
   const [subFile, setSubFile] = useState<File | null>(null);
   const [thumbFile, setThumbFile] = useState<File | null>(null);
+  // Bumped after an upload so the file pickers empty themselves.
+  const [pickerKey, setPickerKey] = useState(0);
 
   useEffect(() => {
     if (item.data) {
@@ -66,6 +68,7 @@ export default function ContentEditPage() {
       const text = await file.text();
       await uploadSubtitles(id, { lang: subLang.trim(), label: subLabel.trim() || languageName(subLang.trim()), format: subtitleFormat(file.name, text), text });
       setSubFile(null);
+      setPickerKey((k) => k + 1);
     }, 'Subtitles added.');
   };
 
@@ -73,7 +76,14 @@ export default function ContentEditPage() {
     event.preventDefault();
     const file = thumbFile;
     if (!file) return;
-    void run(() => uploadThumbnail(id, file).then(() => setThumbFile(null)), 'Thumbnail replaced.');
+    void run(
+      () =>
+        uploadThumbnail(id, file).then(() => {
+          setThumbFile(null);
+          setPickerKey((k) => k + 1);
+        }),
+      'Thumbnail replaced.',
+    );
   };
 
   return (
@@ -103,7 +113,7 @@ export default function ContentEditPage() {
             <h2 id="thumb-h">Thumbnail</h2>
             <Poster src={content.thumbnail} alt={`Current thumbnail of ${content.title}`} className="edit-thumb" />
             <label htmlFor="thumb-file">New image</label>
-            <input id="thumb-file" type="file" accept="image/jpeg,image/png,image/webp" onChange={(e) => setThumbFile(e.target.files?.[0] ?? null)} />
+            <input key={`thumb-${pickerKey}`} id="thumb-file" type="file" accept="image/jpeg,image/png,image/webp" onChange={(e) => setThumbFile(e.target.files?.[0] ?? null)} />
             <button type="submit" disabled={busy || !thumbFile}>
               Upload thumbnail
             </button>
@@ -126,7 +136,7 @@ export default function ContentEditPage() {
             <label htmlFor="sub-label">Label</label>
             <input id="sub-label" placeholder={languageName(subLang || 'en')} value={subLabel} onChange={(e) => setSubLabel(e.target.value)} />
             <label htmlFor="sub-file">File (.srt or .vtt)</label>
-            <input id="sub-file" type="file" accept=".srt,.vtt,text/vtt,application/x-subrip" onChange={(e) => setSubFile(e.target.files?.[0] ?? null)} />
+            <input key={`sub-${pickerKey}`} id="sub-file" type="file" accept=".srt,.vtt,text/vtt,application/x-subrip" onChange={(e) => setSubFile(e.target.files?.[0] ?? null)} />
             <button type="submit" disabled={busy || !subFile}>
               Add subtitles
             </button>

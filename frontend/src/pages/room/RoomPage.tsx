@@ -83,6 +83,8 @@ function RoomView({ roomId }: { roomId: string }) {
             />
           )}
           {!canControl && <p className="hint">The host has locked playback: only the host can play, pause or seek.</p>}
+        </div>
+        <div className="room-queue">
           <VoteQueue room={room} me={user} onChanged={session.refresh} />
         </div>
         <div className="room-side">

@@ -193,6 +193,7 @@ export async function myRooms(): Promise<RecentRoom[]> {
       content_title: str(r.content_title ?? content?.title),
       last_joined: typeof r.last_joined === 'number' || typeof r.last_joined === 'string' ? r.last_joined : undefined,
       members: Array.isArray(r.members) ? r.members.length : typeof r.members === 'number' ? r.members : undefined,
+      is_host: typeof r.is_host === 'boolean' ? r.is_host : undefined,
     };
   });
 }

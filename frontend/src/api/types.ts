@@ -172,6 +172,7 @@ export interface RecentRoom {
   content_title?: string | null;
   last_joined?: string | number;
   members?: number;
+  is_host?: boolean;
 }
 
 export interface AdminUser {

@@ -93,9 +93,15 @@ export default function RoomsPage() {
             <li key={room.id} className="list-row">
               <Link to={`/rooms/${encodeURIComponent(room.id)}`}>{room.name}</Link>
               <span className="muted">
-                {room.has_pin && '🔒 '}
-                {room.content_title ?? ''}
-                {room.last_joined !== undefined && ` · ${formatDate(room.last_joined)}`}
+                {[
+                  room.has_pin ? 'PIN' : null,
+                  room.is_host ? 'you host' : null,
+                  room.content_title ?? null,
+                  room.members !== undefined ? `${room.members} watching` : null,
+                  room.last_joined !== undefined ? `joined ${formatDate(room.last_joined)}` : null,
+                ]
+                  .filter(Boolean)
+                  .join(' · ')}
               </span>
             </li>
           ))}

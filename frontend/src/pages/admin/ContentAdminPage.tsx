@@ -16,8 +16,14 @@ export default function ContentAdminPage() {
   const [q, setQ] = useState('');
   const list = useAsync((signal) => listContent({ q: q.trim() || undefined, page, perPage: PER_PAGE }, signal), [page, q]);
   const [actionError, setActionError] = useState<unknown>(null);
-  const items = list.data?.items ?? [];
-  const busy = items.some((i) => i.status === 'processing');
+  const [show, setShow] = useState<'all' | 'processing' | 'failed' | 'ready'>('all');
+  const all = list.data?.items ?? [];
+  const items = show === 'all' ? all : all.filter((i) => i.status === show);
+  const counts = { processing: 0, failed: 0, ready: 0 };
+  all.forEach((i) => {
+    if (i.status === 'processing' || i.status === 'failed' || i.status === 'ready') counts[i.status] += 1;
+  });
+  const busy = all.some((i) => i.status === 'processing');
   useInterval(list.reload, busy ? 2000 : 10000);
 
   const act = async (action: () => Promise<unknown>) => {
@@ -41,6 +47,15 @@ export default function ContentAdminPage() {
           </label>
           <input id="admin-search" type="search" placeholder="Search titles" value={q} onChange={(e) => { setQ(e.target.value); setPage(1); }} />
         </div>
+        <label className="inline-select">
+          <span>Show</span>
+          <select value={show} onChange={(e) => setShow(e.target.value as typeof show)}>
+            <option value="all">All ({all.length})</option>
+            <option value="processing">Processing ({counts.processing})</option>
+            <option value="failed">Failed ({counts.failed})</option>
+            <option value="ready">Ready ({counts.ready})</option>
+          </select>
+        </label>
         <Link className="button primary" to="/admin/upload">
           Upload
         </Link>
@@ -50,7 +65,7 @@ export default function ContentAdminPage() {
       {list.loading && !list.data ? (
         <Loading />
       ) : items.length === 0 ? (
-        <p className="empty">No content yet.</p>
+        <p className="empty">{all.length ? 'Nothing in this state on this page.' : 'No content yet.'}</p>
       ) : (
         <ul className="admin-items">
           {items.map((item) => (

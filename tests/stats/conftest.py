@@ -43,27 +43,3 @@ def clean(stats_env: Any) -> Any:
     stores._indexes_ready = False
     return stats_env
 
-
-@pytest.fixture(scope="session")
-def stack() -> Iterator[Any]:
-    """With STATS_INSTANCE=NAME (and its PORT_OFFSET) these tests use an instance already running under that
-    name instead of the shared test instance; otherwise the suite's own `stack`."""
-    name = os.environ.get("STATS_INSTANCE")
-    from tests.conftest import Stack
-    from tests.conftest import stack as shared_stack
-
-    if not name:
-        yield from shared_stack.__wrapped__()
-        return
-    from ops.instance import Instance
-
-    instance = Instance.load(name)
-    saved = dict(os.environ)
-    os.environ.update(instance.environment())
-    settings.cache_clear()
-    try:
-        yield Stack(instance)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        settings.cache_clear()

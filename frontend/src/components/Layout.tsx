@@ -1,6 +1,7 @@
 import { Suspense, useEffect, useRef, useState } from 'react';
 import { NavLink, Outlet, useLocation, useNavigate } from 'react-router';
 import { useAuth } from '../auth/useAuth';
+import { useOnline } from '../lib/useOnline';
 import { ErrorBoundary } from './ErrorBoundary';
 import { Loading } from './ui';
 
@@ -10,6 +11,7 @@ export function Layout() {
   const location = useLocation();
   const [menuOpen, setMenuOpen] = useState(false);
   const mainRef = useRef<HTMLElement>(null);
+  const online = useOnline();
 
   // Close the narrow-screen menu and move focus to the new page on navigation (not on the first load,
   // where focus starts at the top of the document as usual).
@@ -67,6 +69,11 @@ export function Layout() {
           </nav>
         )}
       </header>
+      {!online && (
+        <div className="offline-banner" role="status">
+          You are offline. Videos, rooms and changes need a connection.
+        </div>
+      )}
       <main id="main" ref={mainRef} tabIndex={-1}>
         <ErrorBoundary resetKey={location.pathname}>
           <Suspense fallback={<Loading />}>

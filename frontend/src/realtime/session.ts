@@ -483,7 +483,7 @@ export class RealtimeSession {
         this.onHello(msg, remote);
         return;
       case 'roster':
-        this.mesh.setMembers(msg.members.filter(isMemberInfo).map((m) => m.peer_id));
+        this.mesh.setMembers(msg.members.filter((m) => isMemberInfo(m) && m.user_id !== this.me.id).map((m) => m.peer_id));
         return;
       case 'chat': {
         const line = parseLine(msg.line);
@@ -541,7 +541,7 @@ export class RealtimeSession {
     if (msg.state) this.engine.receiveState(msg.state, remote);
     this.chat.merge(msg.chat);
     if (info.voice) this.voice.onStatus(remote, info.voice);
-    this.mesh.setMembers(msg.members.filter(isMemberInfo).map((m) => m.peer_id));
+    this.mesh.setMembers(msg.members.filter((m) => isMemberInfo(m) && m.user_id !== this.me.id).map((m) => m.peer_id));
     if (fresh && !knownBefore && Date.now() - this.startedAt > 4000) {
       this.chat.system(`${username} joined.`, this.clock.now());
     }

@@ -346,3 +346,86 @@ describe('SyncEngine: figures', () => {
     expect(s.driftP95Ms).toBeLessThan(10);
   });
 });
+
+describe('SyncEngine: more cases', () => {
+  it('ignores timelines about another film, and starts over on a content change', () => {
+    const time = new FakeTime();
+    const net = new FakeNet(time, 5);
+    const r = room(time, net);
+    const [a, b] = ['A', 'B'].map((n) => r.add(n));
+    a.engine.content = 'film-1';
+    b.engine.content = 'film-2';
+    a.engine.play();
+    run(time, 2000);
+    expect(b.media.paused).toBe(true);
+    b.engine.setContent('film-1', { state: 'playing', position: 1.9, updated_at: time.now, rate: 1 });
+    run(time, 1500);
+    expect(b.media.paused).toBe(false);
+    expect(Math.abs(b.media.currentTime - a.media.currentTime)).toBeLessThan(0.05);
+  });
+
+  it('a late joiner in a paused room lands on the paused position and stays paused', () => {
+    const time = new FakeTime();
+    const net = new FakeNet(time, 5);
+    const r = room(time, net);
+    const c = r.add('C', { seekLatencyMs: 200 });
+    c.engine.adoptServer({ state: 'paused', position: 321.5, updated_at: time.now - 60_000, rate: 1 });
+    run(time, 1000);
+    expect(c.media.paused).toBe(true);
+    expect(c.media.currentTime).toBeCloseTo(321.5, 3);
+    expect(net.commandsFrom('C')).toBe(0);
+  });
+
+  it('a peer slower to load than planned re-plans further ahead and still starts on the timeline', () => {
+    const time = new FakeTime();
+    const net = new FakeNet(time, 5);
+    const r = room(time, net);
+    const a = r.add('A', { seekLatencyMs: 50 }, { seekLatencyS: 0.05 });
+    const slow = r.add('S', { seekLatencyMs: 900 }, { seekLatencyS: 0.05 });
+    a.engine.play();
+    run(time, 2000);
+    a.media.userSeek(300);
+    run(time, 4000);
+    expect(slow.media.paused).toBe(false);
+    expect(Math.abs(slow.media.currentTime - a.media.currentTime)).toBeLessThan(0.02);
+  });
+
+  it('reports a refused autoplay once and keeps the timeline', async () => {
+    const time = new FakeTime();
+    const net = new FakeNet(time, 5);
+    const r = room(time, net);
+    const a = r.add('A');
+    const b = r.add('B');
+    let blocked = 0;
+    b.engine.setListeners({ onAutoplayBlocked: () => (blocked += 1) });
+    b.media.rejectPlay = true;
+    a.engine.play();
+    run(time, 200);
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(blocked).toBe(1);
+    expect(b.engine.state.playing).toBe(true);
+    b.media.rejectPlay = false;
+    run(time, 3000);
+    expect(b.media.paused).toBe(false);
+    expect(net.commandsFrom('B')).toBe(0);
+  });
+
+  it('a member seeking during a hold keeps the room waiting, then resumes from the new position', () => {
+    const time = new FakeTime();
+    const net = new FakeNet(time, 5);
+    const r = room(time, net);
+    const [a, b] = ['A', 'B'].map((n) => r.add(n));
+    a.engine.play();
+    run(time, 3000);
+    b.media.stall(3000);
+    run(time, 1400);
+    expect(a.media.paused).toBe(true);
+    a.media.userSeek(50);
+    run(time, 4000);
+    expect(a.media.paused).toBe(false);
+    expect(Math.abs(a.media.currentTime - b.media.currentTime)).toBeLessThan(0.02);
+    expect(a.media.currentTime).toBeGreaterThan(50);
+    expect(a.media.currentTime).toBeLessThan(54);
+  });
+});

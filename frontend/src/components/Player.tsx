@@ -1,6 +1,16 @@
-import { useCallback, useEffect, useId, useMemo, useRef, useState, type PointerEvent as ReactPointerEvent } from 'react';
+import {
+  useCallback,
+  useEffect,
+  useId,
+  useMemo,
+  useRef,
+  useState,
+  type KeyboardEvent as ReactKeyboardEvent,
+  type PointerEvent as ReactPointerEvent,
+} from 'react';
 import type { ContentItem, Rendition } from '../api/types';
 import { formatDuration } from '../lib/format';
+import { playerKeyAction } from '../lib/playerKeys';
 import { cueAt, parsePreviewVtt, type PreviewCue } from '../lib/previewVtt';
 import { pickRendition, preferredContainer, qualityLabel, qualityOptions } from '../lib/rendition';
 
@@ -150,6 +160,42 @@ export function Player({ item, videoRef, startAt = 0, autoPlay = false, onMediaE
 
   const previewCue = hover && cues.length ? cueAt(cues, hover.time) : null;
 
+  const onKeyDown = (event: ReactKeyboardEvent<HTMLDivElement>) => {
+    const v = videoEl.current;
+    if (!v || event.altKey || event.ctrlKey || event.metaKey) return;
+    const action = playerKeyAction(event.key, (event.target as HTMLElement).tagName);
+    if (!action) return;
+    // The video element's own controls already handle space and arrows while it has focus.
+    if (event.target === v && (event.key === ' ' || event.key.startsWith('Arrow'))) return;
+    event.preventDefault();
+    switch (action.kind) {
+      case 'toggle':
+        if (v.paused) v.play().catch(() => undefined);
+        else v.pause();
+        break;
+      case 'seekBy':
+        seekTo(v.currentTime + action.seconds);
+        break;
+      case 'mute':
+        v.muted = !v.muted;
+        break;
+      case 'fullscreen':
+        if (document.fullscreenElement) void document.exitFullscreen();
+        else void wrapRef.current?.requestFullscreen?.();
+        break;
+      case 'captions': {
+        const tracks = Array.from(v.textTracks);
+        const showing = tracks.findIndex((t) => t.mode === 'showing');
+        tracks.forEach((t) => {
+          t.mode = 'disabled';
+        });
+        const next = showing + 1 < tracks.length ? tracks[showing + 1] : null;
+        if (next) next.mode = 'showing';
+        break;
+      }
+    }
+  };
+
   if (!rendition) {
     return (
       <div className="player player-empty" role="status">
@@ -160,7 +206,7 @@ export function Player({ item, videoRef, startAt = 0, autoPlay = false, onMediaE
   }
 
   return (
-    <div className="player" ref={wrapRef}>
+    <div className="player" ref={wrapRef} onKeyDown={onKeyDown}>
       <video
         ref={setVideo}
         src={src}
@@ -186,6 +232,7 @@ export function Player({ item, videoRef, startAt = 0, autoPlay = false, onMediaE
         </p>
       )}
       <div className="player-bar">
+        <span className="visually-hidden">Keys: space or k play and pause, arrows or j and l seek, m mute, f full screen, c subtitles.</span>
         <div className="timeline" onPointerLeave={() => setHover(null)}>
           <label htmlFor={`${uid}-seek`} className="visually-hidden">
             Seek (with previews)

@@ -101,3 +101,12 @@ def store_errors() -> Iterator[None]:
         raise ServiceUnavailable(
             "The session store is not reachable right now. Please try again in a moment.", code="redis_unavailable"
         ) from exc
+
+
+def reset_clients() -> None:
+    """Forget settings and clients, so the next use reads the environment afresh (tests, tools)."""
+    global _mongo, _redis, _indexes_ready
+    settings.cache_clear()
+    _mongo = None
+    _redis = None
+    _indexes_ready = False

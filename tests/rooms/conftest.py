@@ -11,15 +11,6 @@ import pytest
 
 from flmnchll import stores
 from flmnchll.auth import Principal
-from flmnchll.config import settings
-
-
-def _reset_clients() -> None:
-    """Open store clients afresh for the environment now in force."""
-    settings.cache_clear()
-    stores._mongo = None
-    stores._redis = None
-    stores._indexes_ready = False
 
 
 @pytest.fixture(scope="session")
@@ -32,9 +23,9 @@ def rooms_env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
     local = os.environ.get("ROOMS_LOCAL_STORES")
     if not local:
         stack = request.getfixturevalue("stack")
-        _reset_clients()
+        stores.reset_clients()
         yield stack
-        _reset_clients()
+        stores.reset_clients()
         return
     mongo_port, redis_port = local.split(":")
     secrets_dir = tmp_path_factory.mktemp("secrets")
@@ -44,11 +35,11 @@ def rooms_env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
     os.environ.update(MONGODB_URI=f"mongodb://127.0.0.1:{mongo_port}/flmnchll_rooms_test",
                       REDIS_URL=f"redis://127.0.0.1:{redis_port}/0", SECRETS_DIR=str(secrets_dir),
                       BCRYPT_ROUNDS="4", PEER_PORT="29400", PEER_POOL_SIZE="2")
-    _reset_clients()
+    stores.reset_clients()
     yield None
     os.environ.clear()
     os.environ.update(saved)
-    _reset_clients()
+    stores.reset_clients()
 
 
 @pytest.fixture

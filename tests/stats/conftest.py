@@ -10,14 +10,6 @@ from typing import Any
 import pytest
 
 from flmnchll import stores
-from flmnchll.config import settings
-
-
-def _reset_clients() -> None:
-    settings.cache_clear()
-    stores._mongo = None
-    stores._redis = None
-    stores._indexes_ready = False
 
 
 @pytest.fixture(scope="session")
@@ -26,11 +18,11 @@ def stats_env(stack: Any) -> Iterator[Any]:
     saved = dict(os.environ)
     os.environ["REDIS_URL"] = f"redis://127.0.0.1:{stack.instance.ports['redis']}/5"
     os.environ["MONGODB_URI"] = f"mongodb://127.0.0.1:{stack.instance.ports['mongo']}/flmnchll_stats_lib"
-    _reset_clients()
+    stores.reset_clients()
     yield stack
     os.environ.clear()
     os.environ.update(saved)
-    _reset_clients()
+    stores.reset_clients()
 
 
 @pytest.fixture

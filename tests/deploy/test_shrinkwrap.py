@@ -170,8 +170,6 @@ def image_roots(context: Path) -> list[Path]:
     return roots
 
 
-@pytest.mark.xfail(reason="the template's PYTHONPATH lacks /home/app/function, where `configuration.copy` puts "
-                          "flmnchll; see docs/production.md (Functions)", strict=False)
 @pytest.mark.parametrize("name", ["signup", "content", "room"])
 def test_image_python_path_reaches_copied_packages(contexts: Path, name: str) -> None:
     context = contexts / name

@@ -26,7 +26,7 @@ def bring_up(instance: Instance, *, foreground: bool, demo: bool) -> int:
     child = control.start_supervisord(instance, foreground=foreground)
     try:
         control.wait_ready(instance)
-        control.deploy(instance)
+        control.deploy(instance, if_changed=True)
         control.wait_functions(instance)
         seed(instance, demo)
     except BaseException:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
 import signal
 import socket
@@ -100,15 +101,39 @@ def faas_cli(instance: Instance, *args: str, input: bytes | None = None, check: 
     return subprocess.run(command, cwd=REPO, env=env, input=input, capture_output=True, check=check, timeout=300)
 
 
-def deploy(instance: Instance, stack_file: Path | None = None) -> None:
-    """Deploy every function in `stack_file` through the gateway's OpenFaaS API, with the real faas-cli."""
+def link_templates() -> None:
+    """faas-cli reads a function's template from ./template/LANG; ours live in templates/."""
+    link = REPO / "template"
+    if not link.exists():
+        link.symlink_to("templates", target_is_directory=True)
+
+
+def _stack_fingerprint(instance: Instance, stack_file: Path) -> str:
+    """What a deployment depends on besides the code: the stack file and the environment it is filled from."""
+    env = sorted(instance.environment().items())
+    return hashlib.sha256(stack_file.read_bytes() + repr(env).encode()).hexdigest()
+
+
+def deploy(instance: Instance, stack_file: Path | None = None, *, if_changed: bool = False) -> None:
+    """Deploy every function in `stack_file` through the gateway's OpenFaaS API, with the real faas-cli.
+
+    With `if_changed`, a stack file and environment identical to the last deployment are not deployed again:
+    a freshly started supervisord has already started every deployed function from the current code.
+    """
     stack_file = stack_file or Path(os.environ.get("FLMNCHLL_STACK_FILE", REPO / "stack.yml"))
+    marker = instance.faas_state_dir / f"deployed-{stack_file.stem}.sha256"
+    fingerprint = _stack_fingerprint(instance, stack_file)
+    if if_changed and marker.exists() and marker.read_text() == fingerprint:
+        return
+    link_templates()
     password = secrets.read(instance.secrets_dir, "basic-auth-password").encode()
     faas_cli(instance, "login", "--username", "admin", "--password-stdin", "-g", instance.url("gateway"),
              input=password)
     result = faas_cli(instance, "deploy", "-f", str(stack_file), "-g", instance.url("gateway"), check=False)
     if result.returncode != 0:
+        marker.unlink(missing_ok=True)
         raise StackError("Deploying functions failed:\n" + (result.stdout + result.stderr).decode(errors="replace"))
+    marker.write_text(fingerprint)
 
 
 def wait_functions(instance: Instance, timeout: float = 60.0) -> None:

@@ -28,7 +28,9 @@ from pymongo.database import Database
 
 from flmnchll import auth
 from flmnchll.config import MissingSecret, read_secret, settings
+from flmnchll.stats import users as account_count
 from flmnchll.errors import BadRequest, Conflict, NotFound, Unauthorized
+from flmnchll.stats import users
 from flmnchll.stores import db, redis_client, register_indexes
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,32}$")
@@ -196,6 +198,7 @@ def create_user(username: str, password: str, role: str = "viewer") -> User:
         raise Conflict(f"The username '{username}' is already taken. Please choose another.",
                        code="username_taken") from exc
     redis_client().set(_name_key(doc["username_lower"]), doc["_id"])
+    users.user_added()
     return User.from_doc(doc)
 
 
@@ -270,8 +273,11 @@ def delete_user(username: str) -> User:
         user = get_by_username(username)
         if user.role == "admin" and _admin_count() <= 1:
             raise Conflict("This is the last administrator and cannot be deleted.", code="last_admin")
-        db().users.delete_one({"_id": user.id})
+        removed = db().users.delete_one({"_id": user.id}).deleted_count
     redis_client().delete(_name_key(user.username.lower()))
+    if removed:
+        account_count.user_removed()
+    users.user_removed()
     auth.revoke_all_sessions(user.id)
     return user
 

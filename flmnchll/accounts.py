@@ -28,7 +28,6 @@ from pymongo.database import Database
 
 from flmnchll import auth
 from flmnchll.config import MissingSecret, read_secret, settings
-from flmnchll.stats import users as account_count
 from flmnchll.errors import BadRequest, Conflict, NotFound, Unauthorized
 from flmnchll.stats import users
 from flmnchll.stores import db, redis_client, register_indexes
@@ -273,10 +272,8 @@ def delete_user(username: str) -> User:
         user = get_by_username(username)
         if user.role == "admin" and _admin_count() <= 1:
             raise Conflict("This is the last administrator and cannot be deleted.", code="last_admin")
-        removed = db().users.delete_one({"_id": user.id}).deleted_count
+        db().users.delete_one({"_id": user.id})
     redis_client().delete(_name_key(user.username.lower()))
-    if removed:
-        account_count.user_removed()
     users.user_removed()
     auth.revoke_all_sessions(user.id)
     return user

@@ -2,9 +2,8 @@
 // playback, an admin's upload through processing to a title edit that viewers see, the dashboard's numbers,
 // and a room with a PIN, its members and its chat.
 //
-// Env: FRONT_URL (the front door), ADMIN_PASSWORD, ARTIFACTS_DIR (screenshots); GATEWAY_URL (optional: extra
-// accounts are then made directly on the gateway, each from its own test address, so that the per-address
-// signup limit is spent only on the sign-ups this file does through the form).
+// Env: FRONT_URL (the front door), ADMIN_PASSWORD, ARTIFACTS_DIR (screenshots); GATEWAY_URL (optional: the
+// accounts that are not signed up through the form are then made on the gateway, see lib/browser.mjs).
 //
 // Run: node --test --test-reporter=spec tests/browser/app.test.mjs
 
@@ -18,6 +17,7 @@ import { after, before, test } from 'node:test';
 import {
   FRONT_URL,
   launchPage,
+  loggedInUser,
   login,
   screenshot,
   submitLogin,
@@ -28,7 +28,6 @@ import {
 } from './lib/browser.mjs';
 
 const ADMIN_PASSWORD = process.env.ADMIN_PASSWORD;
-const GATEWAY_URL = (process.env.GATEWAY_URL || '').replace(/\/+$/, '');
 const DEMO_TITLE = 'Welcome to FLMnCHLL';
 const VIEW_AFTER_SECONDS = Number(process.env.VIEW_AFTER_SECONDS || 5);
 
@@ -81,25 +80,13 @@ async function browser(label) {
   return session;
 }
 
-/** A new account, made without the form (the form's sign-up is the first test's subject). */
-async function makeAccount(prefix) {
-  const username = uniqueName(prefix);
-  const password = `pw-${Math.random().toString(36).slice(2, 12)}-x`;
-  const base = GATEWAY_URL || FRONT_URL;
-  // A test address of its own (benchmarking range), as the pytest helpers do; the front door ignores it.
-  const address = `198.18.${Math.floor(Math.random() * 256)}.${1 + Math.floor(Math.random() * 254)}`;
-  const res = await api('signup', { method: 'POST', base, body: { username, password }, headers: { 'X-Real-IP': address } });
-  assert.equal(res.status, 201, `signup of ${username}: ${res.text}`);
-  createdUsers.push(username);
-  return { username, password };
-}
-
-/** Signs a person in through the form in a browser of their own. */
+/** A person with a new account, logged in through the form in a browser of their own. */
 async function personLoggedIn(prefix) {
-  const account = await makeAccount(prefix);
-  const session = await browser(account.username);
-  await login(session.page, account.username, account.password);
-  return { ...session, ...account };
+  const person = await loggedInUser(prefix);
+  person.label = person.username;
+  sessions.push(person);
+  createdUsers.push(person.username);
+  return person;
 }
 
 async function videoState(page) {

@@ -20,7 +20,7 @@ from flmnchll.config import settings
 from flmnchll.content import jobs
 from flmnchll.media import encode
 from flmnchll.media.errors import EncodeError, MediaError, explain
-from flmnchll.media.ladder import Plan, Rendition
+from flmnchll.media.ladder import Plan, Rendition, downscale_batches
 from flmnchll.media.probe import MediaInfo, probe
 from flmnchll.media.process import run_ffmpeg
 from workers.report import Reporter
@@ -58,21 +58,21 @@ def ffmpeg_timeout() -> float:
 
 
 def plan_entries(plan: Plan) -> list[dict[str, Any]]:
-    """The plan as the catalog stores it: which stage makes each rendition and what it weighs for progress."""
-    entries = []
-    for rendition in plan.source:
-        weight = 0.05 if rendition.copy_video else (3.0 if rendition.container == "webm" else 1.0)
-        entries.append({**rendition.to_dict(), "stage": "transcode", "weight": weight * rendition.pixels / 1e5})
-    for group in plan.lower:
-        for rendition in group:
-            weight = 3.0 if rendition.container == "webm" else 1.0
-            entries.append({**rendition.to_dict(), "stage": downscale_stage(group),
-                            "weight": weight * rendition.pixels / 1e5})
+    """The plan as the catalog stores it: which stage makes each rendition and what it weighs for progress
+    (roughly its encoding cost: pixels, VP9 about three times H.264, a remux almost nothing)."""
+    def weight(rendition: Rendition) -> float:
+        factor = 0.05 if rendition.copy_video else (3.0 if rendition.container == "webm" else 1.0)
+        return factor * rendition.pixels / 1e5
+
+    entries = [{**r.to_dict(), "stage": "transcode", "weight": weight(r)} for r in plan.source]
+    for position, batch in enumerate(downscale_batches(plan)):
+        entries += [{**r.to_dict(), "stage": downscale_stage(position), "weight": weight(r)} for r in batch]
     return entries
 
 
-def downscale_stage(group: Sequence[Rendition]) -> str:
-    return "downscale-" + "-".join(str(r) for r in sorted({r.rung for r in group}))
+def downscale_stage(position: int) -> str:
+    """The stage (and job id suffix) of the n-th downscale batch of a plan."""
+    return f"downscale-{position + 1}"
 
 
 def verify(path: Path, rendition: Rendition, source: MediaInfo) -> MediaInfo:

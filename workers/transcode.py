@@ -35,7 +35,7 @@ def queue_followups(task: dict[str, Any], info: MediaInfo, plan: ladder.Plan) ->
         cost = sum(r.pixels for r in batch) / (1920 * 1080 * 2)
         jobs.enqueue(jobs.DOWNSCALE, "workers.downscale.run",
                      {**base, "renditions": [r.to_dict() for r in batch], "thumbnails": position == 0},
-                     downscale_stage(batch), timeout=jobs.job_timeout(info.duration, cost))
+                     downscale_stage(position), timeout=jobs.job_timeout(info.duration, cost))
     if info.subtitles:
         jobs.enqueue(jobs.DOWNSCALE, "workers.subtitles.run", base, "subtitles",
                      timeout=jobs.job_timeout(info.duration, 0.1))

@@ -33,6 +33,7 @@ class EncoderSettings:
     x264_preset: str = "veryfast"
     x264_crf: int = 23
     vp9_cpu_used: int = 8
+    vp9_deadline: str = "realtime"
     audio_aac_kbps: int = 128
     audio_opus_kbps: int = 96
     threads: int = 0  # 0: default_threads()
@@ -66,7 +67,7 @@ def _video_args(rendition: Rendition, settings: EncoderSettings) -> list[str]:
         return ["-c:v", "libx264", "-preset", settings.x264_preset, "-profile:v", "high", "-pix_fmt", "yuv420p",
                 "-crf", str(settings.x264_crf), "-maxrate", f"{int(kbps * 1.5)}k", "-bufsize", f"{kbps * 3}k",
                 *keyframes, *threads]
-    return ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", str(settings.vp9_cpu_used),
+    return ["-c:v", "libvpx-vp9", "-deadline", settings.vp9_deadline, "-cpu-used", str(settings.vp9_cpu_used),
             "-row-mt", "1", "-tile-columns", str(tile_columns(rendition.width)), "-frame-parallel", "0",
             "-pix_fmt", "yuv420p", "-b:v", f"{kbps}k", "-maxrate", f"{int(kbps * 1.5)}k",
             "-bufsize", f"{kbps * 3}k", *keyframes, *threads]

@@ -103,13 +103,14 @@ def can_copy_audio(info: MediaInfo, container: str) -> bool:
 
 
 def downscale_batches(ladder: Plan) -> list[tuple[Rendition, ...]]:
-    """How the lower rungs are split into jobs: the lowest rung alone (playable soonest), then every other
-    lower rung together, sharing one decode of the source."""
-    groups = list(ladder.lower)
-    if not groups:
+    """How the lower rungs are split into jobs: the lowest rung's mp4 alone (the cheapest playable file, so
+    something plays soonest), then every other lower rendition together, sharing one decode of the source."""
+    lower = [r for group in ladder.lower for r in group]
+    if not lower:
         return []
-    rest = tuple(r for group in groups[1:] for r in group)
-    return [groups[0], rest] if rest else [groups[0]]
+    first = min(lower, key=lambda r: (r.pixels, r.container != "mp4"))
+    rest = tuple(r for r in lower if r is not first)
+    return [(first,), rest] if rest else [(first,)]
 
 
 def plan(info: MediaInfo) -> Plan:

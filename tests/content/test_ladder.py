@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from flmnchll.media.ladder import plan, size_for
+from flmnchll.media.ladder import downscale_batches, plan, size_for
 from flmnchll.media.probe import MediaInfo, parse
 
 
@@ -103,3 +103,10 @@ def test_not_a_video_is_refused_with_a_reason() -> None:
         parse({"format": {"duration": "3"}, "streams": [{"index": 0, "codec_type": "audio"}]})
     with pytest.raises(MediaError, match="no duration"):
         parse({"format": {}, "streams": [{"index": 0, "codec_type": "video", "width": 2, "height": 2}]})
+
+
+def test_lowest_mp4_is_encoded_first_and_alone() -> None:
+    batches = downscale_batches(plan(info(1920, 1080)))
+    assert [[r.name for r in batch] for batch in batches] == [
+        ["480p.mp4"], ["480p.webm", "720p.mp4", "720p.webm"]]
+    assert downscale_batches(plan(info(320, 240))) == []

@@ -74,20 +74,30 @@ def job_id(content_id: str, generation: int, stage: str) -> str:
 
 def enqueue(queue_name: str, function: str, task: dict[str, Any], stage: str, *, timeout: int,
             at_front: bool = False) -> Job | None:
-    """Enqueue `function(task)` once per (item, generation, stage); None when it is already live or done."""
+    """Enqueue `function(task)` once per (item, generation, stage); None when it is already live or done.
+
+    A Redis guard key makes concurrent callers (tusd's pre-finish and post-finish hooks arriving together)
+    agree on a single enqueue; RQ itself would run a job id pushed twice twice.
+    """
     identifier = job_id(task["content_id"], int(task["generation"]), stage)
+    if not connection().set(f"{identifier}:enqueued", "1", nx=True, ex=7 * 24 * 3600):
+        return None
     try:
         existing = Job.fetch(identifier, connection=connection())
         if existing.get_status(refresh=True) in LIVE_STATUSES:
             return None
     except NoSuchJobError:
         pass
-    return queue(queue_name).enqueue(
-        function, {**task, "stage": stage}, job_id=identifier, job_timeout=timeout,
-        retry=Retry(max=RETRIES, interval=RETRY_INTERVALS), on_failure=Callback(FAILURE_CALLBACK),
-        result_ttl=24 * 3600, failure_ttl=7 * 24 * 3600, at_front=at_front,
-        description=f"{function.rsplit('.', 2)[-2]} {task['content_id']} ({stage})",
-    )
+    try:
+        return queue(queue_name).enqueue(
+            function, {**task, "stage": stage}, job_id=identifier, job_timeout=timeout,
+            retry=Retry(max=RETRIES, interval=RETRY_INTERVALS), on_failure=Callback(FAILURE_CALLBACK),
+            result_ttl=24 * 3600, failure_ttl=7 * 24 * 3600, at_front=at_front,
+            description=f"{function.rsplit('.', 2)[-2]} {task['content_id']} ({stage})",
+        )
+    except Exception:
+        connection().delete(f"{identifier}:enqueued")  # let the next delivery try again
+        raise
 
 
 def start_processing(item: dict[str, Any]) -> Job | None:

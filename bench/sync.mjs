@@ -1,0 +1,190 @@
+// Driven by bench/sync.py: members of one room in one chromium (a context each) take random play / pause /
+// seek commands; prints one line `RESULT {json}` with the raw figures (ms), which sync.py turns into a table.
+// Environment: FRONT_URL, SYNC_ROOM, SYNC_USERS (JSON [{token, user}]), SYNC_COMMANDS, SYNC_SEED,
+// SYNC_DURATION (film length, s).
+// All pages run on this machine, so performance.timeOrigin + performance.now() is one clock for all of them.
+
+import { CHROMIUM, CHROMIUM_ARGS, FRONT_URL, playwright, waitFor } from '../tests/browser/lib/browser.mjs';
+
+const ROOM = process.env.SYNC_ROOM;
+const USERS = JSON.parse(process.env.SYNC_USERS || '[]');
+const COMMANDS = Number(process.env.SYNC_COMMANDS || '50');
+const DURATION = Number(process.env.SYNC_DURATION || '120');
+const STEADY_AFTER_MS = 1500; // a command's transient: samples before this are not steady state
+const EVENT_WAIT_MS = 3000;
+
+let seed = Number(process.env.SYNC_SEED || '1') >>> 0;
+function random() {
+  // mulberry32: the same commands for the same seed
+  seed = (seed + 0x6d2b79f5) >>> 0;
+  let t = seed;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+const pick = (list) => list[Math.floor(random() * list.length)];
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function pageSetup({ token, user }) {
+  localStorage.setItem('flmnchll.token', token);
+  localStorage.setItem('flmnchll.user', JSON.stringify(user));
+  const now = () => performance.timeOrigin + performance.now();
+  window.__now = now;
+  window.__events = [];
+  for (const type of ['play', 'pause', 'seeking']) {
+    document.addEventListener(
+      type,
+      (e) => {
+        if (e.target instanceof HTMLVideoElement) window.__events.push({ type, t: now() });
+      },
+      true,
+    );
+  }
+  // every 100 ms: this member's distance from the room's timeline while the room plays
+  window.__drift = [];
+  setInterval(() => {
+    const v = document.querySelector('video');
+    const s = window.__flmnchllSync;
+    if (!v || !s || !s.state?.playing || v.paused || v.seeking || s.stats().holding) return;
+    window.__drift.push({ t: now(), d: (v.currentTime - s.expectedPosition()) * 1000 });
+  }, 100);
+}
+
+const look = (m) =>
+  m.page.evaluate(() => {
+    const v = document.querySelector('video');
+    const s = window.__flmnchllSync;
+    return {
+      paused: v.paused,
+      readyState: v.readyState,
+      playing: Boolean(s.state?.playing),
+      expected: s.expectedPosition(),
+      drift: (v.currentTime - s.expectedPosition()) * 1000,
+      links: s.links.length,
+      seeks: s.correctiveSeeks,
+    };
+  });
+
+async function main() {
+  const browser = await playwright.chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [...CHROMIUM_ARGS, '--disable-background-timer-throttling', '--disable-renderer-backgrounding'],
+  });
+  const timer = setTimeout(() => {
+    console.error('bench/sync.mjs: gave up after 10 minutes');
+    process.exit(2);
+  }, 600_000);
+  try {
+    const members = await Promise.all(
+      USERS.map(async (who, i) => {
+        const context = await browser.newContext({ baseURL: FRONT_URL });
+        await context.addInitScript(pageSetup, who);
+        const page = await context.newPage();
+        await page.goto(`/rooms/${ROOM}`);
+        await page.locator('video').waitFor({ state: 'attached', timeout: 30_000 });
+        return { i, page };
+      }),
+    );
+    const all = () => Promise.all(members.map(look));
+    await waitFor(async () => (await all()).every((s) => s.links >= members.length - 1 && s.readyState >= 2), {
+      timeout: 40_000,
+      message: 'members linked and the film loaded',
+    });
+    const act = (m, source, x) =>
+      m.page.evaluate(
+        ([src, value]) => {
+          const v = document.querySelector('video');
+          const t = window.__now();
+          new Function('v', 'x', src)(v, value); // eslint-disable-line no-new-func
+          return t;
+        },
+        [source, x],
+      );
+    const SOURCES = { play: 'v.play().catch(() => {})', pause: 'v.pause()', seek: 'v.currentTime = x' };
+    const EVENT = { play: 'play', pause: 'pause', seek: 'seeking' };
+
+    // start, and wait for the room to settle on its timeline before measuring
+    await act(members[0], SOURCES.play);
+    await waitFor(async () => (await all()).every((s) => !s.paused && Math.abs(s.drift) < 20), {
+      timeout: 30_000,
+      interval: 250,
+      message: 'the room playing on its timeline',
+    });
+    const startSeeks = (await all()).map((s) => s.seeks);
+    const startedAt = await members[0].page.evaluate(() => window.__now());
+
+    const commands = [];
+    const windows = []; // [from, to] of steady state: a while after each command until the next one
+    let playing = true;
+    for (let n = 0; n < COMMANDS; n += 1) {
+      const issuer = pick(members);
+      const state = await look(issuer);
+      playing = state.playing;
+      let action = playing ? pick(['pause', 'seek', 'seek']) : pick(['play', 'play', 'seek']);
+      let x = 5 + random() * (DURATION - 30);
+      if (playing && state.expected > DURATION - 20) action = 'seek';
+      if (action !== 'seek') x = undefined;
+      const issued = await act(issuer, SOURCES[action], x);
+      if (windows.length) windows[windows.length - 1][1] = issued;
+      windows.push([issued + STEADY_AFTER_MS, Infinity]);
+      const delays = await Promise.all(
+        members
+          .filter((m) => m !== issuer)
+          .map(async (m) => {
+            try {
+              const e = await waitFor(
+                () => m.page.evaluate(([ty, t0]) => window.__events.find((ev) => ev.type === ty && ev.t >= t0 - 1) ?? null, [EVENT[action], issued]),
+                { timeout: EVENT_WAIT_MS, interval: 20 },
+              );
+              return e.t - issued;
+            } catch {
+              return null;
+            }
+          }),
+      );
+      commands.push({ n, by: issuer.i, action, x, delays });
+      await sleep(2000 + random() * 2000);
+    }
+    const endedAt = await members[0].page.evaluate(() => window.__now());
+    windows[windows.length - 1][1] = endedAt;
+    const endSeeks = (await all()).map((s) => s.seeks);
+    const samples = await Promise.all(members.map((m) => m.page.evaluate(() => window.__drift)));
+    const steady = (t) => windows.some(([a, b]) => t >= a && t < b);
+    // per member: |drift from the timeline|; between members: spread of their drifts in each 100 ms slot
+    const drift = [];
+    const slots = new Map();
+    samples.forEach((list, i) => {
+      for (const s of list) {
+        if (!steady(s.t) || s.t < startedAt) continue;
+        drift.push(Math.abs(s.d));
+        const key = Math.floor(s.t / 100);
+        if (!slots.has(key)) slots.set(key, new Map());
+        slots.get(key).set(i, s.d);
+      }
+    });
+    const spread = [];
+    for (const slot of slots.values()) {
+      if (slot.size < members.length) continue;
+      const ds = [...slot.values()];
+      spread.push(Math.max(...ds) - Math.min(...ds));
+    }
+    const minutes = (endedAt - startedAt) / 60_000;
+    const result = {
+      members: members.length,
+      commands,
+      propagation: commands.flatMap((c) => c.delays.filter((d) => d !== null)),
+      missed: commands.reduce((k, c) => k + c.delays.filter((d) => d === null).length, 0),
+      drift,
+      spread,
+      minutes,
+      correctiveSeeks: endSeeks.map((e, i) => e - startSeeks[i]),
+    };
+    console.log(`RESULT ${JSON.stringify(result)}`);
+  } finally {
+    clearTimeout(timer);
+    await browser.close();
+  }
+}
+
+await main();

@@ -616,11 +616,16 @@ export class SyncEngine {
     if (!t.playing) {
       this.startWait = null;
       this.controller.reset();
+      const wasPaused = m.paused;
       this.ownPause();
       const pos = clampToDuration(t.position, m.duration);
       if (this.alignedFor !== t.id) {
         this.alignedFor = t.id;
-        if (Math.abs(m.currentTime - pos) > this.opts.pausedTolerance) {
+        if (Math.abs(m.currentTime - pos) > this.opts.pausedTolerance && wasPaused) {
+          // already still (a seek while paused): show the new frame at once
+          if (changed) this.commandSeeks += 1;
+          this.ownSeek(pos);
+        } else if (Math.abs(m.currentTime - pos) > this.opts.pausedTolerance) {
           if (changed) this.commandSeeks += 1;
           // a moment later, so the pause itself is not held up by the seek
           const id = t.id;

@@ -178,6 +178,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"| {'corrective seeks /peer/min':<34} | {len(seeks):>5} | {percentile(seeks, 50):>7.2f} | "
           f"{percentile(seeks, 95):>7.2f} | {worst:>7.2f} | {'max≤1/min':>10} | {verdict:<4} |")
     print(f"corrective seeks per peer: {result['correctiveSeeks']}")
+    slow = sorted(result["commands"], key=lambda c: -max((d for d in c["delays"] if d is not None), default=0))[:3]
+    for command in slow:
+        delays = ", ".join("missed" if d is None else f"{d:.0f}" for d in command["delays"])
+        print(f"slowest: #{command['n']} {command['action']} by member {command['by']}: {delays} ms")
     return 0
 
 

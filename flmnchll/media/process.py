@@ -42,6 +42,10 @@ def _child_setup(niceness: int) -> None:
     die_with_parent()
     if niceness:
         os.nice(niceness)
+    # A new session is also a new scheduler autogroup (Linux), and autogroups share the CPU equally whatever
+    # the nice values inside them; giving the group this process's nice value makes priorities count again.
+    with contextlib.suppress(OSError), open("/proc/self/autogroup", "w") as autogroup:
+        autogroup.write(str(os.nice(0)))
 
 
 def kill_group(pid: int) -> None:

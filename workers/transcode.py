@@ -1,15 +1,20 @@
 """Job `transcode` (queue `transcode`): probe and plan an upload, queue the lower rungs, then make the
 source-size mp4 and webm (remuxed instead of re-encoded where the source already fits).
 
-Lower rungs are queued before the source size is encoded, lowest first and the lowest on its own, so a
-`downscale` worker running alongside makes something playable early while this job does the big encode.
+Lower rungs are queued first, the lowest rung's mp4 on its own. While a `downscale` worker is busy with
+that one, this job waits (bounded) before starting its big encode: the small file then has the whole
+machine and is playable sooner, and afterwards the two workers encode the rest side by side.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from typing import Any
+
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 
 from flmnchll.content import jobs
 from flmnchll.media import ladder
@@ -22,9 +27,30 @@ from workers.report import Cancelled, Reporter
 
 log = logging.getLogger("workers")
 
-# The source-size encode is the biggest job of an item; at lower CPU priority it soaks up what the lowest
-# rung leaves, so the first playable rendition comes sooner and the total time stays the same.
-SOURCE_NICENESS = 10
+FIRST_START_GRACE = 3.0  # seconds for an idle downscale worker to pick the first batch up
+DONE_STATUSES = {JobStatus.FINISHED, JobStatus.FAILED, JobStatus.CANCELED, JobStatus.STOPPED}
+
+
+def first_rendition_wait(duration: float) -> float:
+    """The longest the source-size encode yields to the first playable rendition: the clip's length (that
+    rendition takes a fraction of it), at least half a minute."""
+    return max(30.0, duration)
+
+
+def yield_to_first_rendition(task: dict[str, Any], info: MediaInfo) -> None:
+    """Wait while the first downscale batch of this item runs (not while it merely waits in a busy queue)."""
+    identifier = jobs.job_id(task["content_id"], int(task["generation"]), downscale_stage(0))
+    start = time.monotonic()
+    while time.monotonic() - start < first_rendition_wait(info.duration):
+        try:
+            status = Job.fetch(identifier, connection=jobs.connection()).get_status(refresh=True)
+        except NoSuchJobError:
+            return
+        if status in DONE_STATUSES:
+            return
+        if status != JobStatus.STARTED and time.monotonic() - start > FIRST_START_GRACE:
+            return
+        time.sleep(0.2)
 
 
 def queue_followups(task: dict[str, Any], info: MediaInfo, plan: ladder.Plan) -> None:
@@ -51,7 +77,9 @@ def run(task: dict[str, Any]) -> dict[str, Any]:
         reporter.event("planned", info={"duration": info.duration, "width": info.width, "height": info.height,
                                         "has_audio": info.has_audio}, plan=plan_entries(plan))
         queue_followups(task, info, plan)
-        done = encode_group(reporter, path, info, plan.source, niceness=SOURCE_NICENESS if plan.lower else 0)
+        if plan.lower:
+            yield_to_first_rendition(task, info)
+        done = encode_group(reporter, path, info, plan.source)
         if not plan.lower:
             smallest = plan.smallest
             jobs.enqueue(jobs.DOWNSCALE, "workers.thumbnails.run",

@@ -4,9 +4,9 @@ naive:        one ffmpeg per rendition (1080/720/480 x mp4/webm), one after anot
               source, with our encoder settings (flmnchll.media.encode): the pipeline's share alone.
 naive-common: the same, with the settings guides usually give (x264 `medium`; VP9 `good`, cpu-used 4,
               row-mt): what measuring the presets adds on top.
-ours:         what one `transcode` and one `downscale` worker do side by side: the source size (mp4+webm
-              from one decode) at lower CPU priority; the lowest rung's mp4 alone, then the other lower
-              renditions from one decode.
+ours:         what one `transcode` and one `downscale` worker do side by side: the lowest rung's mp4
+              alone first (the source-size job yields to it), then the source size (mp4+webm from one
+              decode) alongside the other lower renditions (from one decode).
 Prints wall time, time until the first rendition is playable, and CPU seconds. Media goes to bench/out/.
 
     python bench/transcode.py [--seconds 20] [--compliant] [--priority -15]
@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from flmnchll.media import encode, ladder
 from flmnchll.media.probe import MediaInfo, probe
 from flmnchll.media.process import run_ffmpeg
-from workers.transcode import SOURCE_NICENESS
+from workers.transcode import first_rendition_wait
 
 OUT = Path(__file__).resolve().parent / "out" / "transcode"
 
@@ -90,18 +90,24 @@ def ours(source: Path, info: MediaInfo, plan: ladder.Plan) -> dict[str, float]:
     errors: list[BaseException] = []
     start, cpu = time.monotonic(), cpu_seconds()
 
-    def job(groups: list[tuple[ladder.Rendition, ...]], niceness: int) -> None:
+    first_done = threading.Event()
+
+    def job(groups: list[tuple[ladder.Rendition, ...]], yield_first: bool) -> None:
         try:
+            if yield_first:
+                first_done.wait(first_rendition_wait(info.duration))
             for group in groups:
                 run_ffmpeg(encode.command(source, info, [(r, folder / r.name) for r in group]),
-                           duration=info.duration, timeout=3600, niceness=niceness)
+                           duration=info.duration, timeout=3600)
                 finished.append(time.monotonic() - start)
+                first_done.set()
         except BaseException as exc:  # reported after both workers stop
             errors.append(exc)
+            first_done.set()
 
-    workers = [threading.Thread(target=job, args=([plan.source], SOURCE_NICENESS if batches else 0))]
+    workers = [threading.Thread(target=job, args=([plan.source], bool(batches)))]
     if batches:
-        workers.append(threading.Thread(target=job, args=(batches, 0)))
+        workers.append(threading.Thread(target=job, args=(batches, False)))
     for worker in workers:
         worker.start()
     for worker in workers:

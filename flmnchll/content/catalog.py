@@ -97,6 +97,12 @@ def search(query: str = "", *, page: int = 1, per_page: int = 20, include_all: b
     return list(cursor), total
 
 
+def _iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat().replace("+00:00", "Z")
+
+
 def _rendition_public(content_id: str, rendition: dict[str, Any], duration: float) -> dict[str, Any]:
     return {
         "container": rendition["container"], "width": rendition["width"], "height": rendition["height"],
@@ -130,8 +136,8 @@ def public(item: dict[str, Any], *, admin: bool = False) -> dict[str, Any]:
         "subtitles": [{"lang": s["lang"], "label": s.get("label") or s["lang"],
                        "url": links.sign(content_id, s["file"], duration=duration)}
                       for s in item.get("subtitles") or []],
-        "created_at": item.get("created_at"),
-        "ready_at": item.get("ready_at"),
+        "created_at": _iso(item.get("created_at")),
+        "ready_at": _iso(item.get("ready_at")),
     }
     if admin:
         done = {r["name"] for r in item.get("renditions") or []}

@@ -65,13 +65,19 @@ def save_progress(user_id: str, item: dict[str, Any], body: dict[str, Any]) -> d
         if total >= view_after_seconds() and total - played < view_after_seconds():
             counted = record_view(user_id, content_id, total, now)
     return {"content_id": content_id, "position": record["position"], "duration": record["duration"],
-            "updated_at": now, "view_counted": counted}
+            "updated_at": now.isoformat().replace("+00:00", "Z"), "view_counted": counted}
 
 
 def my_progress(user_id: str, limit: int = 200) -> list[dict[str, Any]]:
     cursor = db().progress.find({"user_id": user_id}).sort("updated_at", -1).limit(limit)
     return [{"content_id": d["content_id"], "position": d.get("position", 0), "duration": d.get("duration"),
-             "updated_at": d.get("updated_at")} for d in cursor]
+             "updated_at": _iso(d.get("updated_at"))} for d in cursor]
+
+
+def _iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat().replace("+00:00", "Z")
 
 
 def forget_item(content_id: str) -> None:

@@ -28,6 +28,7 @@ WORKERS = ("worker-transcode-0", "worker-downscale-0")
 class Uploads:
     url: str
     headers: dict[str, str] = field(default_factory=dict)
+    front_door: bool = True
 
     def upload(self, path: Path, token: str, **metadata: str) -> TusUpload:
         return upload_file(self.url, path, token, metadata, extra_headers=self.headers)
@@ -90,7 +91,7 @@ def uploads(content_stack: Any, admin_token: str) -> Iterator[Uploads]:
             except requests.ConnectionError:
                 time.sleep(0.1)
         yield Uploads(f"http://127.0.0.1:{port}/uploads/",
-                      {"X-Internal-Secret": content_stack.secret("internal-api-secret")})
+                      {"X-Internal-Secret": content_stack.secret("internal-api-secret")}, front_door=False)
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -205,6 +205,11 @@ def test_viewers_see_only_ready_items_and_admins_see_progress(content_stack: Any
     assert content_stack.call("list-content", method="GET").status_code == 401
 
 
+def test_front_door_takes_uploads(uploads: Uploads) -> None:
+    """nginx's /uploads/ must add the hook secret that tusd forwards (`-hooks-http-forward-headers`)."""
+    assert uploads.front_door, "the front door's /uploads/ does not pass X-Internal-Secret to tusd's hooks"
+
+
 def test_non_admin_upload_is_refused_before_storing(content_stack: Any, uploads: Uploads) -> None:
     viewer = content_stack.signup_login("uploader")
     refused = uploads.create(viewer["token"], 1000, {"filename": "film.mp4"})

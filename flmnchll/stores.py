@@ -23,6 +23,7 @@ from flmnchll.errors import ServiceUnavailable
 _lock = threading.Lock()
 _mongo: pymongo.MongoClient | None = None
 _redis: redis.Redis | None = None
+_rq_redis: redis.Redis | None = None
 _indexes_ready = False
 _index_builders: list[Callable[[Database], None]] = []
 
@@ -64,28 +65,48 @@ def db() -> Database:
     return database
 
 
+def _open_redis(decode_responses: bool) -> redis.Redis:
+    url = settings().redis_url
+    password = None
+    if not urlparse(url).password:
+        try:
+            password = read_secret("redis-password", "REDIS_PASSWORD")
+        except MissingSecret:
+            password = None
+    return redis.Redis.from_url(
+        url,
+        password=password,
+        socket_timeout=2.5,
+        socket_connect_timeout=2.5,
+        health_check_interval=30,
+        decode_responses=decode_responses,
+        max_connections=50,
+    )
+
+
 def redis_client() -> redis.Redis:
+    """The application's Redis client (strings in, strings out)."""
     global _redis
     if _redis is None:
         with _lock:
             if _redis is None:
-                url = settings().redis_url
-                password = None
-                if not urlparse(url).password:
-                    try:
-                        password = read_secret("redis-password", "REDIS_PASSWORD")
-                    except MissingSecret:
-                        password = None
-                _redis = redis.Redis.from_url(
-                    url,
-                    password=password,
-                    socket_timeout=2.5,
-                    socket_connect_timeout=2.5,
-                    health_check_interval=30,
-                    decode_responses=True,
-                    max_connections=50,
-                )
+                _redis = _open_redis(decode_responses=True)
     return _redis
+
+
+def rq_connection() -> redis.Redis:
+    """A client of the same Redis for RQ, which stores pickled bytes and so must not decode responses.
+
+    No socket timeout: a worker blocks on its queues for longer than any request would wait.
+    """
+    global _rq_redis
+    if _rq_redis is None:
+        with _lock:
+            if _rq_redis is None:
+                client = _open_redis(decode_responses=False)
+                client.connection_pool.connection_kwargs["socket_timeout"] = None
+                _rq_redis = client
+    return _rq_redis
 
 
 @contextmanager
@@ -105,8 +126,9 @@ def store_errors() -> Iterator[None]:
 
 def reset_clients() -> None:
     """Forget settings and clients, so the next use reads the environment afresh (tests, tools)."""
-    global _mongo, _redis, _indexes_ready
+    global _mongo, _redis, _rq_redis, _indexes_ready
     settings.cache_clear()
     _mongo = None
     _redis = None
+    _rq_redis = None
     _indexes_ready = False

@@ -7,16 +7,14 @@ import path so the functions that enqueue them need none of the workers' code.
 
 from __future__ import annotations
 
-import threading
 from typing import Any
-from urllib.parse import urlparse
 
 import redis
 from rq import Queue, Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Callback, Job, JobStatus
 
-from flmnchll.config import MissingSecret, read_secret, settings
+from flmnchll.stores import rq_connection
 
 TRANSCODE = "transcode"
 DOWNSCALE = "downscale"
@@ -27,26 +25,9 @@ FAILURE_CALLBACK = "workers.report.on_job_failure"
 LIVE_STATUSES = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED,
                  JobStatus.FINISHED}
 
-_lock = threading.Lock()
-_connection: redis.Redis | None = None
-
-
 def connection() -> redis.Redis:
-    """A Redis client for RQ: same server as the app's, but returning bytes as RQ requires."""
-    global _connection
-    if _connection is None:
-        with _lock:
-            if _connection is None:
-                url = settings().redis_url
-                password = None
-                if not urlparse(url).password:
-                    try:
-                        password = read_secret("redis-password", "REDIS_PASSWORD")
-                    except MissingSecret:
-                        password = None
-                _connection = redis.Redis.from_url(url, password=password, socket_connect_timeout=5,
-                                                   health_check_interval=30)
-    return _connection
+    """RQ's connection to the application's Redis."""
+    return rq_connection()
 
 
 def queue(name: str) -> Queue:

@@ -16,11 +16,10 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 
-import redis
 import requests
 
 from flmnchll.config import MissingSecret, read_secret, settings
-from flmnchll.stores import mongo_client, redis_client
+from flmnchll.stores import mongo_client, redis_client, rq_connection
 
 TIMEOUT = 2.0
 QUEUES = ("transcode", "downscale")
@@ -141,13 +140,6 @@ def functions() -> list[Result]:
     return [Result(f"function/{item['name']}", int(item.get("availableReplicas", 0)) >= 1,
                    f"{item.get('availableReplicas', 0)}/{item.get('replicas', 0)} replicas", ms)
             for item in sorted(listed, key=lambda item: item["name"])]
-
-
-def rq_connection() -> redis.Redis:
-    """RQ needs a bytes (not decoding) connection to the same Redis."""
-    pool = redis_client().connection_pool
-    kwargs = {**pool.connection_kwargs, "decode_responses": False}
-    return redis.Redis(connection_pool=redis.ConnectionPool(connection_class=pool.connection_class, **kwargs))
 
 
 def workers() -> list[Result]:

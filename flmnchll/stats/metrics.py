@@ -13,7 +13,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric, SummaryMetricFamily
 
 from flmnchll.stats import activity, health, uptime, users, views
-from flmnchll.stores import db
+from flmnchll.stores import db, rq_connection
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 RECENT_JOBS = 200
@@ -52,7 +52,7 @@ def _queue_metrics() -> Iterator[Metric]:
     durations = SummaryMetricFamily("flmnchll_job_duration_seconds",
                                     "Run time of the finished jobs RQ still keeps (up to 200 per queue).",
                                     labels=["queue"])
-    connection = health.rq_connection()
+    connection = rq_connection()
     try:
         from rq import Worker
 

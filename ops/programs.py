@@ -72,6 +72,6 @@ def tusd_command(instance: Instance) -> str:
         "-behind-proxy",
         f"-hooks-http {hook_url}",
         "-hooks-http-forward-headers Authorization,X-Internal-Secret",
-        "-hooks-enabled-events pre-create,post-finish",
+        "-hooks-enabled-events pre-create,pre-finish,post-finish",
         "-disable-download",
     ])

@@ -428,4 +428,94 @@ describe('SyncEngine: more cases', () => {
     expect(a.media.currentTime).toBeGreaterThan(50);
     expect(a.media.currentTime).toBeLessThan(54);
   });
+
+  it('a play arriving a little late starts a paused peer at once, without a seek, and catches up', () => {
+    const time = new FakeTime();
+    const net = new FakeNet(time, 5);
+    const r = room(time, net);
+    const [a, b] = ['A', 'B'].map((n) => r.add(n, { playLatencyMs: 30, seekLatencyMs: 100 }, { playLatencyS: 0.03 }));
+    a.engine.play();
+    run(time, 2000);
+    a.media.userPause();
+    run(time, 2000);
+    const seeksBefore = b.media.seeks.length;
+    // the play reaches B 150 ms after it was issued (120 ms after its moment)
+    net.delayMs = 150;
+    a.media.userPlay();
+    run(time, 149);
+    expect(b.media.playCalls).toBe(1);
+    run(time, 3);
+    expect(b.media.playCalls).toBe(2);
+    expect(b.media.paused).toBe(false);
+    expect(b.media.seeks.length).toBe(seeksBefore);
+    run(time, 8000);
+    expect(spread(r.peers)).toBeLessThan(0.015);
+    expect(b.media.seeks.length).toBe(seeksBefore);
+    expect(b.engine.stats().correctiveSeeks).toBe(0);
+    // the lateness of the command is not taken for the media's start-up latency
+    expect(b.engine.stats().playLatencyMs).toBeLessThan(45);
+  });
+
+  it('a paused peer standing a little ahead of a play waits in place instead of seeking', () => {
+    const time = new FakeTime();
+    const net = new FakeNet(time, 5);
+    const r = room(time, net);
+    const [a, b] = ['A', 'B'].map((n) => r.add(n, { seekLatencyMs: 100 }, { seekLatencyS: 0.1 }));
+    a.engine.play();
+    run(time, 2000);
+    a.engine.pause();
+    run(time, 2000);
+    b.media.jump(0.3);
+    const seeksBefore = b.media.seeks.length;
+    a.engine.play();
+    const at = a.engine.stats().lastCommand!.at;
+    run(time, at - time.now + 250);
+    expect(b.media.paused).toBe(true);
+    run(time, 60);
+    expect(b.media.paused).toBe(false);
+    expect(b.media.seeks.length).toBe(seeksBefore);
+    run(time, 1000);
+    expect(spread(r.peers)).toBeLessThan(0.005);
+  });
+
+  it('a paused peer far from the timeline still seeks and restarts', () => {
+    const time = new FakeTime();
+    const net = new FakeNet(time, 5);
+    const r = room(time, net);
+    const [a, b] = ['A', 'B'].map((n) => r.add(n, { seekLatencyMs: 50 }, { seekLatencyS: 0.05 }));
+    a.engine.play();
+    run(time, 2000);
+    a.engine.pause();
+    run(time, 2000);
+    b.media.jump(-2);
+    const seeksBefore = b.media.seeks.length;
+    a.engine.play();
+    run(time, 2000);
+    expect(b.media.seeks.length).toBe(seeksBefore + 1);
+    expect(spread(r.peers)).toBeLessThan(0.005);
+  });
+
+  it('a peer whose media is slow to start calls play early by that much, without a seek', () => {
+    const time = new FakeTime();
+    const net = new FakeNet(time, 5);
+    const r = room(time, net);
+    const a = r.add('A', { playLatencyMs: 30, seekLatencyMs: 100 }, { playLatencyS: 0.03, leadFloorMs: 300 });
+    const slow = r.add('S', { playLatencyMs: 120, seekLatencyMs: 100 }, { playLatencyS: 0.12 });
+    a.engine.play();
+    run(time, 2000);
+    a.engine.pause();
+    run(time, 2000);
+    // it learnt how slow it is from the first start
+    expect(slow.engine.stats().playLatencyMs).toBeGreaterThan(110);
+    expect(slow.engine.stats().playLatencyMs).toBeLessThan(130);
+    const seeksBefore = slow.media.seeks.length;
+    a.engine.play();
+    const at = a.engine.stats().lastCommand!.at;
+    run(time, at - time.now - 115);
+    expect(slow.media.paused).toBe(false);
+    expect(slow.media.seeks.length).toBe(seeksBefore);
+    run(time, 1000);
+    expect(spread(r.peers)).toBeLessThan(0.005);
+  });
 });
+

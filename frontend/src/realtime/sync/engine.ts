@@ -40,6 +40,10 @@ export interface EngineOptions {
   pausedTolerance?: number;
   /** A command moving a playing timeline re-seeks when the media is further than this (s). */
   commandSeekThreshold?: number;
+  /** A paused media ready to play starts at once (no seek) when within this of the timeline (s). */
+  playTolerance?: number;
+  /** A paused media ready to play and at most this far ahead of the timeline waits in place (s). */
+  waitAheadMax?: number;
   /** After a play/seek, drift is not measured for this long (ms). */
   settleMs?: number;
   /** Initial estimate of how long a seek takes (s); learnt from the media's seeked events. */
@@ -135,6 +139,8 @@ export class SyncEngine {
       | 'readyAheadS'
       | 'pausedTolerance'
       | 'commandSeekThreshold'
+      | 'playTolerance'
+      | 'waitAheadMax'
       | 'settleMs'
       | 'gossipMs'
     >
@@ -173,6 +179,8 @@ export class SyncEngine {
   private playLatencyS: number;
   private ownSeekAt: number | null = null;
   private ownPlayAt: number | null = null;
+  /** Media position minus the timeline when play() was last called (s): the head start it was given. */
+  private ownPlayGap = 0;
 
   // buffering
   private stalledSince: number | null = null;
@@ -206,6 +214,8 @@ export class SyncEngine {
       readyAheadS: options.readyAheadS ?? 2,
       pausedTolerance: options.pausedTolerance ?? 0.004,
       commandSeekThreshold: options.commandSeekThreshold ?? 0.08,
+      playTolerance: options.playTolerance ?? 0.15,
+      waitAheadMax: options.waitAheadMax ?? 1,
       settleMs: options.settleMs ?? 350,
       gossipMs: options.gossipMs ?? 10_000,
     };
@@ -557,6 +567,9 @@ export class SyncEngine {
     const now = this.clock.now();
     this.lastPlayAttempt = now;
     this.ownPlayAt = now;
+    // (unclamped: before the start of the film the timeline is "before zero", and that is the head start)
+    const t = this.target;
+    this.ownPlayGap = t.playing ? m.currentTime - (t.position + ((now - t.at) / 1000) * t.rate) : this.playLatencyS * t.rate;
     this.expectPlay = { count: this.expecting(this.expectPlay, now) ? this.expectPlay.count + 1 : 1, until: now + EXPECT_MS };
     this.settleUntil = now + this.opts.settleMs;
     let result: Promise<void> | void;
@@ -648,15 +661,7 @@ export class SyncEngine {
     }
     const off = Math.abs(m.currentTime - expected);
     if (m.paused) {
-      if (off <= this.opts.commandSeekThreshold && !m.seeking) {
-        // (even if data is still loading: the browser starts as soon as it can, steering does the rest)
-        this.alignedFor = t.id;
-        this.joining = false;
-        this.ownRate(t.rate);
-        this.ownPlay();
-      } else {
-        this.restartAt(now);
-      }
+      this.startFromPause(now, expected);
       return;
     }
     if (this.controller.isCorrecting === false) this.ownRate(t.rate);
@@ -667,6 +672,41 @@ export class SyncEngine {
         this.restartAt(now);
       }
     }
+  }
+
+  /**
+   * The timeline plays and the media stands still: start it. A media close enough to the timeline
+   * (ready to play, or already seeking to about the right place) plays at once and the rate
+   * controller absorbs the rest; one standing a little ahead waits in place for the timeline to
+   * arrive; only a large error (or a media still loading far from the timeline) seeks and restarts.
+   */
+  private startFromPause(now: number, expected: number): void {
+    const m = this.media;
+    if (!m) return;
+    const t = this.target;
+    const ahead = m.currentTime - expected;
+    const ready = !m.seeking && m.readyState >= HAVE_FUTURE_DATA;
+    // (while seeking, the media reports the position it is seeking to)
+    const seekingNear = m.seeking && Math.abs(ahead) <= this.opts.commandSeekThreshold;
+    const near = ready ? Math.abs(ahead) <= this.opts.playTolerance : Math.abs(ahead) <= this.opts.commandSeekThreshold;
+    if ((near && !m.seeking) || seekingNear) {
+      // (even if data is still loading: the browser starts as soon as it can, steering does the rest)
+      this.alignedFor = t.id;
+      this.joining = false;
+      this.ownRate(t.rate);
+      this.ownPlay();
+      return;
+    }
+    if (ready && ahead > 0 && ahead <= this.opts.waitAheadMax) {
+      // already showing a frame a moment ahead: no seek, just start when the timeline gets there
+      this.startWait = { position: m.currentTime, lead: Math.max(0.2, this.seekLatencyS * 2 + 0.05), first: m.currentTime };
+      this.alignedFor = t.id;
+      this.controller.reset();
+      this.ownRate(t.rate);
+      this.checkStartWait(now);
+      return;
+    }
+    this.restartAt(now);
   }
 
   /**
@@ -841,8 +881,13 @@ export class SyncEngine {
     this.lastDrift = drift;
     if (this.ownPlayAt !== null) {
       // the first look after starting: how late did the media really start moving? (learn, do not act)
+      // It was given a head start of ownPlayGap; whatever of it is left (drift) is what it did not need.
+      // A play called late (the command arrived after its moment) is behind by that much, not slower.
       this.ownPlayAt = null;
-      if (Math.abs(drift) < 0.3) this.playLatencyS = Math.min(0.5, Math.max(0, this.playLatencyS - drift * 0.5));
+      const sample = (this.ownPlayGap - drift) / t.rate;
+      if (Math.abs(drift) < 0.3 && sample > -0.1 && sample < 1) {
+        this.playLatencyS = Math.min(0.5, Math.max(0, this.playLatencyS + (sample - this.playLatencyS) * 0.5));
+      }
     }
     this.drifts.push(Math.abs(drift) * 1000);
     const decision = this.controller.decide(drift, now);

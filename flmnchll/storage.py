@@ -14,7 +14,9 @@ the secrets `s3-access-key` / `s3-secret-key` (or `S3_ACCESS_KEY` / `S3_SECRET_K
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
+import mimetypes
 import os
 import re
 import shutil
@@ -36,6 +38,9 @@ ROUND_TO = 3600
 #: SigV4 presigned URLs cannot outlive a week.
 S3_MAX_TTL = 7 * 24 * 3600
 SAFE_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+#: Types browsers need for what the pipeline publishes; some systems' mimetypes lack .vtt and .webm.
+CONTENT_TYPES = {".mp4": "video/mp4", ".webm": "video/webm", ".vtt": "text/vtt", ".jpg": "image/jpeg",
+                 ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
 
 
 class StorageError(RuntimeError):
@@ -66,6 +71,12 @@ def rounded_expiry(ttl: int, now: float | None = None) -> int:
     return -(-moment // ROUND_TO) * ROUND_TO
 
 
+def content_type_of(key: str) -> str | None:
+    """The type an object is served with, from its name, so S3 hands browsers playable media."""
+    suffix = Path(key).suffix.lower()
+    return CONTENT_TYPES.get(suffix) or mimetypes.guess_type(key)[0]
+
+
 def secure_link_signature(uri: str, expires: int, secret: str) -> str:
     """nginx `secure_link_md5 "$secure_link_expires$uri <secret>"`: binary md5, base64url without padding."""
     digest = hashlib.md5(f"{expires}{uri} {secret}".encode()).digest()
@@ -79,6 +90,7 @@ class Storage(Protocol):
 
     def put_file(self, key: str, source: Path, content_type: str | None = None) -> None: ...
     def put_bytes(self, key: str, data: bytes, content_type: str | None = None) -> None: ...
+    def move_file(self, key: str, source: Path, content_type: str | None = None) -> None: ...
     def get_bytes(self, key: str) -> bytes: ...
     def download(self, key: str, target: Path) -> Path: ...
     def exists(self, key: str) -> bool: ...
@@ -109,6 +121,16 @@ class LocalStorage:
               open(source, "rb") as src):
             shutil.copyfileobj(src, part, 1 << 20)
         os.replace(part.name, target)
+
+    def move_file(self, key: str, source: Path, content_type: str | None = None) -> None:
+        """Hand a finished file over: a rename on the same disk (instant and atomic), else copy and remove."""
+        target = self.path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.replace(source, target)
+        except OSError:
+            self.put_file(key, source, content_type)
+            Path(source).unlink(missing_ok=True)
 
     def put_bytes(self, key: str, data: bytes, content_type: str | None = None) -> None:
         target = self.path(key)
@@ -188,10 +210,17 @@ class S3Storage:
         return f"{self.area}/{check_key(key)}"
 
     def put_file(self, key: str, source: Path, content_type: str | None = None) -> None:
+        content_type = content_type or content_type_of(key)
         extra = {"ContentType": content_type} if content_type else None
         self.client.upload_file(str(source), self.bucket, self.object_key(key), ExtraArgs=extra)
 
+    def move_file(self, key: str, source: Path, content_type: str | None = None) -> None:
+        """Upload, then drop the local copy: the object exists whole (or not at all) once this returns."""
+        self.put_file(key, source, content_type)
+        Path(source).unlink(missing_ok=True)
+
     def put_bytes(self, key: str, data: bytes, content_type: str | None = None) -> None:
+        content_type = content_type or content_type_of(key)
         extra = {"ContentType": content_type} if content_type else {}
         self.client.put_object(Bucket=self.bucket, Key=self.object_key(key), Body=data, **extra)
 
@@ -259,16 +288,23 @@ class S3Storage:
 
 def s3_client(endpoint_url: str | None = None) -> Any:
     """A boto3 S3 client from the environment and the mounted secrets (path-style, which MinIO needs)."""
+    endpoint = endpoint_url if endpoint_url is not None else os.environ.get("S3_ENDPOINT_URL") or None
+    return _client(endpoint, os.environ.get("S3_REGION", "us-east-1"),
+                   read_secret("s3-access-key", "S3_ACCESS_KEY"), read_secret("s3-secret-key", "S3_SECRET_KEY"))
+
+
+@functools.lru_cache(maxsize=8)
+def _client(endpoint: str | None, region: str, access_key: str, secret_key: str) -> Any:
+    """Clients are kept: building one costs tens of milliseconds, and a catalog page signs many links."""
     import boto3
     from botocore.config import Config
 
-    endpoint = endpoint_url if endpoint_url is not None else os.environ.get("S3_ENDPOINT_URL") or None
     return boto3.client(
         "s3",
         endpoint_url=endpoint,
-        region_name=os.environ.get("S3_REGION", "us-east-1"),
-        aws_access_key_id=read_secret("s3-access-key", "S3_ACCESS_KEY"),
-        aws_secret_access_key=read_secret("s3-secret-key", "S3_SECRET_KEY"),
+        region_name=region,
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,
         config=Config(signature_version="s3v4", s3={"addressing_style": "path"},
                       retries={"max_attempts": 5, "mode": "standard"}),
     )
@@ -294,6 +330,23 @@ def storage(area: str) -> Storage:
         return S3Storage(area, bucket, client, public_client=s3_client(public) if public else None)
     cfg = settings()
     return LocalStorage(area, cfg.media_dir if area == MEDIA else cfg.upload_dir, public_url=cfg.public_url)
+
+
+def readable_path(store: Storage, key: str, scratch: Path) -> Path:
+    """A file ffmpeg can read: the stored file itself on the local backend, else a download into `scratch`
+    (kept, so a second job of the same item on this machine reuses it)."""
+    if isinstance(store, LocalStorage):
+        path = store.path(key)
+        if not path.is_file():
+            raise NotFound(key)
+        return path
+    target = scratch / hashlib.sha256(f"{store.area}/{key}".encode()).hexdigest()
+    if target.is_file():
+        return target
+    partial = target.with_name(target.name + ".part")
+    store.download(key, partial)
+    os.replace(partial, target)
+    return target
 
 
 def media() -> Storage:

@@ -1,53 +1,28 @@
-"""Signed, expiring media links checked by nginx's `secure_link` module.
+"""Signed, expiring media links, made by the configured storage so playback never depends on where files live.
 
-nginx recomputes `md5("$secure_link_expires$uri <media-secret>")` (binary MD5, base64url without padding)
-and refuses the request when it differs or the expiry has passed, so media is served straight from disk
-without a round trip to a function. Expiries are rounded up to the hour so the same link comes back for an
-hour (browsers and CDNs can cache it), and are never shorter than the item plus a comfortable margin, so a
-long film does not stop halfway through.
+Locally they are nginx `secure_link` links (`md5("$secure_link_expires$uri <media-secret>")`, base64url,
+expiry rounded up to the hour so the same link comes back for an hour); on S3-compatible storage they are
+presigned GETs. Either way they are never shorter than twice the item plus an hour, so a long film does not
+stop halfway through. `flmnchll.storage` holds both schemes; this module only names an item's file.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import os
-import re
-import time
-from urllib.parse import quote
+from flmnchll import storage
+from flmnchll.storage import DEFAULT_TTL, MEDIA_PREFIX, link_ttl
 
-from flmnchll.config import read_secret, settings
-
-MEDIA_PREFIX = "/media/"
-DEFAULT_TTL = 6 * 3600
-ROUND_TO = 3600
-SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+__all__ = ["DEFAULT_TTL", "MEDIA_PREFIX", "link_ttl", "media_key", "sign"]
 
 
-def link_ttl(duration: float = 0.0) -> int:
-    base = int(os.environ.get("MEDIA_LINK_TTL", DEFAULT_TTL))
-    return max(base, int(duration * 2) + 3600)
-
-
-def signature(uri: str, expires: int, secret: str) -> str:
-    digest = hashlib.md5(f"{expires}{uri} {secret}".encode()).digest()
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
-
-
-def media_uri(content_id: str, name: str) -> str:
-    """The path nginx serves for a file of an item; both parts must be plain names (no slashes, no dots first)."""
-    if not SAFE_NAME.match(content_id) or not all(SAFE_NAME.match(part) for part in name.split("/")):
+def media_key(content_id: str, name: str) -> str:
+    """The media storage key of a file of an item; the id is one plain name, the name one or more."""
+    if "/" in content_id:
         raise ValueError(f"unsafe media name: {content_id}/{name}")
-    return f"{MEDIA_PREFIX}{quote(content_id)}/{quote(name)}"
+    return storage.check_key(f"{content_id}/{name}")
 
 
 def sign(content_id: str, name: str, *, duration: float = 0.0, now: float | None = None,
          expires: int | None = None, absolute: bool = False) -> str:
-    """A signed URL for `MEDIA_DIR/<content_id>/<name>`, relative to the front door unless `absolute`."""
-    uri = media_uri(content_id, name)
-    if expires is None:
-        moment = int(now if now is not None else time.time()) + link_ttl(duration)
-        expires = -(-moment // ROUND_TO) * ROUND_TO
-    secret = read_secret("media-secret", "MEDIA_SECRET")
-    url = f"{uri}?md5={signature(uri, expires, secret)}&expires={expires}"
-    return settings().public_url + url if absolute else url
+    """A signed URL for a file of an item; locally relative to the front door unless `absolute`."""
+    return storage.media().signed_url(media_key(content_id, name), duration=duration, now=now, expires=expires,
+                                      absolute=absolute)

@@ -1,20 +1,17 @@
 """Administrators' changes to items: details, thumbnail, subtitles, re-processing and deletion.
 
-Files are written next to the renditions (`MEDIA_DIR/<id>/`) under names chosen here, never from the request,
-and replaced atomically (write a temporary file, then rename) so nginx never serves half a file.
+Files are written next to the renditions (media key `<id>/<name>`) under names chosen here, never from the
+request, through `flmnchll.storage`: replaced atomically on either backend, so half a file is never served.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import secrets
-import shutil
-from pathlib import Path
 from typing import Any
 
-from flmnchll.config import settings
+from flmnchll import storage
 from flmnchll.content import catalog, jobs, progress, watching
 from flmnchll.content.events import item_lock
 from flmnchll.errors import BadRequest, PayloadTooLarge
@@ -47,17 +44,6 @@ SUBTITLE_SCHEMA = {
 }
 
 
-def media_dir(content_id: str) -> Path:
-    return settings().media_dir / content_id
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
-
-
 def update_details(content_id: str, body: dict[str, Any]) -> dict[str, Any]:
     changes = {}
     if "title" in body:
@@ -88,11 +74,11 @@ def replace_thumbnail(content_id: str, data: bytes) -> dict[str, Any]:
     name = f"poster-custom-{secrets.token_hex(4)}.{image_extension(data)}"
     with item_lock(content_id):
         item = catalog.get(content_id)
-        write_atomic(media_dir(content_id) / name, data)
+        storage.media().put_bytes(f"{content_id}/{name}", data)
         previous = item.get("custom_thumbnail")
         catalog.save(content_id, {"custom_thumbnail": name})
     if previous and previous != name:
-        (media_dir(content_id) / previous).unlink(missing_ok=True)
+        storage.media().delete(f"{content_id}/{previous}")
     return catalog.get(content_id)
 
 
@@ -105,7 +91,7 @@ def add_subtitles(content_id: str, body: dict[str, Any]) -> dict[str, Any]:
     name = f"sub-{lang}.vtt"
     with item_lock(content_id):
         item = catalog.get(content_id)
-        write_atomic(media_dir(content_id) / name, vtt.encode())
+        storage.media().put_bytes(f"{content_id}/{name}", vtt.encode())
         tracks = [s for s in item.get("subtitles") or [] if s["lang"] != lang]
         tracks.append({"lang": lang, "label": (body.get("label") or lang).strip() or lang, "file": name,
                        "origin": "upload"})
@@ -128,10 +114,11 @@ def reprocess(content_id: str) -> dict[str, Any]:
     return item
 
 
-def source_file(item: dict[str, Any]) -> Path | None:
+def stored_upload(item: dict[str, Any]) -> str | None:
+    """The uploads storage key of the item's original file, when it is one of ours (a tusd upload)."""
     source = item.get("source") or {}
-    if source.get("kind") == "upload" and re.match(r"^[A-Za-z0-9_.+-]+$", str(source.get("id", ""))):
-        return settings().upload_dir / str(source["id"])
+    if source.get("kind") == "upload" and storage.SAFE_PART.match(str(source.get("id", ""))):
+        return str(source["id"])
     return None
 
 
@@ -143,10 +130,11 @@ def delete(content_id: str) -> None:
     generation = int(item.get("generation") or 1)
     with contextlib.suppress(Exception):
         jobs.cancel_all(content_id, generation)
-    shutil.rmtree(media_dir(content_id), ignore_errors=True)
-    upload = source_file(item)
+    storage.media().delete_prefix(f"{content_id}/")
+    upload = stored_upload(item)
     if upload is not None:
-        upload.unlink(missing_ok=True)
-        upload.with_name(upload.name + ".info").unlink(missing_ok=True)
+        uploads = storage.uploads()
+        uploads.delete(upload)
+        uploads.delete(upload + ".info")
     watching.forget_item(content_id)
     redis_client().delete(progress.key(content_id, generation))

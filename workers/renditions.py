@@ -1,14 +1,14 @@
 """Encoding a group of renditions from one decode, checking them and publishing each one.
 
-Outputs are written in a hidden work folder and renamed into `MEDIA_DIR/<id>/` only after ffprobe agrees
-they are whole, so nginx never serves a half-written file and a rendition is playable the moment it is
-announced. A source that decodes to much less than its declared length is reported as truncated.
+Outputs are written in a hidden work folder and published to the media storage (a rename into
+`MEDIA_DIR/<id>/` locally, an upload on S3) only after ffprobe agrees they are whole, so a half-written file is
+never served and a rendition is playable the moment it is announced. A source that decodes to much less
+than its declared length is reported as truncated.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,6 +16,7 @@ from typing import Any
 
 from rq import get_current_job
 
+from flmnchll import storage
 from flmnchll.config import settings
 from flmnchll.content import jobs
 from flmnchll.media import encode
@@ -31,7 +32,13 @@ TRUNCATED_RATIO = 0.9
 
 
 def media_dir(content_id: str) -> Path:
+    """The item's local folder: its media on the local backend, only scratch space with S3."""
     return settings().media_dir / content_id
+
+
+def publish(content_id: str, path: Path, name: str | None = None) -> None:
+    """Hand a finished file to the media storage as `<id>/<name>`; it exists whole or not at all."""
+    storage.media().move_file(f"{content_id}/{name or path.name}", path)
 
 
 def work_dir(content_id: str, stage: str) -> Path:
@@ -112,9 +119,9 @@ def encode_group(reporter: Reporter, source_path: Path, source: MediaInfo,
     announced = []
     for rendition, path in sorted(outputs, key=lambda item: item[0].container != "mp4"):
         info = verify(path, rendition, source)
-        final = media_dir(reporter.content_id) / rendition.name
-        os.replace(path, final)
-        described = {**rendition.to_dict(), "size": final.stat().st_size, "video_codec": info.video_codec,
+        size = path.stat().st_size
+        publish(reporter.content_id, path, rendition.name)
+        described = {**rendition.to_dict(), "size": size, "video_codec": info.video_codec,
                      "audio_codec": info.audio_codec, "remuxed": rendition.copy_video,
                      "duration": info.duration}
         reporter.event("rendition", rendition=described)

@@ -1,8 +1,10 @@
-"""Where a job finds the uploaded file: tusd's store on disk, or an object in S3-compatible storage.
+"""Where a job finds the uploaded file: the uploads storage (tusd's folder, or `uploads/` in our bucket), or an
+object in another S3-compatible bucket.
 
-The task names the upload by id; the path is rebuilt here from `UPLOAD_DIR`, never taken from a message.
-S3 objects are fetched once into `DATA_DIR/cache/s3` over plain HTTP(S) from `S3_ENDPOINT` (a bucket
-readable by the workers, e.g. MinIO on a private network).
+The task names the upload by id; the key is rebuilt here, never taken as a path from a message. With the S3
+backend, the source is fetched once through the uploads storage into `DATA_DIR/cache/s3`; a local upload is read
+in place. Objects of other buckets (bucket notifications) are fetched over plain HTTP(S) from `S3_ENDPOINT`
+(a bucket readable by the workers, e.g. MinIO on a private network).
 """
 
 from __future__ import annotations
@@ -16,10 +18,17 @@ from urllib.parse import quote
 
 import requests
 
+from flmnchll import storage
 from flmnchll.config import settings
 from flmnchll.media.errors import MediaError
 
 UPLOAD_ID = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.+-]{0,199}$")
+
+
+def cache_dir() -> Path:
+    path = settings().data_dir / "cache" / "s3"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def local_path(source: dict[str, Any]) -> Path:
@@ -28,22 +37,33 @@ def local_path(source: dict[str, Any]) -> Path:
         upload_id = str(source.get("id", ""))
         if not UPLOAD_ID.match(upload_id):
             raise MediaError("The upload reference is not valid.")
-        path = settings().upload_dir / upload_id
-        if not path.is_file():
-            raise MediaError("The uploaded file is missing from storage.")
-        return path
+        return _from_uploads(upload_id)
     if kind == "s3":
-        return _fetch_s3(str(source.get("bucket", "")), str(source.get("key", "")))
+        bucket, key = str(source.get("bucket", "")), str(source.get("key", ""))
+        ours = f"{storage.UPLOADS}/"
+        if (storage.backend_name() == "s3" and bucket == os.environ.get("S3_BUCKET")
+                and key.startswith(ours)):
+            return _from_uploads(key.removeprefix(ours))
+        return _fetch_s3(bucket, key)
     raise MediaError("The upload's storage is not supported by this worker.")
+
+
+def _from_uploads(key: str) -> Path:
+    """Read through the uploads storage: in place locally, downloaded once from S3."""
+    uploads = storage.uploads()
+    try:
+        return storage.readable_path(uploads, key, cache_dir())
+    except ValueError as exc:
+        raise MediaError("The upload reference is not valid.") from exc
+    except storage.NotFound as exc:
+        raise MediaError("The uploaded file is missing from storage.") from exc
 
 
 def _fetch_s3(bucket: str, key: str) -> Path:
     endpoint = os.environ.get("S3_ENDPOINT", "").rstrip("/")
     if not endpoint or not bucket or not key:
         raise MediaError("The file is in object storage, but no S3_ENDPOINT is configured for the workers.")
-    cache = settings().data_dir / "cache" / "s3"
-    cache.mkdir(parents=True, exist_ok=True)
-    target = cache / hashlib.sha256(f"{bucket}/{key}".encode()).hexdigest()
+    target = cache_dir() / hashlib.sha256(f"{bucket}/{key}".encode()).hexdigest()
     if target.is_file():
         return target
     partial = target.with_suffix(".part")

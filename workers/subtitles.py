@@ -7,7 +7,6 @@ administrator uploaded for a language take precedence over extracted ones (the c
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any
 
 from flmnchll.media.errors import EncodeError, MediaError
@@ -15,7 +14,7 @@ from flmnchll.media.probe import MediaInfo
 from flmnchll.media.process import die_with_parent, run_ffmpeg
 from flmnchll.media.subtitles import extract_args, language
 from workers import source as sources
-from workers.renditions import ffmpeg_timeout, media_dir, tidy, work_dir
+from workers.renditions import ffmpeg_timeout, publish, tidy, work_dir
 from workers.report import Cancelled, Reporter
 
 log = logging.getLogger("workers")
@@ -41,7 +40,7 @@ def run(task: dict[str, Any]) -> dict[str, Any]:
         run_ffmpeg(extract_args(str(path), outputs), duration=info.duration, timeout=ffmpeg_timeout(),
                    on_progress=reporter.progress)
         for track in tracks:
-            os.replace(work / track["file"], media_dir(reporter.content_id) / track["file"])
+            publish(reporter.content_id, work / track["file"])
         reporter.event("subtitles", tracks=tracks)
         return {"tracks": [t["file"] for t in tracks]}
     except (MediaError, EncodeError) as exc:

@@ -1,18 +1,19 @@
 """Job `thumbnails` (queue `downscale`): poster, seek-preview sprite and its WebVTT map, cut from the
-smallest rendition (already published), which decodes far faster than the source.
+smallest rendition (already published, read in place locally or fetched from S3), which decodes far faster
+than the source.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any
 
+from flmnchll import storage
 from flmnchll.media import thumbnails
 from flmnchll.media.errors import EncodeError
 from flmnchll.media.ladder import Rendition
 from flmnchll.media.process import die_with_parent, run_ffmpeg
-from workers.renditions import ffmpeg_timeout, media_dir, tidy, work_dir
+from workers.renditions import ffmpeg_timeout, publish, tidy, work_dir
 from workers.report import Cancelled, Reporter
 
 log = logging.getLogger("workers")
@@ -27,20 +28,20 @@ def run(task: dict[str, Any]) -> dict[str, Any]:
     reporter = Reporter.for_task(task)
     rendition = Rendition.from_dict(task["rendition"])
     duration = float(task["duration"])
-    folder = media_dir(reporter.content_id)
-    source = folder / rendition.name
     work = work_dir(reporter.content_id, reporter.stage)
     layout = thumbnails.sprite_layout(duration, rendition.width, rendition.height)
     try:
-        if not source.is_file():
-            raise Cancelled(f"{source.name} is gone")
+        try:
+            source = storage.readable_path(storage.media(), f"{reporter.content_id}/{rendition.name}", work)
+        except storage.NotFound as exc:
+            raise Cancelled(f"{rendition.name} is gone") from exc
         run_ffmpeg(thumbnails.poster_args(str(source), duration, str(work / POSTER)), duration=1,
                    timeout=min(300.0, ffmpeg_timeout()))
         run_ffmpeg(thumbnails.sprite_args(str(source), layout, str(work / SPRITE)), duration=duration,
                    timeout=ffmpeg_timeout(), on_progress=reporter.progress)
         (work / SPRITE_MAP).write_text(thumbnails.sprite_vtt(layout, duration, SPRITE))
         for name in (POSTER, SPRITE, SPRITE_MAP):
-            os.replace(work / name, folder / name)
+            publish(reporter.content_id, work / name)
         reporter.event("thumbnail", poster=POSTER,
                        preview={"sprite": SPRITE, "vtt": SPRITE_MAP, **layout.to_dict()})
         return {"poster": POSTER, "sprite": SPRITE}

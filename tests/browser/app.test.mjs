@@ -254,6 +254,10 @@ test('an admin uploads a clip with progress, sees it processing then ready, and 
   await row.getByText('Uploaded. Processing starts now.').waitFor({ timeout: 30_000 });
   const seen = await page.evaluate(() => {
     clearInterval(window.__uploadTimer);
+    // One last look: the bar may have filled after the sampler's last tick.
+    const el = document.querySelector('.upload-row [role="progressbar"]');
+    const v = el ? Number(el.getAttribute('aria-valuenow')) : null;
+    if (v !== null && window.__uploadSeen.at(-1) !== v) window.__uploadSeen.push(v);
     return window.__uploadSeen;
   });
   await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });

@@ -12,7 +12,7 @@ say() { printf '\033[1m==>\033[0m %s\n' "$*"; }
 hash_of() { cat "$@" 2>/dev/null | sha256sum | cut -c1-16; }
 
 # --- Debian packages -------------------------------------------------------------------------------------
-APT_PACKAGES=(redis-server ffmpeg coturn nginx chromium ca-certificates)
+APT_PACKAGES=(redis-server ffmpeg coturn nginx chromium ca-certificates python3-venv)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -29,6 +29,13 @@ for svc in redis-server nginx coturn; do
     systemctl disable --now "$svc" >/dev/null 2>&1 || true
   fi
 done
+
+# --- Toolchains the machine brings (Go for the Go tools, Node for the PeerJS servers and the app) ------------
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20 ]; then
+  echo "error: Node.js 20 or newer is needed (found: $(node --version 2>/dev/null || echo none))." >&2
+  exit 1
+fi
 
 # --- Python ----------------------------------------------------------------------------------------------
 PY_HASH=$(hash_of requirements.txt requirements-dev.txt)

@@ -9,8 +9,9 @@ than its declared length is reported as truncated.
 from __future__ import annotations
 
 import contextlib
+import logging
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,9 @@ from flmnchll.media.errors import EncodeError, MediaError, explain
 from flmnchll.media.ladder import Plan, Rendition, downscale_batches
 from flmnchll.media.probe import MediaInfo, probe
 from flmnchll.media.process import run_ffmpeg
-from workers.report import Reporter
+from workers.report import Cancelled, Reporter
+
+log = logging.getLogger("workers")
 
 DEFAULT_FFMPEG_TIMEOUT = 6 * 3600
 TIMEOUT_MARGIN = 20
@@ -54,6 +57,34 @@ def tidy(content_id: str, stage: str) -> None:
     shutil.rmtree(folder / f".work-{stage}", ignore_errors=True)
     with contextlib.suppress(OSError):
         folder.rmdir()
+
+
+def run_stage(reporter: Reporter, work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Run an encoding job's work with the outcomes every such job shares.
+
+    Media a person must fix marks the item failed (the job itself succeeds: retrying cannot help); an item
+    deleted or re-processed meanwhile stops quietly; the work folder is always removed.
+    """
+    try:
+        return work()
+    except MediaError as exc:
+        log.info("content %s cannot be processed: %s", reporter.content_id, exc.reason)
+        with contextlib.suppress(Cancelled):
+            reporter.failed(exc.reason)
+        return {"failed": exc.reason}
+    except Cancelled as exc:
+        log.info("content %s: work no longer wanted (%s)", reporter.content_id, exc)
+        return {"cancelled": True}
+    finally:
+        tidy(reporter.content_id, reporter.stage)
+
+
+def queue_thumbnails(task: dict[str, Any], smallest: Rendition, duration: float, at_front: bool = False) -> None:
+    """Poster and preview sprite are cut from the smallest rendition: it decodes many times faster."""
+    jobs.enqueue(jobs.DOWNSCALE, "workers.thumbnails.run",
+                 {"content_id": task["content_id"], "generation": task["generation"],
+                  "rendition": smallest.to_dict(), "duration": duration},
+                 "thumbnails", timeout=jobs.job_timeout(duration, 0.2), at_front=at_front)
 
 
 def ffmpeg_timeout() -> float:

@@ -8,7 +8,6 @@ machine and is playable sooner, and afterwards the two workers encode the rest s
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
 from typing import Any
@@ -18,12 +17,11 @@ from rq.job import Job, JobStatus
 
 from flmnchll.content import jobs
 from flmnchll.media import ladder
-from flmnchll.media.errors import MediaError
 from flmnchll.media.probe import MediaInfo, probe
 from flmnchll.media.process import die_with_parent
 from workers import source as sources
-from workers.renditions import downscale_stage, encode_group, plan_entries, tidy
-from workers.report import Cancelled, Reporter
+from workers.renditions import downscale_stage, encode_group, plan_entries, queue_thumbnails, run_stage
+from workers.report import Reporter
 
 log = logging.getLogger("workers")
 
@@ -70,7 +68,8 @@ def queue_followups(task: dict[str, Any], info: MediaInfo, plan: ladder.Plan) ->
 def run(task: dict[str, Any]) -> dict[str, Any]:
     die_with_parent()
     reporter = Reporter.for_task(task)
-    try:
+
+    def work() -> dict[str, Any]:
         path = sources.local_path(task["source"])
         info = probe(path)
         plan = ladder.plan(info)
@@ -81,18 +80,7 @@ def run(task: dict[str, Any]) -> dict[str, Any]:
             yield_to_first_rendition(task, info)
         done = encode_group(reporter, path, info, plan.source)
         if not plan.lower:
-            smallest = plan.smallest
-            jobs.enqueue(jobs.DOWNSCALE, "workers.thumbnails.run",
-                         {**{k: task[k] for k in ("content_id", "generation")}, "rendition": smallest.to_dict(),
-                          "duration": info.duration}, "thumbnails", timeout=jobs.job_timeout(info.duration, 0.2))
+            queue_thumbnails(task, plan.smallest, info.duration)
         return {"renditions": [r["name"] for r in done]}
-    except MediaError as exc:
-        log.info("content %s cannot be processed: %s", reporter.content_id, exc.reason)
-        with contextlib.suppress(Cancelled):
-            reporter.failed(exc.reason)
-        return {"failed": exc.reason}
-    except Cancelled as exc:
-        log.info("content %s: work no longer wanted (%s)", reporter.content_id, exc)
-        return {"cancelled": True}
-    finally:
-        tidy(reporter.content_id, reporter.stage)
+
+    return run_stage(reporter, work)

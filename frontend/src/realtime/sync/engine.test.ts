@@ -113,6 +113,34 @@ describe('SyncEngine: commands', () => {
     expect(a.engine.stats().correctiveSeeks + b.engine.stats().correctiveSeeks).toBe(0);
   });
 
+  it('a received seek while playing sets the new position first, before pausing for the synchronised restart', () => {
+    const time = new FakeTime();
+    const net = new FakeNet(time, 4);
+    const r = room(time, net);
+    const [a, b] = ['A', 'B'].map((n) => r.add(n, { seekLatencyMs: 80 }, { seekLatencyS: 0.08 }));
+    a.engine.play();
+    run(time, 2000);
+    expect(b.media.paused).toBe(false);
+    const eventsBefore = b.media.events.length;
+    const seeksBefore = b.media.seeks.length;
+    a.media.userSeek(300);
+    // the command has arrived (the issuer's seeking event, one network delay, the receiver's event):
+    // the seek is under way, and it was the first thing done to the media
+    run(time, 8);
+    expect(b.media.seeks.length).toBe(seeksBefore + 1);
+    expect(b.media.seeking).toBe(true);
+    expect(b.media.events.slice(eventsBefore)[0]).toBe('seeking');
+    expect(b.media.events.slice(eventsBefore)).toContain('pause');
+    // and both still start playing together at the stamped instant, without corrective seeks
+    run(time, 3000);
+    expect(spread(r.peers)).toBeLessThan(0.02);
+    expect(Math.abs(b.media.currentTime - b.engine.expectedPosition())).toBeLessThan(0.02);
+    run(time, 5000);
+    expect(spread(r.peers)).toBeLessThan(0.02);
+    expect(a.engine.stats().correctiveSeeks + b.engine.stats().correctiveSeeks).toBe(0);
+    expect(b.media.seeks.length).toBe(seeksBefore + 1);
+  });
+
   it('rate changes by a member become room commands; nudges do not', () => {
     const time = new FakeTime();
     const net = new FakeNet(time, 5);

@@ -664,14 +664,14 @@ export class SyncEngine {
       this.startFromPause(now, expected);
       return;
     }
-    if (this.controller.isCorrecting === false) this.ownRate(t.rate);
-    if (changed && this.alignedFor !== t.id) {
-      this.alignedFor = t.id;
-      if (off > this.opts.commandSeekThreshold) {
-        this.commandSeeks += 1;
-        this.restartAt(now);
-      }
+    if (changed && this.alignedFor !== t.id && off > this.opts.commandSeekThreshold) {
+      // a command moved the timeline: the restart seeks before touching anything else on the media
+      this.commandSeeks += 1;
+      this.restartAt(now);
+      return;
     }
+    if (this.controller.isCorrecting === false) this.ownRate(t.rate);
+    if (changed) this.alignedFor = t.id;
   }
 
   /**
@@ -723,9 +723,12 @@ export class SyncEngine {
     this.startWait = { position, lead, first: position };
     this.alignedFor = t.id;
     this.controller.reset();
+    // The seek goes first: the media starts loading the new position (and fires its seeking event)
+    // at once, not after the events and work of a pause and a rate change queued ahead of it. A
+    // seeking media does not advance, so pausing right after it still restarts from `position`.
+    if (Math.abs(m.currentTime - position) > 0.002) this.ownSeek(position);
     this.ownPause();
     this.ownRate(t.rate);
-    if (Math.abs(m.currentTime - position) > 0.002) this.ownSeek(position);
   }
 
   private checkStartWait(now: number): void {

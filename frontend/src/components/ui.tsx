@@ -59,3 +59,28 @@ export function Poster({ src, alt, className }: { src: string | null; alt: strin
   }
   return <img className={`poster ${className ?? ''}`} src={src} alt={alt} loading="lazy" decoding="async" />;
 }
+
+/** A room PIN field: digits only, never autofilled, so every form that asks for a PIN behaves the same. */
+export function PinInput({ id, value, onChange, checkLength = false, required = false, autoFocus = false }: {
+  id: string;
+  value: string;
+  onChange: (pin: string) => void;
+  /** Ask the browser to check the 4–12 digit rule (when choosing a PIN, not when typing one in). */
+  checkLength?: boolean;
+  required?: boolean;
+  autoFocus?: boolean;
+}) {
+  return (
+    <input
+      id={id}
+      name="pin"
+      inputMode="numeric"
+      pattern={checkLength ? '\\d{4,12}' : undefined}
+      autoComplete="off"
+      autoFocus={autoFocus}
+      required={required}
+      value={value}
+      onChange={(e) => onChange(e.target.value.replace(/\D/g, ''))}
+    />
+  );
+}

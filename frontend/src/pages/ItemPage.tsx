@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { getContent, getProgress } from '../api/content';
 import { createRoom } from '../api/rooms';
-import { ErrorBox, Loading, Poster, ProgressBar } from '../components/ui';
+import { ErrorBox, Loading, Poster, PinInput, ProgressBar } from '../components/ui';
 import { useAuth } from '../auth/useAuth';
 import { formatDuration, resumePosition, watchedPercent } from '../lib/format';
 import { languageName } from '../lib/languages';
@@ -114,15 +114,7 @@ export default function ItemPage() {
                 onChange={(e) => setRoomName(e.target.value)}
               />
               <label htmlFor="room-pin">PIN (optional, 4–12 digits)</label>
-              <input
-                id="room-pin"
-                name="pin"
-                inputMode="numeric"
-                pattern="\d{4,12}"
-                autoComplete="off"
-                value={pin}
-                onChange={(e) => setPin(e.target.value.replace(/\D/g, ''))}
-              />
+              <PinInput id="room-pin" value={pin} onChange={setPin} checkLength />
               <ErrorBox error={roomError} />
               <button type="submit" className="primary" disabled={busy}>
                 {busy ? 'Creating…' : 'Create room'}

@@ -2,7 +2,7 @@ import { useTitle } from '../lib/useTitle';
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { createRoom, myRooms, parseRoomCode } from '../api/rooms';
-import { ErrorBox, Loading } from '../components/ui';
+import { ErrorBox, Loading, PinInput } from '../components/ui';
 import { formatDate } from '../lib/format';
 import { useAsync } from '../lib/useAsync';
 
@@ -49,15 +49,7 @@ export default function RoomsPage() {
           <label htmlFor="new-room-name">Name</label>
           <input id="new-room-name" name="name" required maxLength={80} value={name} placeholder="Movie night" onChange={(e) => setName(e.target.value)} />
           <label htmlFor="new-room-pin">PIN (optional, 4–12 digits)</label>
-          <input
-            id="new-room-pin"
-            name="pin"
-            inputMode="numeric"
-            pattern="\d{4,12}"
-            autoComplete="off"
-            value={pin}
-            onChange={(e) => setPin(e.target.value.replace(/\D/g, ''))}
-          />
+          <PinInput id="new-room-pin" value={pin} onChange={setPin} checkLength />
           <ErrorBox error={createError} />
           <button type="submit" className="primary" disabled={creating}>
             {creating ? 'Creating…' : 'Create room'}
@@ -69,14 +61,7 @@ export default function RoomsPage() {
           <label htmlFor="join-code">Room code or link</label>
           <input id="join-code" name="room" required autoComplete="off" spellCheck={false} value={code} onChange={(e) => setCode(e.target.value)} />
           <label htmlFor="join-pin">PIN (if the room has one)</label>
-          <input
-            id="join-pin"
-            name="pin"
-            inputMode="numeric"
-            autoComplete="off"
-            value={joinPin}
-            onChange={(e) => setJoinPin(e.target.value.replace(/\D/g, ''))}
-          />
+          <PinInput id="join-pin" value={joinPin} onChange={setJoinPin} />
           <button type="submit" className="primary">
             Join
           </button>

@@ -7,7 +7,7 @@ import type { ContentItem } from '../../api/types';
 import { useAuth } from '../../auth/useAuth';
 import { Player } from '../../components/Player';
 import { ErrorBoundary } from '../../components/ErrorBoundary';
-import { ErrorBox, Loading } from '../../components/ui';
+import { ErrorBox, Loading, PinInput } from '../../components/ui';
 import { useAsync } from '../../lib/useAsync';
 import { useCountdown } from '../../lib/useCountdown';
 import { MembersList } from './MembersList';
@@ -157,16 +157,7 @@ function PinForm({ roomId, error, onSubmit }: { roomId: string; error: unknown; 
           Room <code>{roomId}</code>
         </p>
         <label htmlFor="room-pin-entry">PIN</label>
-        <input
-          id="room-pin-entry"
-          name="pin"
-          inputMode="numeric"
-          autoComplete="off"
-          autoFocus
-          required
-          value={pin}
-          onChange={(e) => setPin(e.target.value.replace(/\D/g, ''))}
-        />
+        <PinInput id="room-pin-entry" value={pin} onChange={setPin} required autoFocus />
         {message && (
           <div className={wait === 0 && error instanceof ApiError && error.status === 429 ? 'notice' : 'error'} role="alert">
             {message}

@@ -1,16 +1,19 @@
 """The gateway process: OpenFaaS's HTTP API on FAAS_GATEWAY_PORT, metrics on FAAS_METRICS_PORT.
 
-Run as `python -m faas.gateway`. `/function/` requests go straight to the proxy (a plain WSGI app, to keep
-the added latency low); everything else is a small Flask app.
+Run as `python -m faas.gateway`. The public port is the front's event loop (faas.front): it answers
+`/function/` calls itself, to keep the added latency and CPU low, and relays everything else to the Flask
+application below, served by waitress on a private loopback port.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, Response, request
@@ -18,9 +21,10 @@ from rq import Queue
 
 from faas import async_calls
 from faas.auth import REALM, BasicAuth
+from faas.front import Front, serve
 from faas.metrics import Metrics
 from faas.provider import Provider
-from faas.proxy import FunctionProxy, StartResponse, not_found_text, request_headers, status_line
+from faas.proxy import FunctionProxy, not_found_text
 from faas.registry import Registry
 from faas.secrets import SecretStore
 from faas.settings import NAMESPACE, Settings
@@ -31,9 +35,48 @@ from faas.system_api import text
 
 log = logging.getLogger("faas.gateway")
 
+StartResponse = Callable[..., Any]
+STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "trailers",
+        "transfer-encoding",
+        "upgrade",
+        "content-length",
+        "host",
+    }
+)
+
+
+def status_line(code: int) -> str:
+    """The WSGI status line with the standard reason phrase."""
+    return STATUS_LINES.get(code) or f"{code} Unknown"
+
+
+def request_headers(environ: dict[str, Any]) -> list[tuple[str, str]]:
+    """Rebuild the client's headers from the WSGI environ, less hop-by-hop ones and the length."""
+    headers: list[tuple[str, str]] = []
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            name = key[5:].replace("_", "-").title()
+        elif key == "CONTENT_TYPE" and value:
+            name = "Content-Type"
+        else:
+            continue
+        if name.lower() not in HOP_BY_HOP:
+            headers.append((name, value))
+    return headers
+
 
 class Gateway:
-    """Wires the parts together and is itself the WSGI application."""
+    """Wires the parts together and is itself the WSGI application of the control plane."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -49,9 +92,6 @@ class Gateway:
         self.app = self._flask()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO", "").startswith("/function/"):
-            return self.proxy(environ, start_response)
-
         def standard_reason(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             # Werkzeug spells reasons in capitals ("202 ACCEPTED"); clients print them, so use the usual ones.
             return start_response(status_line(int(status[:3])), headers, exc_info)
@@ -145,9 +185,33 @@ def _reconcile_forever(gateway: Gateway) -> None:
             delay = min(delay * 2, 10.0)
 
 
-def main() -> None:
-    from waitress import serve
+def _control_plane(gateway: Gateway, settings: Settings) -> Any:
+    """The Flask application on waitress, on a private loopback port only the front talks to."""
+    from waitress.server import create_server
 
+    return create_server(
+        gateway,
+        host="127.0.0.1",
+        port=0,
+        threads=settings.gateway_threads,
+        max_request_body_size=settings.max_body_bytes,
+        connection_limit=1000,
+        channel_timeout=300,
+        ident="",
+        # Callers reach the gateway through the front door, which sets X-Forwarded-*: pass them on.
+        clear_untrusted_proxy_headers=False,
+    )
+
+
+def _event_loop() -> asyncio.AbstractEventLoop:
+    try:
+        import uvloop
+    except ImportError:  # the standard loop works too, at a higher cost per call
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
+
+
+def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     try:
@@ -159,23 +223,19 @@ def main() -> None:
         gateway.metrics.serve(settings.bind, settings.metrics_port)
     except OSError as exc:
         raise SystemExit(f"gateway metrics: cannot listen on {settings.bind}:{settings.metrics_port}: {exc}") from None
+    control = _control_plane(gateway, settings)
+    threading.Thread(target=control.run, name="control-plane", daemon=True).start()
     threading.Thread(target=_reconcile_forever, args=(gateway,), name="reconcile", daemon=True).start()
-    log.info("gateway on %s:%d, metrics on :%d", settings.bind, settings.gateway_port, settings.metrics_port)
-    try:
-        serve(
-            gateway,
-            host=settings.bind,
-            port=settings.gateway_port,
-            threads=settings.gateway_threads,
-            max_request_body_size=settings.max_body_bytes,
-            connection_limit=1000,
-            channel_timeout=300,
-            ident="",
-            # Callers reach the gateway through the front door, which sets X-Forwarded-*: pass them on.
-            clear_untrusted_proxy_headers=False,
-        )
-    except OSError as exc:
-        raise SystemExit(f"gateway: cannot listen on {settings.bind}:{settings.gateway_port}: {exc}") from None
+    front = Front(gateway.proxy.handle, control.effective_port, settings.max_body_bytes)
+
+    def ready() -> None:
+        log.info("gateway on %s:%d, metrics on :%d", settings.bind, settings.gateway_port, settings.metrics_port)
+
+    with asyncio.Runner(loop_factory=_event_loop) as runner:
+        try:
+            runner.run(serve(front, settings.bind, settings.gateway_port, ready))
+        except OSError as exc:
+            raise SystemExit(f"gateway: cannot listen on {settings.bind}:{settings.gateway_port}: {exc}") from None
 
 
 if __name__ == "__main__":

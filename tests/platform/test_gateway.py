@@ -9,7 +9,9 @@ import concurrent.futures
 import http.client
 import json
 import os
+import re
 import secrets as random
+import socket
 import stat
 import threading
 import time
@@ -196,6 +198,75 @@ def test_oversized_body_is_413(faas: Any) -> None:
     assert response.status == 413
     assert b"too large" in response.read().lower()
     conn.close()
+
+
+def _raw_exchange(faas: Any, data: bytes, until_close: bool = True) -> bytes:
+    """Send bytes as they are and read what comes back (until the gateway closes, or the first answer)."""
+    parts = urlsplit(faas.gateway_url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        sock.sendall(data)
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+            if not until_close and b"\r\n\r\n" in received:
+                break
+    return received
+
+
+def test_chunked_and_expect_continue_bodies_reach_the_function(functions: Any) -> None:
+    chunked = call(functions, "hello", "POST", data=iter([b"first,", b"second"]))  # sent chunked
+    assert chunked.status_code == 200
+    assert chunked.json()["body"] == "first,second"
+
+    parts = urlsplit(functions.gateway_url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    conn.putrequest("POST", "/function/hello")
+    conn.putheader("Content-Length", "5")
+    conn.putheader("Expect", "100-continue")  # what curl sends before a large body
+    conn.endheaders()
+    interim = conn.sock.recv(64)
+    assert interim.startswith(b"HTTP/1.1 100")
+    conn.send(b"hello")
+    response = conn.getresponse()
+    assert response.status == 200
+    assert json.loads(response.read())["body"] == "hello"
+    conn.close()
+
+
+def test_pipelined_and_http10_requests_are_answered_in_order(functions: Any) -> None:
+    pipelined = b"".join(
+        b"GET /function/hello?status=%d HTTP/1.1\r\nHost: gw\r\n%s\r\n"
+        % (code, b"Connection: close\r\n" if code == 202 else b"")
+        for code in (201, 418, 202)
+    )
+    answers = _raw_exchange(functions, pipelined)
+    assert re.findall(rb"HTTP/1\.1 (\d{3}) ", answers) == [b"201", b"418", b"202"]
+    old = _raw_exchange(functions, b"GET /function/hello HTTP/1.0\r\n\r\n")  # answered, then closed
+    assert old.startswith(b"HTTP/1.1 200") and b'"method": "GET"' in old.replace(b'":"', b'": "')
+
+
+def test_malformed_requests_get_a_clear_400(faas: Any) -> None:
+    answer = _raw_exchange(faas, b"NOT AN HTTP REQUEST\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 400")
+    assert b"Malformed HTTP request" in answer
+    assert call(faas, "no-such-function").status_code == 404  # the gateway is still answering
+
+
+def test_followed_logs_stream_through_the_gateway(faas: Any, probe: str) -> None:
+    assert deploy(faas, probe).status_code == 202
+    wait_ready(faas, probe)
+    assert call(faas, f"{probe}?marker=first").status_code == 200
+    with requests.get(
+        f"{faas.gateway_url}/system/logs?name={probe}&tail=1&follow=true", auth=auth(faas), stream=True, timeout=15
+    ) as response:
+        assert response.status_code == 200
+        marker = random.token_hex(4)
+        assert call(faas, f"{probe}?marker={marker}").status_code == 200
+        deadline = time.monotonic() + 10
+        for line in response.iter_lines():
+            if line.strip() and f"marker={marker}" in json.loads(line)["text"]:
+                break
+            assert time.monotonic() < deadline, "the new log line did not arrive while following"
 
 
 def test_exec_timeout_is_504(functions: Any) -> None:

@@ -1,0 +1,253 @@
+"""The gateway's listening socket: an event loop that answers `/function/` itself and relays the rest.
+
+Invocations are the hot path: every call of every function crosses this hop, so they are parsed (httptools)
+and forwarded (faas.upstream) without threads or WSGI in between. Everything else (`/system/*`,
+`/async-function/*`, `/healthz`) is the Flask application served by waitress on a private loopback port;
+the front relays those requests byte for byte, streaming the answer (a followed log can last for hours).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from email.utils import formatdate
+from typing import cast
+
+import httptools
+
+from faas.messages import REASONS, Headers, Reply, Request
+from faas.proxy import PREFIX
+
+log = logging.getLogger("faas.front")
+
+IDLE_SECONDS = 300.0  # a keep-alive connection with nothing to say is closed after this long
+MAX_PIPELINED = 16  # requests read ahead of the answers before the front stops reading a connection
+FRAMING = frozenset({b"content-length", b"transfer-encoding", b"connection", b"keep-alive", b"date"})
+
+Handler = Callable[[Request], Awaitable[Reply]]
+
+
+class _Date:
+    """The Date header's value, formatted once a second rather than once a call."""
+
+    second = 0
+    value = b""
+
+    @classmethod
+    def now(cls) -> bytes:
+        second = int(time.time())
+        if second != cls.second:
+            cls.second, cls.value = second, formatdate(second, usegmt=True).encode()
+        return cls.value
+
+
+def render(reply: Reply, head_only: bool, keep_alive: bool) -> bytes:
+    """Serialise a reply as HTTP/1.1 with exact framing."""
+    status = reply.status
+    lines = [b"HTTP/1.1 %d %s\r\n" % (status, REASONS.get(status, "Unknown").encode())]
+    lines.extend(b"%s: %s\r\n" % (key, value) for key, value in reply.headers if key.lower() not in FRAMING)
+    lines.append(b"Date: %s\r\nContent-Length: %d\r\n" % (_Date.now(), len(reply.body)))
+    if not keep_alive:
+        lines.append(b"Connection: close\r\n")
+    lines.append(b"\r\n")
+    if not head_only:
+        lines.append(reply.body)
+    return b"".join(lines)
+
+
+class _Client(asyncio.Protocol):
+    """One client connection: parses requests and answers them in order."""
+
+    def __init__(self, front: Front) -> None:
+        self.front = front
+        self.transport: asyncio.Transport | None = None
+        self.peer = ""
+        self._parser = httptools.HttpRequestParser(self)
+        self._url: list[bytes] = []
+        self._headers: Headers = []
+        self._body: list[bytes] = []
+        self._size = 0
+        self._refused = False
+        self._pending: collections.deque[Request] = collections.deque()
+        self._worker: asyncio.Task[None] | None = None
+        self._paused = False
+        self._closing = False
+        self._idle: asyncio.TimerHandle | None = None
+
+    # ---- asyncio.Protocol -------------------------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's transports are not subclasses
+        peer = transport.get_extra_info("peername")
+        self.peer = peer[0] if isinstance(peer, tuple) else ""
+        self._arm_idle()
+
+    def data_received(self, data: bytes) -> None:
+        if self._closing:
+            return
+        self._arm_idle()
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            self._refuse(Reply.text(501, "Upgrading the connection (websockets) is not supported by the gateway."))
+        except httptools.HttpParserError as exc:
+            if not self._refused:
+                self._refuse(Reply.text(400, f"Malformed HTTP request: {exc}"))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._closing = True
+        if self._idle is not None:
+            self._idle.cancel()
+        if self._worker is not None and not self._worker.done():
+            self._worker.cancel()
+
+    # ---- httptools callbacks -----------------------------------------------------------------------------------
+
+    def on_message_begin(self) -> None:
+        self._url, self._headers, self._body, self._size = [], [], [], 0
+
+    def on_url(self, url: bytes) -> None:
+        self._url.append(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._headers.append((name, value))
+
+    def on_headers_complete(self) -> None:
+        limit = self.front.max_body_bytes
+        for key, value in self._headers:
+            lowered = key.lower()
+            if lowered == b"content-length" and value.strip().isdigit() and int(value) > limit:
+                self._too_large(int(value))
+                return
+            if lowered == b"expect" and value.lower() == b"100-continue" and self.transport is not None:
+                self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+
+    def on_body(self, body: bytes) -> None:
+        self._size += len(body)
+        if self._size > self.front.max_body_bytes:  # a chunked body that grew past the limit
+            self._too_large(self._size)
+            return
+        self._body.append(body)
+
+    def on_message_complete(self) -> None:
+        if self._refused:
+            return
+        parser = self._parser
+        request = Request(
+            method=parser.get_method().decode("ascii", "replace"),
+            target=b"".join(self._url),
+            version=parser.get_http_version(),
+            headers=self._headers,
+            body=b"".join(self._body),
+            peer=self.peer,
+            keep_alive=parser.should_keep_alive(),
+        )
+        self._pending.append(request)
+        if len(self._pending) >= MAX_PIPELINED and not self._paused and self.transport is not None:
+            self.transport.pause_reading()
+            self._paused = True
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.get_running_loop().create_task(self._answer_all())
+
+    # ---- answering -----------------------------------------------------------------------------------------------
+
+    async def _answer_all(self) -> None:
+        while self._pending and not self._closing:
+            request = self._pending.popleft()
+            if self._paused and self.transport is not None:
+                self.transport.resume_reading()
+                self._paused = False
+            if not request.target.startswith(PREFIX):
+                await self.front.relay(request, self)
+                return
+            try:
+                reply = await self.front.invoke(request)
+            except Exception:
+                log.exception("invocation failed inside the gateway")
+                reply = Reply.text(500, "The gateway failed while forwarding the call; see its log.")
+            self.write(render(reply, request.method == "HEAD", request.keep_alive))
+            if not request.keep_alive:
+                self.close()
+                return
+
+    def write(self, data: bytes) -> None:
+        if self.transport is not None and not self._closing:
+            self.transport.write(data)
+
+    def close(self) -> None:
+        self._closing = True
+        if self.transport is not None:
+            self.transport.close()
+
+    def _too_large(self, size: int) -> None:
+        limit = self.front.max_body_bytes
+        self._refuse(Reply.text(413, f"Request body too large: {size} bytes exceed the limit of {limit} bytes."))
+
+    def _refuse(self, reply: Reply) -> None:
+        """Answer a request that cannot be read to the end, then close: the rest of the stream is unusable."""
+        self._refused = True
+        if self.transport is not None and not self._closing:
+            self.transport.pause_reading()
+            self.transport.write(render(reply, False, False))
+        self._closing = True
+        if self.transport is not None:
+            self.transport.close()
+
+    def _arm_idle(self) -> None:
+        if self._idle is not None:
+            self._idle.cancel()
+        self._idle = asyncio.get_running_loop().call_later(IDLE_SECONDS, self._idle_timeout)
+
+    def _idle_timeout(self) -> None:
+        if not self._pending and (self._worker is None or self._worker.done()):
+            self.close()
+        else:
+            self._arm_idle()
+
+
+class Front:
+    """Serves the gateway's port: `invoke` answers function calls, the rest goes to `control_port`."""
+
+    def __init__(self, invoke: Handler, control_port: int, max_body_bytes: int) -> None:
+        self.invoke = invoke
+        self.control_port = control_port
+        self.max_body_bytes = max_body_bytes
+
+    def protocol(self) -> _Client:
+        return _Client(self)
+
+    async def relay(self, request: Request, client: _Client) -> None:
+        """Pass one request to the control plane and stream its answer back; the connection ends with it."""
+        try:
+            reader, writer = await asyncio.open_connection("127.0.0.1", self.control_port)
+        except OSError as exc:
+            client.write(render(Reply.text(503, f"The gateway's API is not answering: {exc}"), False, False))
+            client.close()
+            return
+        lines = [b"%s %s HTTP/%s\r\n" % (request.method.encode(), request.target, request.version.encode())]
+        for key, value in request.headers:
+            if key.lower() not in (b"connection", b"keep-alive", b"transfer-encoding", b"content-length"):
+                lines.append(b"%s: %s\r\n" % (key, value))
+        lines.append(b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(request.body))
+        try:
+            writer.write(b"".join(lines) + request.body)
+            while chunk := await reader.read(65536):
+                client.write(chunk)
+        except OSError as exc:
+            log.warning("relay of %s %r cut short: %s", request.method, request.target[:200], exc)
+        finally:
+            writer.close()
+            client.close()
+
+
+async def serve(front: Front, host: str, port: int, ready: Callable[[], None] | None = None) -> None:
+    """Listen until cancelled."""
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(front.protocol, host, port, backlog=1024, reuse_address=True)
+    if ready is not None:
+        ready()
+    async with server:
+        await server.serve_forever()

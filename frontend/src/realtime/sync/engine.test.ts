@@ -484,6 +484,27 @@ describe('SyncEngine: more cases', () => {
     expect(b.engine.stats().playLatencyMs).toBeLessThan(45);
   });
 
+  it('after a pause every media stands exactly where the room paused, so the next play starts in step', () => {
+    const time = new FakeTime();
+    const net = new FakeNet(time, 5);
+    const r = room(time, net);
+    const [a, b, c] = ['A', 'B', 'C'].map((n) =>
+      r.add(n, { playLatencyMs: 20, seekLatencyMs: 60, pauseOvershootMs: 80 }, { playLatencyS: 0.02, seekLatencyS: 0.06 }),
+    );
+    a.engine.play();
+    run(time, 3000);
+    b.media.userPause();
+    run(time, 2000);
+    const paused = b.engine.state.position;
+    for (const p of [a, b, c]) expect(Math.abs(p.media.currentTime - paused)).toBeLessThan(0.002);
+    c.media.userPlay();
+    run(time, 400);
+    // nobody resumes from where its media really stopped (80 ms further on)
+    expect(spread(r.peers)).toBeLessThan(0.012);
+    for (const p of r.peers) expect(Math.abs(p.media.currentTime - p.engine.expectedPosition())).toBeLessThan(0.012);
+    expect(r.peers.every((p) => p.engine.stats().correctiveSeeks === 0)).toBe(true);
+  });
+
   it('a paused peer standing a little ahead of a play waits in place instead of seeking', () => {
     const time = new FakeTime();
     const net = new FakeNet(time, 5);

@@ -412,6 +412,7 @@ export class SyncEngine {
     };
     this.transport.broadcast({ type: 'cmd', cmd });
     this.accept(cmd, 'local', action !== 'seek');
+    if (action === 'pause') this.anchorPaused(id);
   }
 
   /** Lead of a synchronised restart after a seek (ms): time to load, plus time to tell the others. */
@@ -607,6 +608,21 @@ export class SyncEngine {
     m.seek(p);
   }
 
+  /**
+   * Puts a media just paused from playing exactly on the paused timeline, a moment later (so the
+   * pause itself is not held up). Chromium reports the position pause() was called at, but its
+   * pipeline runs on a little (tens of ms) and a later play resumes from there: only a seek brings it
+   * back. A seek to the very position it reports is elided, so that one goes a millisecond further.
+   */
+  private anchorPaused(id: string): void {
+    this.timers.setTimeout(() => {
+      const m = this.media;
+      if (!m || this.target.id !== id || this.target.playing || !m.paused) return;
+      const p = clampToDuration(this.target.position, m.duration);
+      this.ownSeek(Math.abs(m.currentTime - p) < 0.0005 ? p + 0.001 : p);
+    }, 30);
+  }
+
   private ownRate(rate: number): void {
     const m = this.media;
     if (!m) return;
@@ -634,20 +650,16 @@ export class SyncEngine {
       const pos = clampToDuration(t.position, m.duration);
       if (this.alignedFor !== t.id) {
         this.alignedFor = t.id;
-        if (Math.abs(m.currentTime - pos) > this.opts.pausedTolerance && wasPaused) {
+        const off = Math.abs(m.currentTime - pos) > this.opts.pausedTolerance;
+        if (wasPaused) {
           // already still (a seek while paused): show the new frame at once
-          if (changed) this.commandSeeks += 1;
-          this.ownSeek(pos);
-        } else if (Math.abs(m.currentTime - pos) > this.opts.pausedTolerance) {
-          if (changed) this.commandSeeks += 1;
-          // a moment later, so the pause itself is not held up by the seek
-          const id = t.id;
-          this.timers.setTimeout(() => {
-            const mm = this.media;
-            if (!mm || this.target.id !== id || this.target.playing) return;
-            const p = clampToDuration(this.target.position, mm.duration);
-            if (Math.abs(mm.currentTime - p) > this.opts.pausedTolerance) this.ownSeek(p);
-          }, 30);
+          if (off) {
+            if (changed) this.commandSeeks += 1;
+            this.ownSeek(pos);
+          }
+        } else {
+          if (off && changed) this.commandSeeks += 1;
+          this.anchorPaused(t.id);
         }
       }
       this.ownRate(t.rate);

@@ -58,6 +58,12 @@ export interface FakeMediaOptions {
   duration?: number;
   /** Delay before dispatching events (they are asynchronous in browsers). */
   eventDelayMs?: number;
+  /**
+   * Like Chromium: a pause reports the position it was called at, but the media goes on this much
+   * further before it stops, and resumes from there; only a seek elsewhere puts it back (a seek to the
+   * reported position is elided).
+   */
+  pauseOvershootMs?: number;
 }
 
 /** A media element on virtual time: plays, seeks with latency, stalls on demand, fires events. */
@@ -71,7 +77,10 @@ export class FakeMedia implements MediaLike {
   private seekDone: TimerHandle | null = null;
   private stallUntil = 0;
   private startAt = 0;
+  /** How far (s) the media went on past the position a pause reported. */
+  private overshoot = 0;
   skew: number;
+  pauseOvershootMs: number;
   seekLatencyMs: number;
   playLatencyMs: number;
   duration: number;
@@ -90,6 +99,7 @@ export class FakeMedia implements MediaLike {
     this.playLatencyMs = options.playLatencyMs ?? 0;
     this.duration = options.duration ?? 7200;
     this.eventDelayMs = options.eventDelayMs ?? 1;
+    this.pauseOvershootMs = options.pauseOvershootMs ?? 0;
   }
 
   /** Position now: it advances only while playing, not seeking, not stalled and past the start latency. */
@@ -146,6 +156,8 @@ export class FakeMedia implements MediaLike {
     }
     if (this._paused) {
       this.rebase();
+      this.base += this.overshoot;
+      this.overshoot = 0;
       this._paused = false;
       this.startAt = this.time.now + this.playLatencyMs;
       this.fire('play');
@@ -156,13 +168,17 @@ export class FakeMedia implements MediaLike {
   pause(): void {
     if (this._paused) return;
     this.rebase();
+    const moving = !this._seeking && this.time.now >= Math.max(this.stallUntil, this.startAt);
+    this.overshoot = moving ? (this.pauseOvershootMs / 1000) * this._rate * this.skew : 0;
     this._paused = true;
     this.fire('pause');
   }
 
   seek(position: number): void {
     this.rebase();
-    this.base = Math.max(0, Math.min(this.duration, position));
+    const target = Math.max(0, Math.min(this.duration, position));
+    if (!(this._paused && target === this.base)) this.overshoot = 0;
+    this.base = target;
     this.seeks.push(this.base);
     if (this.seekDone !== null) this.time.clearTimeout(this.seekDone);
     this.fire('seeking');

@@ -75,6 +75,9 @@ const windowTimers: Timers = {
   clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
 };
 
+/** How long a playback report to the room service waits behind the command it reports (ms). */
+const REPORT_DELAY_MS = 300;
+
 const localClock = { now: (): number => performance.timeOrigin + performance.now() };
 
 function fmtTime(s: number): string {
@@ -143,6 +146,7 @@ export class RealtimeSession {
   private emitQueued = false;
   private renewing: Promise<void> | null = null;
   private lastStatus: MeshStatus = 'offline';
+  private reports = new Set<{ send: () => void; timer: ReturnType<typeof setTimeout> | null }>();
 
   constructor(room: JoinRoomResponse, me: Me, deps: SessionDeps = {}) {
     this.room = room;
@@ -242,6 +246,7 @@ export class RealtimeSession {
     this.started = false;
     if (this.heartbeatTimer !== null) clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = null;
+    this.flushReports();
     this.voice.destroy();
     this.mesh.stop();
     this.engine.stop();
@@ -586,9 +591,30 @@ export class RealtimeSession {
     if (!report) return;
     const action = cmd.action === 'hold' ? 'pause' : cmd.action === 'resume' ? 'play' : cmd.action;
     if (action !== 'play' && action !== 'pause' && action !== 'seek' && action !== 'rate') return;
-    this.api
-      .playback(this.room.id, { action, position: Math.max(0, cmd.state.position), rate: cmd.state.rate, at: cmd.state.at })
-      .catch(() => undefined);
+    const body = { action, position: Math.max(0, cmd.state.position), rate: cmd.state.rate, at: cmd.state.at };
+    this.report(() => void this.api.playback(this.room.id, body).catch(() => undefined));
+  }
+
+  /**
+   * Tells the room service a moment after the peers: its record is for late joiners and recovery, and
+   * its request (and the service's work on it) should not compete with the peers acting on the command.
+   * Reports keep their order; the ones still waiting go out at once when the session stops.
+   */
+  private report(send: () => void): void {
+    const entry = { send, timer: null as ReturnType<typeof setTimeout> | null };
+    entry.timer = setTimeout(() => {
+      this.reports.delete(entry);
+      send();
+    }, REPORT_DELAY_MS);
+    this.reports.add(entry);
+  }
+
+  private flushReports(): void {
+    for (const entry of this.reports) {
+      if (entry.timer !== null) clearTimeout(entry.timer);
+      entry.send();
+    }
+    this.reports.clear();
   }
 
   // ------------------------------------------------------------------ room service

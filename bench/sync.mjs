@@ -1,9 +1,11 @@
 // Driven by bench/sync.py: members of one room in one chromium (a context each) take random play / pause /
 // seek commands; prints one line `RESULT {json}` with the raw figures (ms), which sync.py turns into a table.
 // Environment: FRONT_URL, SYNC_ROOM, SYNC_USERS (JSON [{token, user}]), SYNC_COMMANDS, SYNC_SEED,
-// SYNC_DURATION (film length, s).
+// SYNC_DURATION (film length, s); optional: SYNC_DUMP (a file for every raw sample and media event),
+// SYNC_TRACE (a chromium trace of the commands, to see what the processes were doing).
 // All pages run on this machine, so performance.timeOrigin + performance.now() is one clock for all of them.
 
+import { writeFileSync } from 'node:fs';
 import { CHROMIUM, CHROMIUM_ARGS, FRONT_URL, playwright, waitFor } from '../tests/browser/lib/browser.mjs';
 
 const ROOM = process.env.SYNC_ROOM;
@@ -31,11 +33,32 @@ function pageSetup({ token, user }) {
   const now = () => performance.timeOrigin + performance.now();
   window.__now = now;
   window.__events = [];
-  for (const type of ['play', 'pause', 'seeking']) {
+  // waits for an event inside the page: the driver does not poll the pages while a command propagates
+  const waiters = new Set();
+  window.__eventAfter = (type, since, timeout) =>
+    new Promise((resolve) => {
+      const find = () => window.__events.find((e) => e.type === type && e.t >= since - 1) ?? null;
+      const waiter = () => {
+        const e = find();
+        if (!e) return;
+        waiters.delete(waiter);
+        clearTimeout(timer);
+        resolve(e);
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(waiter);
+        resolve(null);
+      }, timeout);
+      waiters.add(waiter);
+      waiter();
+    });
+  for (const type of ['play', 'pause', 'seeking', 'seeked', 'playing', 'waiting']) {
     document.addEventListener(
       type,
       (e) => {
-        if (e.target instanceof HTMLVideoElement) window.__events.push({ type, t: now() });
+        if (!(e.target instanceof HTMLVideoElement)) return;
+        window.__events.push({ type, t: now(), pos: e.target.currentTime });
+        for (const waiter of [...waiters]) waiter();
       },
       true,
     );
@@ -46,7 +69,7 @@ function pageSetup({ token, user }) {
     const v = document.querySelector('video');
     const s = window.__flmnchllSync;
     if (!v || !s || !s.state?.playing || v.paused || v.seeking || s.stats().holding) return;
-    window.__drift.push({ t: now(), d: (v.currentTime - s.expectedPosition()) * 1000 });
+    window.__drift.push({ t: now(), d: (v.currentTime - s.expectedPosition()) * 1000, r: v.playbackRate });
   }, 100);
 }
 
@@ -64,6 +87,36 @@ const look = (m) =>
       seeks: s.correctiveSeeks,
     };
   });
+
+/** What an engine last sent or received, with its clock offset (server − local, ms). */
+const lastCommand = (m) =>
+  m.page.evaluate(() => ({ cmd: window.__flmnchllSync.lastCommand, offset: window.__flmnchllSync.offset }));
+
+/**
+ * Where each receiver's delay went (ms, on the one local clock all pages share): `notice` from the issuing
+ * call to the issuer's engine making the command (the issuer's own media event), `wire` from there to the
+ * receiver's engine having it (data channel), `react` from there to the receiver's media event. Null where
+ * the receiver missed the event or holds another command.
+ */
+async function breakdown(issuer, others, issued, type, delays) {
+  const sent = await lastCommand(issuer);
+  const own = await issuer.page.evaluate(
+    ([ty, t0]) => window.__events.find((e) => e.type === ty && e.t >= t0 - 1) ?? null,
+    [type, issued],
+  );
+  const made = sent.cmd && sent.cmd.origin === 'local' ? sent.cmd.issued - sent.offset : null;
+  const got = await Promise.all(others.map(lastCommand));
+  return got.map((r, i) => {
+    if (made === null || made < issued - 1 || delays[i] === null || !r.cmd || r.cmd.id !== sent.cmd.id) return null;
+    const received = r.cmd.received - r.offset;
+    return {
+      own: own ? own.t - issued : null,
+      notice: made - issued,
+      wire: received - made,
+      react: issued + delays[i] - received,
+    };
+  });
+}
 
 async function main() {
   const browser = await playwright.chromium.launch({
@@ -112,6 +165,12 @@ async function main() {
       message: 'the room playing on its timeline',
     });
     const startSeeks = (await all()).map((s) => s.seeks);
+    if (process.env.SYNC_TRACE) {
+      await browser.startTracing(undefined, {
+        path: process.env.SYNC_TRACE,
+        categories: ['toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'media', 'v8', 'blink', 'cc', 'viz', 'scheduler'],
+      });
+    }
     const startedAt = await members[0].page.evaluate(() => window.__now());
 
     const commands = [];
@@ -128,24 +187,17 @@ async function main() {
       const issued = await act(issuer, SOURCES[action], x);
       if (windows.length) windows[windows.length - 1][1] = issued;
       windows.push([issued + STEADY_AFTER_MS, Infinity]);
+      const others = members.filter((m) => m !== issuer);
       const delays = await Promise.all(
-        members
-          .filter((m) => m !== issuer)
-          .map(async (m) => {
-            try {
-              const e = await waitFor(
-                () => m.page.evaluate(([ty, t0]) => window.__events.find((ev) => ev.type === ty && ev.t >= t0 - 1) ?? null, [EVENT[action], issued]),
-                { timeout: EVENT_WAIT_MS, interval: 20 },
-              );
-              return e.t - issued;
-            } catch {
-              return null;
-            }
-          }),
+        others.map(async (m) => {
+          const e = await m.page.evaluate(([ty, t0, ms]) => window.__eventAfter(ty, t0, ms), [EVENT[action], issued, EVENT_WAIT_MS]);
+          return e ? e.t - issued : null;
+        }),
       );
-      commands.push({ n, by: issuer.i, action, x, delays });
+      commands.push({ n, by: issuer.i, action, x, delays, parts: await breakdown(issuer, others, issued, EVENT[action], delays) });
       await sleep(2000 + random() * 2000);
     }
+    if (process.env.SYNC_TRACE) await browser.stopTracing();
     const endedAt = await members[0].page.evaluate(() => window.__now());
     windows[windows.length - 1][1] = endedAt;
     const endSeeks = (await all()).map((s) => s.seeks);
@@ -180,6 +232,10 @@ async function main() {
       minutes,
       correctiveSeeks: endSeeks.map((e, i) => e - startSeeks[i]),
     };
+    if (process.env.SYNC_DUMP) {
+      const events = await Promise.all(members.map((m) => m.page.evaluate(() => window.__events)));
+      writeFileSync(process.env.SYNC_DUMP, JSON.stringify({ ...result, startedAt, endedAt, windows, samples, events }));
+    }
     console.log(`RESULT ${JSON.stringify(result)}`);
   } finally {
     clearTimeout(timer);

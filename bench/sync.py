@@ -5,12 +5,15 @@ Debian's chromium (one browser, one context per member) is driven by `bench/sync
 the film, the members and the room, runs it and prints the table it returns against the targets:
 
 - propagation: from the issuing call (`video.pause()`, `video.play()`, `currentTime = x` in one member's page)
-  to the matching media event (pause / play / seeking) in each of the other members' pages;
+  to the matching media event (pause / play / seeking) in each of the other members' pages, and where it went:
+  until the issuer's engine has the command (its own media event), the data channel to each receiver's engine,
+  and the receiver's media until its event (all pages share this machine's clock);
 - drift: |position − room timeline| of every member, sampled every 100 ms while the room plays in steady state
   (from 1.5 s after a command until the next one);
 - corrective seeks per peer per minute (the engine's own count, `window.__flmnchllSync.correctiveSeeks`).
 
     FLMNCHLL_INSTANCE=bench .venv/bin/python bench/sync.py [--commands 50] [--members 4] [--seed 1]
+        [--dump raw.json] [--trace chromium-trace.json]
 """
 
 from __future__ import annotations
@@ -94,6 +97,8 @@ def ensure_clip(front: str, admin_token: str, timeout: float = 300.0) -> dict[st
 # ----------------------------------------------------------------------------------------------- the bench
 
 TARGETS = {"propagation": 50.0, "drift": 40.0, "seeks_per_minute": 1.0}
+PARTS = (("notice", "call → issuer's engine (its media event)"), ("wire", "→ receiver's engine (data channel)"),
+         ("react", "→ receiver's media event"))
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -120,11 +125,11 @@ def new_member(gateway: str, index: int) -> dict[str, Any]:
 
 def row(name: str, values: list[float], target: float | None, unit: str = "ms") -> str:
     if not values:
-        return f"| {name:<34} | {0:>5} | {'-':>7} | {'-':>7} | {'-':>7} | {'-':>10} | {'-':<4} |"
+        return f"| {name:<40} | {0:>5} | {'-':>7} | {'-':>7} | {'-':>7} | {'-':>10} | {'-':<4} |"
     p50, p95, top = percentile(values, 50), percentile(values, 95), max(values)
     verdict = "-" if target is None else ("ok" if p95 <= target else "MISS")
     goal = "-" if target is None else f"p95≤{target:g}{unit}"
-    return f"| {name:<34} | {len(values):>5} | {p50:>7.1f} | {p95:>7.1f} | {top:>7.1f} | {goal:>10} | {verdict:<4} |"
+    return f"| {name:<40} | {len(values):>5} | {p50:>7.1f} | {p95:>7.1f} | {top:>7.1f} | {goal:>10} | {verdict:<4} |"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -132,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--commands", type=int, default=50)
     parser.add_argument("--members", type=int, default=4)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--dump", type=Path, help="write every raw sample and media event here (JSON)")
+    parser.add_argument("--trace", type=Path, help="write a chromium trace of the commands here (large)")
     args = parser.parse_args(argv)
     if not 2 <= args.members <= 6 or not 1 <= args.commands <= 200:
         parser.error("2-6 members and 1-200 commands")
@@ -150,6 +157,10 @@ def main(argv: list[str] | None = None) -> int:
     env = {**os.environ, "FRONT_URL": front, "SYNC_ROOM": str(room.json()["id"]), "SYNC_USERS": json.dumps(members),
            "SYNC_COMMANDS": str(args.commands), "SYNC_SEED": str(args.seed),
            "SYNC_DURATION": str(clip.get("duration") or CLIP_SECONDS)}
+    if args.dump:
+        env["SYNC_DUMP"] = str(args.dump.resolve())
+    if args.trace:
+        env["SYNC_TRACE"] = str(args.trace.resolve())
     started = time.monotonic()
     done = subprocess.run(["node", str(REPO / "bench" / "sync.mjs")], env=env, capture_output=True, text=True,
                           timeout=660, cwd=REPO)
@@ -165,17 +176,20 @@ def main(argv: list[str] | None = None) -> int:
     print(f"sync: {result['members']} members, {len(result['commands'])} commands "
           f"({', '.join(f'{k} {v}' for k, v in sorted(actions.items()))}) over {result['minutes']:.1f} min, "
           f"{time.monotonic() - started:.0f} s in all; {result['missed']} media events missed")
-    print("| measure                            |     n |     p50 |     p95 |     max |     target | ok   |")
-    print("|------------------------------------|-------|---------|---------|---------|------------|------|")
+    print(f"| {'measure':<40} |     n |     p50 |     p95 |     max |     target | ok   |")
+    print(f"|{'-' * 42}|-------|---------|---------|---------|------------|------|")
     print(row("propagation: call → others (ms)", result["propagation"], TARGETS["propagation"]))
     for action in ("play", "pause", "seek"):
         values = [d for c in result["commands"] if c["action"] == action for d in c["delays"] if d is not None]
         print(row(f"  of {action}", values, None))
+        parts = [p for c in result["commands"] if c["action"] == action for p in c.get("parts", []) if p]
+        for part, what in PARTS:
+            print(row(f"    {what}", [p[part] for p in parts], None))
     print(row("drift between peers (ms)", result["spread"], TARGETS["drift"]))
     print(row("drift from the timeline, |d| (ms)", result["drift"], None))
     worst = max(seeks) if seeks else 0.0
     verdict = "ok" if worst <= TARGETS["seeks_per_minute"] else "MISS"
-    print(f"| {'corrective seeks /peer/min':<34} | {len(seeks):>5} | {percentile(seeks, 50):>7.2f} | "
+    print(f"| {'corrective seeks /peer/min':<40} | {len(seeks):>5} | {percentile(seeks, 50):>7.2f} | "
           f"{percentile(seeks, 95):>7.2f} | {worst:>7.2f} | {'max≤1/min':>10} | {verdict:<4} |")
     print(f"corrective seeks per peer: {result['correctiveSeeks']}")
     slow = sorted(result["commands"], key=lambda c: -max((d for d in c["delays"] if d is not None), default=0))[:3]

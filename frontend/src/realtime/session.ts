@@ -589,7 +589,7 @@ export class RealtimeSession {
     if (cmd.action === 'state') return;
     const report = origin === 'local' || (origin === 'derived' && (cmd.action === 'hold' || cmd.action === 'resume') && this.coordinator());
     if (!report) return;
-    const action = cmd.action === 'hold' ? 'pause' : cmd.action === 'resume' ? 'play' : cmd.action;
+    const action = cmd.action === 'hold' ? 'pause' : cmd.action === 'resume' || cmd.action === 'restamp' ? 'play' : cmd.action;
     if (action !== 'play' && action !== 'pause' && action !== 'seek' && action !== 'rate') return;
     const body = { action, position: Math.max(0, cmd.state.position), rate: cmd.state.rate, at: cmd.state.at };
     this.report(() => void this.api.playback(this.room.id, body).catch(() => undefined));

@@ -505,6 +505,37 @@ describe('SyncEngine: more cases', () => {
     expect(r.peers.every((p) => p.engine.stats().correctiveSeeks === 0)).toBe(true);
   });
 
+  it('a play whose media starts later than stamped is restamped, and the room steers onto it without seeks', () => {
+    const time = new FakeTime();
+    const net = new FakeNet(time, 5);
+    const r = room(time, net);
+    // the first start after loading takes 150 ms; the engines still expect 30 ms
+    const [a, b, c] = ['A', 'B', 'C'].map((n) => r.add(n, { playLatencyMs: 150, seekLatencyMs: 60 }, { playLatencyS: 0.03 }));
+    const seeksBefore = r.peers.map((p) => p.media.seeks.length);
+    a.media.userPlay();
+    run(time, 700);
+    const restamps = a.commands.filter((x) => x.cmd.action === 'restamp');
+    expect(restamps.length).toBe(1);
+    expect(b.commands.at(-1)?.cmd.action).toBe('restamp');
+    for (const p of [a, b, c]) expect(Math.abs(p.media.currentTime - p.engine.expectedPosition())).toBeLessThan(0.02);
+    expect(r.peers.map((p) => p.media.seeks.length)).toEqual(seeksBefore);
+    // the issuer learnt that its media starts slowly
+    expect(a.engine.stats().playLatencyMs).toBeGreaterThan(80);
+    run(time, 3000);
+    expect(spread(r.peers)).toBeLessThan(0.015);
+    expect(a.commands.filter((x) => x.cmd.action === 'restamp').length).toBe(1);
+  });
+
+  it('a play that starts as stamped is not restamped', () => {
+    const time = new FakeTime();
+    const net = new FakeNet(time, 5);
+    const r = room(time, net);
+    const [a, b] = ['A', 'B'].map((n) => r.add(n, { playLatencyMs: 30, seekLatencyMs: 60 }, { playLatencyS: 0.03 }));
+    a.media.userPlay();
+    run(time, 2000);
+    expect([...a.commands, ...b.commands].some((x) => x.cmd.action === 'restamp')).toBe(false);
+  });
+
   it('a paused peer standing a little ahead of a play waits in place instead of seeking', () => {
     const time = new FakeTime();
     const net = new FakeNet(time, 5);

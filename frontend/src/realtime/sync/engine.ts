@@ -46,6 +46,8 @@ export interface EngineOptions {
   waitAheadMax?: number;
   /** After a play/seek, drift is not measured for this long (ms). */
   settleMs?: number;
+  /** The issuer of a play restamps the timeline when its media is further off than this once moving (s). */
+  restampMin?: number;
   /** Initial estimate of how long a seek takes (s); learnt from the media's seeked events. */
   seekLatencyS?: number;
   /** Initial estimate of how long play() takes to actually start (s); learnt from playing events. */
@@ -142,6 +144,7 @@ export class SyncEngine {
       | 'playTolerance'
       | 'waitAheadMax'
       | 'settleMs'
+      | 'restampMin'
       | 'gossipMs'
     >
   >;
@@ -181,6 +184,8 @@ export class SyncEngine {
   private ownPlayAt: number | null = null;
   /** Media position minus the timeline when play() was last called (s): the head start it was given. */
   private ownPlayGap = 0;
+  /** The play this peer's member issued, until its media is seen moving (then it may be restamped). */
+  private restampFor: string | null = null;
 
   // buffering
   private stalledSince: number | null = null;
@@ -217,6 +222,7 @@ export class SyncEngine {
       playTolerance: options.playTolerance ?? 0.15,
       waitAheadMax: options.waitAheadMax ?? 1,
       settleMs: options.settleMs ?? 350,
+      restampMin: options.restampMin ?? 0.025,
       gossipMs: options.gossipMs ?? 10_000,
     };
   }
@@ -413,6 +419,36 @@ export class SyncEngine {
     this.transport.broadcast({ type: 'cmd', cmd });
     this.accept(cmd, 'local', action !== 'seek');
     if (action === 'pause') this.anchorPaused(id);
+    if (action === 'play') {
+      // the media was started by the member: learn its start-up latency at the first look, as for our own
+      this.restampFor = id;
+      this.ownPlayAt = now;
+      this.ownPlayGap = this.playLatencyS * base.rate;
+    }
+  }
+
+  /**
+   * The member's play was stamped with the learnt start-up latency, but the media started later or
+   * sooner than that (the first play after loading takes much longer): the timeline moves to where the
+   * media really is, so the room follows the film as it is shown instead of everyone racing after a
+   * stamp nobody met.
+   */
+  private restamp(now: number): void {
+    const m = this.media;
+    if (!m) return;
+    const t = this.target;
+    const id = newId(this.self.peer);
+    const cmd: SyncCommand = {
+      id,
+      action: 'restamp',
+      state: { playing: true, position: m.currentTime, at: now, rate: t.rate, id, content: this.content },
+      issued: now,
+      peer: this.self.peer,
+      user: this.self.user,
+      name: this.self.name,
+    };
+    this.transport.broadcast({ type: 'cmd', cmd });
+    this.accept(cmd, 'local', true);
   }
 
   /** Lead of a synchronised restart after a seek (ms): time to load, plus time to tell the others. */
@@ -528,11 +564,10 @@ export class SyncEngine {
   }
 
   private adopt(cmd: SyncCommand, origin: CommandOrigin, alreadyApplied: boolean): void {
-    const previous = this.target;
     this.target = { ...cmd.state };
     this.weak = false;
     this.lastAction = cmd.action;
-    if (cmd.action !== 'hold' && cmd.action !== 'resume' && cmd.action !== 'state') {
+    if (cmd.action !== 'hold' && cmd.action !== 'resume' && cmd.action !== 'state' && cmd.action !== 'restamp') {
       // a member took control: a hold in progress no longer applies
       if (this.buffering.holding && (cmd.action === 'pause' || cmd.action === 'play')) this.buffering.cancelEpisode();
     }
@@ -541,18 +576,19 @@ export class SyncEngine {
       this.controller.reset();
       this.settleUntil = this.clock.now() + this.opts.settleMs;
     } else {
-      this.afterTargetChange(previous);
+      this.afterTargetChange(cmd.action === 'restamp');
     }
     if (this.lastCommand && this.lastCommand.id === cmd.id) this.lastCommand.applied = this.clock.now();
     this.listeners.onCommand?.(cmd, origin);
     this.listeners.onChange?.();
   }
 
-  private afterTargetChange(_previous?: SyncState): void {
+  /** `soft`: the timeline was only restamped; a playing media steers onto it instead of restarting. */
+  private afterTargetChange(soft = false): void {
     this.alignedFor = null;
     this.startWait = null;
     this.controller.reset();
-    this.apply(true);
+    this.apply(!soft);
   }
 
   // ---------------------------------------------------------------- driving the media
@@ -902,6 +938,13 @@ export class SyncEngine {
       const sample = (this.ownPlayGap - drift) / t.rate;
       if (Math.abs(drift) < 0.3 && sample > -0.1 && sample < 1) {
         this.playLatencyS = Math.min(0.5, Math.max(0, this.playLatencyS + (sample - this.playLatencyS) * 0.5));
+      }
+      const mine = this.restampFor === t.id;
+      this.restampFor = null;
+      if (mine && Math.abs(drift) > this.opts.restampMin && Math.abs(drift) < 0.3) {
+        this.restamp(now);
+        this.listeners.onChange?.();
+        return;
       }
     }
     this.drifts.push(Math.abs(drift) * 1000);

@@ -17,7 +17,11 @@ export interface SyncState {
   content?: string | null;
 }
 
-export type CommandAction = 'play' | 'pause' | 'seek' | 'rate' | 'hold' | 'resume' | 'state';
+/**
+ * `restamp`: the issuer of a play, once its media really moves, puts the timeline where the media is
+ * (its start took longer than it allowed for); peers steer onto it without restarting.
+ */
+export type CommandAction = 'play' | 'pause' | 'seek' | 'rate' | 'hold' | 'resume' | 'state' | 'restamp';
 
 /** A playback command as it travels between peers: the state it establishes plus who and when. */
 export interface SyncCommand {

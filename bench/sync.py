@@ -97,7 +97,7 @@ def ensure_clip(front: str, admin_token: str, timeout: float = 300.0) -> dict[st
 # ----------------------------------------------------------------------------------------------- the bench
 
 TARGETS = {"propagation": 50.0, "drift": 40.0, "seeks_per_minute": 1.0}
-PARTS = (("notice", "call → issuer's engine (its media event)"), ("wire", "→ receiver's engine (data channel)"),
+PARTS = (("notice", "call → issuer's engine"), ("wire", "→ receiver's engine (data channel)"),
          ("react", "→ receiver's media event"))
 
 

@@ -194,7 +194,12 @@ async function main() {
           return e ? e.t - issued : null;
         }),
       );
-      commands.push({ n, by: issuer.i, action, x, delays, parts: await breakdown(issuer, others, issued, EVENT[action], delays) });
+      const parts = await breakdown(issuer, others, issued, EVENT[action], delays);
+      // each member's learnt start-up and seek latencies (ms) after the command, for the raw figures
+      const learnt = await Promise.all(
+        members.map((m) => m.page.evaluate(() => window.__flmnchllSync.stats()).then((st) => [st.playLatencyMs, st.seekLatencyMs])),
+      );
+      commands.push({ n, by: issuer.i, action, x, delays, parts, learnt });
       await sleep(2000 + random() * 2000);
     }
     if (process.env.SYNC_TRACE) await browser.stopTracing();

@@ -186,6 +186,8 @@ export class SyncEngine {
   private ownPlayGap = 0;
   /** The play this peer's member issued, until its media is seen moving (then it may be restamped). */
   private restampFor: string | null = null;
+  /** No start seen yet since the media (or the film) changed: the first one is slow and not learnt from. */
+  private coldStart = true;
 
   // buffering
   private stalledSince: number | null = null;
@@ -239,6 +241,7 @@ export class SyncEngine {
     this.alignedFor = null;
     this.startWait = null;
     this.joining = true;
+    this.coldStart = true;
     this.controller.reset();
     if (media) this.apply(true);
   }
@@ -278,6 +281,7 @@ export class SyncEngine {
     if (content === this.content) return;
     this.content = content;
     this.joining = true;
+    this.coldStart = true;
     this.adoptServer(playback, true);
   }
 
@@ -931,12 +935,16 @@ export class SyncEngine {
     const drift = m.currentTime - expected;
     this.lastDrift = drift;
     if (this.ownPlayAt !== null) {
-      // the first look after starting: how late did the media really start moving? (learn, do not act)
+      // the first look after starting: how late did the media really start moving? (learn)
       // It was given a head start of ownPlayGap; whatever of it is left (drift) is what it did not need.
       // A play called late (the command arrived after its moment) is behind by that much, not slower.
+      // The first start after loading is far slower than the others: it is not learnt from. A member's
+      // own play whose media started well off its stamp is restamped.
       this.ownPlayAt = null;
       const sample = (this.ownPlayGap - drift) / t.rate;
-      if (Math.abs(drift) < 0.3 && sample > -0.1 && sample < 1) {
+      const cold = this.coldStart;
+      this.coldStart = false;
+      if (!cold && Math.abs(drift) < 0.3 && sample > -0.1 && sample < 1) {
         this.playLatencyS = Math.min(0.5, Math.max(0, this.playLatencyS + (sample - this.playLatencyS) * 0.5));
       }
       const mine = this.restampFor === t.id;

@@ -46,9 +46,10 @@ def test_one_decode_one_scale_per_size_for_the_whole_group() -> None:
     outputs = [(r, Path(f"/out/{r.name}")) for group in ladder.lower for r in group]
     args = encode.command("/in.mov", source, outputs)
     assert args.count("-i") == 1
-    graph = args[args.index("-filter_complex") + 1]
-    assert graph.startswith("[0:0]split=2")
-    assert graph.count("scale=") == 2  # 480 and 720, each split between its mp4 and webm
+    chains = args[args.index("-filter_complex") + 1].split(";")
+    assert [chain.count("scale=") for chain in chains] == [1, 1]  # 480 and 720, each split between mp4 and webm
+    assert chains[0].startswith("[0:0]scale=1280:720") and chains[0].endswith("split=3[v2][v3][s0]")
+    assert chains[1].startswith("[s0]scale=854:480")  # the smaller size is scaled from the larger one
     assert args.count("libx264") == 2 and args.count("libvpx-vp9") == 2
     assert args.count("+faststart") == 2 and args.count("-cues_to_front") == 2
 

@@ -111,6 +111,9 @@ interface Expect {
 }
 
 const EXPECT_MS = 1500;
+/** How long after a pause the paused media is seeked onto the paused position (ms): off it, or on it. */
+const ALIGN_DELAY_MS = 30;
+const ANCHOR_DELAY_MS = 150;
 
 let idCounter = 0;
 function newId(peer: string): string {
@@ -422,7 +425,7 @@ export class SyncEngine {
     };
     this.transport.broadcast({ type: 'cmd', cmd });
     this.accept(cmd, 'local', action !== 'seek');
-    if (action === 'pause') this.anchorPaused(id);
+    if (action === 'pause') this.anchorPaused(id, ANCHOR_DELAY_MS);
     if (action === 'play') {
       // the media was started by the member: learn its start-up latency at the first look, as for our own
       this.restampFor = id;
@@ -650,17 +653,19 @@ export class SyncEngine {
 
   /**
    * Puts a media just paused from playing exactly on the paused timeline, a moment later (so the
-   * pause itself is not held up). Chromium reports the position pause() was called at, but its
-   * pipeline runs on a little (tens of ms) and a later play resumes from there: only a seek brings it
-   * back. A seek to the very position it reports is elided, so that one goes a millisecond further.
+   * pause itself is not held up): soon when it shows another frame, else once the pause has reached
+   * every peer, so that this seek's work does not hold up their pause events. Chromium reports the
+   * position pause() was called at, but its pipeline runs on a little (tens of ms) and a later play
+   * resumes from there: only a seek brings it back. A seek to the very position it reports is
+   * elided, so that one goes a millisecond further.
    */
-  private anchorPaused(id: string): void {
+  private anchorPaused(id: string, delayMs: number): void {
     this.timers.setTimeout(() => {
       const m = this.media;
       if (!m || this.target.id !== id || this.target.playing || !m.paused) return;
       const p = clampToDuration(this.target.position, m.duration);
       this.ownSeek(Math.abs(m.currentTime - p) < 0.0005 ? p + 0.001 : p);
-    }, 30);
+    }, delayMs);
   }
 
   private ownRate(rate: number): void {
@@ -699,7 +704,7 @@ export class SyncEngine {
           }
         } else {
           if (off && changed) this.commandSeeks += 1;
-          this.anchorPaused(t.id);
+          this.anchorPaused(t.id, off ? ALIGN_DELAY_MS : ANCHOR_DELAY_MS);
         }
       }
       this.ownRate(t.rate);

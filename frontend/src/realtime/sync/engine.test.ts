@@ -130,7 +130,10 @@ describe('SyncEngine: commands', () => {
     expect(b.media.seeks.length).toBe(seeksBefore + 1);
     expect(b.media.seeking).toBe(true);
     expect(b.media.events.slice(eventsBefore)[0]).toBe('seeking');
+    // paused as soon as it reported seeking, still at the new position
+    expect(b.media.paused).toBe(true);
     expect(b.media.events.slice(eventsBefore)).toContain('pause');
+    expect(b.media.currentTime).toBe(b.media.seeks.at(-1));
     // and both still start playing together at the stamped instant, without corrective seeks
     run(time, 3000);
     expect(spread(r.peers)).toBeLessThan(0.02);

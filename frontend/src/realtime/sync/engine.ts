@@ -187,6 +187,8 @@ export class SyncEngine {
   private ownPlayAt: number | null = null;
   /** Media position minus the timeline when play() was last called (s): the head start it was given. */
   private ownPlayGap = 0;
+  /** A restart's seek is under way: the media is paused when it reports seeking (see restartAt). */
+  private holdOnSeeking = false;
   /** The play this peer's member issued, until its media is seen moving (then it may be restamped). */
   private restampFor: string | null = null;
   /** No start seen yet since the media (or the film) changed: the first one is slow and not learnt from. */
@@ -243,6 +245,7 @@ export class SyncEngine {
     this.media = media;
     this.alignedFor = null;
     this.startWait = null;
+    this.holdOnSeeking = false;
     this.joining = true;
     this.coldStart = true;
     this.controller.reset();
@@ -594,6 +597,7 @@ export class SyncEngine {
   private afterTargetChange(soft = false): void {
     this.alignedFor = null;
     this.startWait = null;
+    this.holdOnSeeking = false;
     this.controller.reset();
     this.apply(!soft);
   }
@@ -781,11 +785,23 @@ export class SyncEngine {
     this.alignedFor = t.id;
     this.controller.reset();
     // The seek goes first: the media starts loading the new position (and fires its seeking event)
-    // at once, not after the events and work of a pause and a rate change queued ahead of it. A
-    // seeking media does not advance, so pausing right after it still restarts from `position`.
-    if (Math.abs(m.currentTime - position) > 0.002) this.ownSeek(position);
+    // at once, not after the events and work of a pause and a rate change. A seeking media does not
+    // advance, and its seeking event comes before its seeked one: pausing when it says it is seeking
+    // still restarts from `position` (and a media that never says so is paused once loaded).
+    if (Math.abs(m.currentTime - position) > 0.002) {
+      this.ownSeek(position);
+      this.holdOnSeeking = true;
+      return;
+    }
+    this.holdForStart();
+  }
+
+  /** A restart waits paused, at the room's rate, for the moment to start. */
+  private holdForStart(): void {
+    this.holdOnSeeking = false;
+    if (!this.startWait || !this.target.playing) return;
     this.ownPause();
-    this.ownRate(t.rate);
+    this.ownRate(this.target.rate);
   }
 
   private checkStartWait(now: number): void {
@@ -806,7 +822,7 @@ export class SyncEngine {
       return;
     }
     if (m.readyState < HAVE_FUTURE_DATA || m.seeking) return;
-    if (!m.paused) this.ownPause();
+    if (!m.paused) this.holdForStart();
     const waitMs = ((w.position - expected) / t.rate) * 1000 - this.playLatencyS * 1000;
     if (waitMs <= 2) {
       this.startWait = null;
@@ -861,6 +877,7 @@ export class SyncEngine {
         const i = this.pendingSeeks.findIndex((s) => Math.abs(s.position - pos) < 0.01);
         if (i >= 0) {
           this.pendingSeeks.splice(0, i + 1);
+          if (this.holdOnSeeking) this.holdForStart();
           return;
         }
         if (Math.abs(pos - this.expectedPosition(now)) < 0.05) return;

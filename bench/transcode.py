@@ -19,10 +19,10 @@ the least wall time each way of splitting the work could take with every core bu
 CPU in every pipeline (~38 CPU-s here); what separates the pipelines is how many times the source is decoded
 and scaled (~6.5 CPU-s each), and idle cores. With the default 4:2:2 source on 2 cores ours keeps ~95% of
 both busy, close to its floor: the early first rendition, the source size and the lower rungs (two queues)
-each decode the source, ~60 CPU-s, at best 30 s, ~1.5x the naive run's ~46 s (measured 32.6 s, 1.4x).
-One decode for everything after the early rendition would merge the two queues' work and still only touch
-1.7x with both cores busy every moment, which one ffmpeg 5.1 process feeding five encoders from its single
-output loop does not manage (about 85% measured). Only giving up the early rendition clears it (~1.95x at best,
+each decode the source, ~61 CPU-s, at best ~30.5 s, ~1.5x the naive run's ~45 s (measured ~32.5 s, 1.4x).
+One decode for everything after the early rendition would merge the two queues' work and still reach only
+1.6-1.7x with both cores busy every moment, which one ffmpeg 5.1 process feeding five encoders from its
+single output loop does not manage (about 85% measured). Only giving up the early rendition clears it (~1.95x at best,
 nothing playable until the end). So ">= 1.7x with the first rendition by half the clip" is out of reach on
 2 cores for a source that needs every rendition encoded; a browser-ready source (`--compliant`, the source
 size remuxed) passes it.

@@ -22,10 +22,10 @@ both busy, close to its floor: the early first rendition, the source size and th
 each decode the source, ~61 CPU-s, at best ~30.5 s, ~1.5x the naive run's ~45 s (measured ~32.5 s, 1.4x).
 One decode for everything after the early rendition would merge the two queues' work and still reach only
 1.6-1.7x with both cores busy every moment, which one ffmpeg 5.1 process feeding five encoders from its
-single output loop does not manage (about 85% measured). Only giving up the early rendition clears it (~1.95x at best,
-nothing playable until the end). So ">= 1.7x with the first rendition by half the clip" is out of reach on
-2 cores for a source that needs every rendition encoded; a browser-ready source (`--compliant`, the source
-size remuxed) passes it.
+single output loop does not manage (about 85% measured). Only giving up the early rendition clears it
+(~1.8-1.95x at best, nothing playable until the end). So ">= 1.7x with the first rendition by half the
+clip" is out of reach on 2 cores for a source that needs every rendition encoded; a browser-ready source
+(`--compliant`, the source size remuxed) passes it.
 
 On a shared machine other processes distort wall-clock figures (and favour the pipeline that runs more
 processes), so the benchmark raises its own CPU priority when allowed (`--priority`, root only) and prints

@@ -103,12 +103,14 @@ async function videoState(page) {
 
 function makeClip(dir) {
   const path = join(dir, 'browser-upload.mp4');
-  // 3 s of test pattern and tone at a generous bitrate, so the upload takes long enough to show progress.
+  // 8 s of test pattern and tone at a generous bitrate, so the upload takes long enough to show progress.
+  // 4:2:2 chroma, which browsers don't play, so every rendition is a real encode and the admin gets to see
+  // it processing (a browser-ready clip this small is remuxed and ready in about a second).
   execFileSync('ffmpeg', [
     '-hide_banner', '-loglevel', 'error', '-y',
-    '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25:duration=3',
-    '-f', 'lavfi', '-i', 'sine=frequency=440:duration=3',
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-b:v', '1500k', '-pix_fmt', 'yuv420p',
+    '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25:duration=8',
+    '-f', 'lavfi', '-i', 'sine=frequency=440:duration=8',
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-b:v', '1500k', '-pix_fmt', 'yuv422p',
     '-c:a', 'aac', '-shortest', path,
   ]);
   return path;

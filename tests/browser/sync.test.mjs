@@ -341,22 +341,25 @@ test('a late joiner lands in sync while the room plays, with the chat history', 
 test('a member on a slow network buffers: the room waits for it, then resumes together', { timeout: 60_000 }, async () => {
   const cdp = await d.context.newCDPSession(d.page);
   await cdp.send('Network.enable');
-  // somewhere well past what the slow member has loaded
-  const buffered = await d.page.evaluate(() => {
-    const v = document.querySelector('video');
-    const ends = [];
-    for (let i = 0; i < v.buffered.length; i += 1) ends.push([v.buffered.start(i), v.buffered.end(i)]);
-    return ends;
-  });
-  const candidates = [];
-  for (let x = 20; x < DURATION - 15; x += 5) {
-    if (buffered.every(([s, e]) => x < s - 10 || x > e + 10)) candidates.push(x);
-  }
-  assert.ok(candidates.length > 0, `no unbuffered position to seek to: ${JSON.stringify(buffered)}`);
-  const target = candidates[candidates.length - 1];
+  // slow the member's network first, so what it has loaded stops growing, then pick a position well past it
   await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 400, downloadThroughput: 4 * 1024, uploadThroughput: 64 * 1024 });
-  const issued = await act(a, SEEK, target);
+  let target;
+  let issued;
   try {
+    await new Promise((r) => setTimeout(r, 300));
+    const buffered = await d.page.evaluate(() => {
+      const v = document.querySelector('video');
+      const ends = [];
+      for (let i = 0; i < v.buffered.length; i += 1) ends.push([v.buffered.start(i), v.buffered.end(i)]);
+      return ends;
+    });
+    const candidates = [];
+    for (let x = 20; x <= DURATION - 8; x += 1) {
+      if (buffered.every(([s, e]) => x < s - 10 || x > e + 5)) candidates.push(x);
+    }
+    assert.ok(candidates.length > 0, `no unbuffered position to seek to: ${JSON.stringify(buffered)}`);
+    target = candidates[candidates.length - 1];
+    issued = await act(a, SEEK, target);
     // the fast members reach the hold: paused together, waiting for the slow one
     await waitFor(async () => (await looks([a, b, c, d])).every((s) => s.holding), { timeout: 10_000, message: 'the room holds for the slow member' });
     const held = await assertPausedTogether([a, b, c]);

@@ -341,27 +341,39 @@ test('a late joiner lands in sync while the room plays, with the chat history', 
 test('a member on a slow network buffers: the room waits for it, then resumes together', { timeout: 60_000 }, async () => {
   const cdp = await d.context.newCDPSession(d.page);
   await cdp.send('Network.enable');
-  // slow the member's network first, so what it has loaded stops growing, then pick a position well past it
+  // somewhere well past what the slow member has loaded
+  const buffered = await d.page.evaluate(() => {
+    const v = document.querySelector('video');
+    const ends = [];
+    for (let i = 0; i < v.buffered.length; i += 1) ends.push([v.buffered.start(i), v.buffered.end(i)]);
+    return ends;
+  });
+  const candidates = [];
+  // every whole second up to 15 s before the end (past that the fast members could play out the film first)
+  for (let x = 20; x <= DURATION - 15; x += 1) {
+    if (buffered.every(([s, e]) => x < s - 10 || x > e + 10)) candidates.push(x);
+  }
+  assert.ok(candidates.length > 0, `no unbuffered position to seek to: ${JSON.stringify(buffered)}`);
+  // Chromium also keeps bytes it fetched past what it lists as buffered, so a position can turn out to be
+  // loaded after all: then the room rightly plays on, and the next position, far from that one, is tried.
+  const targets = [];
+  for (const x of [...candidates].reverse()) if (targets.every((t) => Math.abs(t - x) >= 15)) targets.push(x);
   await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 400, downloadThroughput: 4 * 1024, uploadThroughput: 64 * 1024 });
   let target;
   let issued;
   try {
-    await new Promise((r) => setTimeout(r, 300));
-    const buffered = await d.page.evaluate(() => {
-      const v = document.querySelector('video');
-      const ends = [];
-      for (let i = 0; i < v.buffered.length; i += 1) ends.push([v.buffered.start(i), v.buffered.end(i)]);
-      return ends;
-    });
-    const candidates = [];
-    for (let x = 20; x <= DURATION - 8; x += 1) {
-      if (buffered.every(([s, e]) => x < s - 10 || x > e + 5)) candidates.push(x);
+    for (const [i, x] of targets.slice(0, 3).entries()) {
+      target = x;
+      console.log(`slow member has loaded ${JSON.stringify(buffered)}; seeking to ${target}`);
+      issued = await act(a, SEEK, target);
+      const last = i === Math.min(targets.length, 3) - 1;
+      const holding = await waitFor(async () => (await looks([a, b, c, d])).every((s) => s.holding), {
+        timeout: last ? 10_000 : 6_000,
+        message: 'the room holds for the slow member',
+      }).then(() => true, (err) => { if (last) throw err; return false; });
+      if (holding) break;
     }
-    assert.ok(candidates.length > 0, `no unbuffered position to seek to: ${JSON.stringify(buffered)}`);
-    target = candidates[candidates.length - 1];
-    issued = await act(a, SEEK, target);
-    // the fast members reach the hold: paused together, waiting for the slow one
-    await waitFor(async () => (await looks([a, b, c, d])).every((s) => s.holding), { timeout: 10_000, message: 'the room holds for the slow member' });
+    // the fast members reached the hold: paused together, waiting for the slow one
     const held = await assertPausedTogether([a, b, c]);
     const t0 = Date.now();
     await new Promise((r) => setTimeout(r, 1500));

@@ -13,7 +13,6 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, Response, request
@@ -22,8 +21,10 @@ from rq import Queue
 from faas import async_calls
 from faas.auth import REALM, BasicAuth
 from faas.front import Front, serve
+from faas.messages import REASONS
 from faas.metrics import Metrics
 from faas.provider import Provider
+from faas.proxy import HOP_BY_HOP as PROXY_HOP_BY_HOP
 from faas.proxy import FunctionProxy, not_found_text
 from faas.registry import Registry
 from faas.secrets import SecretStore
@@ -36,28 +37,13 @@ from faas.system_api import text
 log = logging.getLogger("faas.gateway")
 
 StartResponse = Callable[..., Any]
-STATUS_LINES = {status.value: f"{status.value} {status.phrase}" for status in HTTPStatus}
-HOP_BY_HOP = frozenset(
-    {
-        "connection",
-        "keep-alive",
-        "proxy-authenticate",
-        "proxy-authorization",
-        "proxy-connection",
-        "te",
-        "trailer",
-        "trailers",
-        "transfer-encoding",
-        "upgrade",
-        "content-length",
-        "host",
-    }
-)
+# The same headers the front leaves out of a synchronous call, as the WSGI environ spells them.
+HOP_BY_HOP = frozenset(name.decode() for name in PROXY_HOP_BY_HOP)
 
 
 def status_line(code: int) -> str:
     """The WSGI status line with the standard reason phrase."""
-    return STATUS_LINES.get(code) or f"{code} Unknown"
+    return f"{code} {REASONS.get(code, 'Unknown')}"
 
 
 def request_headers(environ: dict[str, Any]) -> list[tuple[str, str]]:

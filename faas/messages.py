@@ -21,13 +21,6 @@ class Request:
     peer: str
     keep_alive: bool = True
 
-    def header(self, name: bytes) -> bytes | None:
-        """The first value of a header (`name` in lower case)."""
-        for key, value in self.headers:
-            if key.lower() == name:
-                return value
-        return None
-
 
 @dataclass
 class Reply:

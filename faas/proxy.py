@@ -81,12 +81,18 @@ class FunctionProxy:
         if spec is None:
             return Reply.text(404, not_found_text(name or name_part))
 
-        call_id = request.header(b"x-call-id")
-        headers, forwarded_for, forwarded_host = [], False, False
+        # one pass over the client's headers: what is passed on, and what the gateway adds unless the client did
+        headers: list[bytes] = []
+        call_id = host = None
+        forwarded_for = forwarded_host = False
         for key, value in request.headers:
             lowered = key.lower()
+            if lowered == b"host":
+                host = value
             if lowered in HOP_BY_HOP:
                 continue
+            if lowered == b"x-call-id" and call_id is None:
+                call_id = value
             forwarded_for = forwarded_for or lowered == b"x-forwarded-for"
             forwarded_host = forwarded_host or lowered == b"x-forwarded-host"
             headers.append(b"%s: %s\r\n" % (key, value))
@@ -96,7 +102,6 @@ class FunctionProxy:
         headers.append(b"X-Start-Time: %d\r\n" % time.time_ns())
         if not forwarded_for:
             headers.append(b"X-Forwarded-For: %s\r\n" % request.peer.encode())
-        host = request.header(b"host")
         if not forwarded_host and host:
             headers.append(b"X-Forwarded-Host: %s\r\n" % host)
         if request.body or request.method in BODY_METHODS:

@@ -10,7 +10,10 @@ interface Peer {
   commands: { cmd: SyncCommand; origin: string }[];
 }
 
-function room(time: FakeTime, net: FakeNet) {
+/** A room of simulated peers on one fake clock, linked by a fake network with this one-way latency. */
+function room(netLatencyMs = 5) {
+  const time = new FakeTime();
+  const net = new FakeNet(time, netLatencyMs);
   const peers: Peer[] = [];
   const add = (
     name: string,
@@ -38,7 +41,7 @@ function room(time: FakeTime, net: FakeNet) {
     peers.push(peer);
     return peer;
   };
-  return { peers, add };
+  return { time, net, peers, add };
 }
 
 /** Runs time forward in small steps, like a browser's event loop. */
@@ -53,9 +56,7 @@ function spread(peers: Peer[]): number {
 
 describe('SyncEngine: commands', () => {
   it('a member pausing their video pauses everyone at the same position, with no echo', () => {
-    const time = new FakeTime();
-    const net = new FakeNet(time, 5);
-    const r = room(time, net);
+    const { time, net, ...r } = room();
     const [a, b, c] = ['A', 'B', 'C'].map((n) => r.add(n));
     expect(a.engine.play()).toBe(true);
     run(time, 3000);
@@ -75,9 +76,7 @@ describe('SyncEngine: commands', () => {
   });
 
   it('play with a lead starts every peer, the issuer included, at the same instant', () => {
-    const time = new FakeTime();
-    const net = new FakeNet(time, 20);
-    const r = room(time, net);
+    const { time, ...r } = room(20);
     // play() takes 30 ms to get the media moving; the engines know it and call it that much early
     const [a, b] = ['A', 'B'].map((n) => r.add(n, { playLatencyMs: 30 }, { playLatencyS: 0.03 }));
     a.engine.play();
@@ -95,9 +94,7 @@ describe('SyncEngine: commands', () => {
   });
 
   it('a seek by script on one video moves everyone; playing peers land in sync', () => {
-    const time = new FakeTime();
-    const net = new FakeNet(time, 4);
-    const r = room(time, net);
+    const { time, net, ...r } = room(4);
     const [a, b, c] = ['A', 'B', 'C'].map((n) => r.add(n, { seekLatencyMs: 80 }, { seekLatencyS: 0.08 }));
     a.engine.play();
     run(time, 2000);
@@ -114,9 +111,7 @@ describe('SyncEngine: commands', () => {
   });
 
   it('a received seek while playing sets the new position first, before pausing for the synchronised restart', () => {
-    const time = new FakeTime();
-    const net = new FakeNet(time, 4);
-    const r = room(time, net);
+    const { time, ...r } = room(4);
     const [a, b] = ['A', 'B'].map((n) => r.add(n, { seekLatencyMs: 80 }, { seekLatencyS: 0.08 }));
     a.engine.play();
     run(time, 2000);
@@ -145,9 +140,7 @@ describe('SyncEngine: commands', () => {
   });
 
   it('rate changes by a member become room commands; nudges do not', () => {
-    const time = new FakeTime();
-    const net = new FakeNet(time, 5);
-    const r = room(time, net);
+    const { time, net, ...r } = room();
     const [a, b] = ['A', 'B'].map((n) => r.add(n, {}, {}, 0));
     a.engine.play();
     run(time, 1000);
@@ -159,9 +152,7 @@ describe('SyncEngine: commands', () => {
   });
 
   it('concurrent commands converge on the same state everywhere (newest wins)', () => {
-    const time = new FakeTime();
-    const net = new FakeNet(time, 30);
-    const r = room(time, net);
+    const { time, ...r } = room(30);
     const [a, b, c] = ['A', 'B', 'C'].map((n) => r.add(n));
     a.engine.play();
     run(time, 2000);
@@ -176,9 +167,7 @@ describe('SyncEngine: commands', () => {
   });
 
   it('ignores replays and stale commands', () => {
-    const time = new FakeTime();
-    const net = new FakeNet(time, 5);
-    const r = room(time, net);
+    const { time, net, ...r } = room();
     const [a, b] = ['A', 'B'].map((n) => r.add(n));
     a.engine.play();
     run(time, 1000);
@@ -194,9 +183,7 @@ describe('SyncEngine: commands', () => {
 
 describe('SyncEngine: steady state', () => {
   it('corrects a fast clock with rate nudges, no seeks, drift inside the band', () => {
-    const time = new FakeTime();
-    const net = new FakeNet(time, 5);
-    const r = room(time, net);
+    const { time, net, ...r } = room();
     const [a, b] = [r.add('A'), r.add('B', { skew: 1.003 })];
     a.engine.play();
     run(time, 60_000);
@@ -209,9 +196,7 @@ describe('SyncEngine: steady state', () => {
   });
 
   it('a big jump is fixed by one seek and does not loop', () => {
-    const time = new FakeTime();
-    const net = new FakeNet(time, 5);
-    const r = room(time, net);
+    const { time, net, ...r } = room();
     const [a, b] = [r.add('A'), r.add('B', { seekLatencyMs: 150 }, { seekLatencyS: 0.05 })];
     a.engine.play();
     run(time, 2000);
@@ -223,9 +208,7 @@ describe('SyncEngine: steady state', () => {
   });
 
   it('a wrong seek-latency guess still converges without a seek loop', () => {
-    const time = new FakeTime();
-    const net = new FakeNet(time, 5);
-    const r = room(time, net);
+    const { time, ...r } = room();
     const [a, b] = [r.add('A'), r.add('B', { seekLatencyMs: 700 }, { seekLatencyS: 0 })];
     a.engine.play();
     run(time, 2000);
@@ -238,9 +221,7 @@ describe('SyncEngine: steady state', () => {
 
 describe('SyncEngine: joining late', () => {
   it('computes the position from the authoritative state and plays in sync once it can', () => {
-    const time = new FakeTime();
-    const net = new FakeNet(time, 5);
-    const r = room(time, net);
+    const { time, net, ...r } = room();
     const a = r.add('A');
     a.engine.play();
     run(time, 30_000);
@@ -258,9 +239,7 @@ describe('SyncEngine: joining late', () => {
   });
 
   it("replaces the server's state with a peer's newer one", () => {
-    const time = new FakeTime();
-    const net = new FakeNet(time, 5);
-    const r = room(time, net);
+    const { time, ...r } = room();
     const a = r.add('A');
     a.engine.play();
     run(time, 5000);
@@ -278,9 +257,7 @@ describe('SyncEngine: joining late', () => {
 
 describe('SyncEngine: buffering', () => {
   it('a stalled peer makes the room pause together after the grace and resume together', () => {
-    const time = new FakeTime();
-    const net = new FakeNet(time, 5);
-    const r = room(time, net);
+    const { time, net, ...r } = room();
     const [a, b, c] = ['A', 'B', 'C'].map((n) => r.add(n));
     a.engine.play();
     run(time, 5000);
@@ -301,9 +278,7 @@ describe('SyncEngine: buffering', () => {
   });
 
   it('a short hiccup does not stop the room', () => {
-    const time = new FakeTime();
-    const net = new FakeNet(time, 5);
-    const r = room(time, net);
+    const { time, ...r } = room();
     const [a, b] = ['A', 'B'].map((n) => r.add(n));
     a.engine.play();
     run(time, 3000);
@@ -314,9 +289,7 @@ describe('SyncEngine: buffering', () => {
   });
 
   it('drops a stuck peer after the timeout and the rest play on', () => {
-    const time = new FakeTime();
-    const net = new FakeNet(time, 5);
-    const r = room(time, net);
+    const { time, ...r } = room();
     const dropped: string[][] = [];
     const [a, b] = ['A', 'B'].map((n) => r.add(n, {}, { buffering: { dropAfterMs: 5000 } }));
     a.engine.setListeners({ onDropped: (p) => dropped.push(p) });
@@ -335,9 +308,7 @@ describe('SyncEngine: buffering', () => {
 
 describe('SyncEngine: control lock', () => {
   it("a non-host's own pause is undone and not sent while locked; the host's goes through", () => {
-    const time = new FakeTime();
-    const net = new FakeNet(time, 5);
-    const r = room(time, net);
+    const { time, net, ...r } = room();
     const [a, b] = ['A', 'B'].map((n) => r.add(n, {}, { locked: true, hostUser: 'u-A' }));
     const rejected: string[] = [];
     b.engine.setListeners({ onRejected: (_r, action) => rejected.push(action) });
@@ -361,9 +332,7 @@ describe('SyncEngine: control lock', () => {
 
 describe('SyncEngine: figures', () => {
   it('reports propagation, lead and drift', () => {
-    const time = new FakeTime();
-    const net = new FakeNet(time, 7);
-    const r = room(time, net);
+    const { time, ...r } = room(7);
     const [a, b] = ['A', 'B'].map((n) => r.add(n, {}, { playLatencyS: 0 }));
     for (let i = 0; i < 20; i += 1) b.engine.notePeerRtt(40);
     expect(b.engine.leadMs()).toBe(60);
@@ -380,9 +349,7 @@ describe('SyncEngine: figures', () => {
 
 describe('SyncEngine: more cases', () => {
   it('ignores timelines about another film, and starts over on a content change', () => {
-    const time = new FakeTime();
-    const net = new FakeNet(time, 5);
-    const r = room(time, net);
+    const { time, ...r } = room();
     const [a, b] = ['A', 'B'].map((n) => r.add(n));
     a.engine.content = 'film-1';
     b.engine.content = 'film-2';
@@ -396,9 +363,7 @@ describe('SyncEngine: more cases', () => {
   });
 
   it('a late joiner in a paused room lands on the paused position and stays paused', () => {
-    const time = new FakeTime();
-    const net = new FakeNet(time, 5);
-    const r = room(time, net);
+    const { time, net, ...r } = room();
     const c = r.add('C', { seekLatencyMs: 200 });
     c.engine.adoptServer({ state: 'paused', position: 321.5, updated_at: time.now - 60_000, rate: 1 });
     run(time, 1000);
@@ -408,9 +373,7 @@ describe('SyncEngine: more cases', () => {
   });
 
   it('a peer slower to load than planned re-plans further ahead and still starts on the timeline', () => {
-    const time = new FakeTime();
-    const net = new FakeNet(time, 5);
-    const r = room(time, net);
+    const { time, ...r } = room();
     const a = r.add('A', { seekLatencyMs: 50 }, { seekLatencyS: 0.05 });
     const slow = r.add('S', { seekLatencyMs: 900 }, { seekLatencyS: 0.05 });
     a.engine.play();
@@ -422,9 +385,7 @@ describe('SyncEngine: more cases', () => {
   });
 
   it('reports a refused autoplay once and keeps the timeline', async () => {
-    const time = new FakeTime();
-    const net = new FakeNet(time, 5);
-    const r = room(time, net);
+    const { time, net, ...r } = room();
     const a = r.add('A');
     const b = r.add('B');
     let blocked = 0;
@@ -443,9 +404,7 @@ describe('SyncEngine: more cases', () => {
   });
 
   it('a member seeking during a hold keeps the room waiting, then resumes from the new position', () => {
-    const time = new FakeTime();
-    const net = new FakeNet(time, 5);
-    const r = room(time, net);
+    const { time, ...r } = room();
     const [a, b] = ['A', 'B'].map((n) => r.add(n));
     a.engine.play();
     run(time, 3000);
@@ -461,9 +420,7 @@ describe('SyncEngine: more cases', () => {
   });
 
   it('a play arriving a little late starts a paused peer at once, without a seek, and catches up', () => {
-    const time = new FakeTime();
-    const net = new FakeNet(time, 5);
-    const r = room(time, net);
+    const { time, net, ...r } = room();
     const [a, b] = ['A', 'B'].map((n) => r.add(n, { playLatencyMs: 30, seekLatencyMs: 100 }, { playLatencyS: 0.03 }));
     a.engine.play();
     run(time, 2000);
@@ -488,9 +445,7 @@ describe('SyncEngine: more cases', () => {
   });
 
   it('after a pause every media stands exactly where the room paused, so the next play starts in step', () => {
-    const time = new FakeTime();
-    const net = new FakeNet(time, 5);
-    const r = room(time, net);
+    const { time, ...r } = room();
     const [a, b, c] = ['A', 'B', 'C'].map((n) =>
       r.add(n, { playLatencyMs: 20, seekLatencyMs: 60, pauseOvershootMs: 80 }, { playLatencyS: 0.02, seekLatencyS: 0.06 }),
     );
@@ -509,9 +464,7 @@ describe('SyncEngine: more cases', () => {
   });
 
   it('a play whose media starts later than stamped is restamped, and the room steers onto it without seeks', () => {
-    const time = new FakeTime();
-    const net = new FakeNet(time, 5);
-    const r = room(time, net);
+    const { time, ...r } = room();
     // the first start after loading takes 150 ms; the engines expect 30 ms
     const [a, b, c] = ['A', 'B', 'C'].map((n) => r.add(n, { playLatencyMs: 150, seekLatencyMs: 60 }, { playLatencyS: 0.03 }));
     const seeksBefore = r.peers.map((p) => p.media.seeks.length);
@@ -536,9 +489,7 @@ describe('SyncEngine: more cases', () => {
   });
 
   it('a play that starts as stamped is not restamped', () => {
-    const time = new FakeTime();
-    const net = new FakeNet(time, 5);
-    const r = room(time, net);
+    const { time, ...r } = room();
     const [a, b] = ['A', 'B'].map((n) => r.add(n, { playLatencyMs: 30, seekLatencyMs: 60 }, { playLatencyS: 0.03 }));
     a.media.userPlay();
     run(time, 2000);
@@ -546,9 +497,7 @@ describe('SyncEngine: more cases', () => {
   });
 
   it('a paused peer standing a little ahead of a play waits in place instead of seeking', () => {
-    const time = new FakeTime();
-    const net = new FakeNet(time, 5);
-    const r = room(time, net);
+    const { time, ...r } = room();
     const [a, b] = ['A', 'B'].map((n) => r.add(n, { seekLatencyMs: 100 }, { seekLatencyS: 0.1 }));
     a.engine.play();
     run(time, 2000);
@@ -568,9 +517,7 @@ describe('SyncEngine: more cases', () => {
   });
 
   it('a paused peer far from the timeline still seeks and restarts', () => {
-    const time = new FakeTime();
-    const net = new FakeNet(time, 5);
-    const r = room(time, net);
+    const { time, ...r } = room();
     const [a, b] = ['A', 'B'].map((n) => r.add(n, { seekLatencyMs: 50 }, { seekLatencyS: 0.05 }));
     a.engine.play();
     run(time, 2000);
@@ -585,9 +532,7 @@ describe('SyncEngine: more cases', () => {
   });
 
   it('a peer whose media is slow to start calls play early by that much, without a seek', () => {
-    const time = new FakeTime();
-    const net = new FakeNet(time, 5);
-    const r = room(time, net);
+    const { time, ...r } = room();
     const a = r.add('A', { playLatencyMs: 30, seekLatencyMs: 100 }, { playLatencyS: 0.03, leadFloorMs: 300 });
     const slow = r.add('S', { playLatencyMs: 120, seekLatencyMs: 100 }, { playLatencyS: 0.12 });
     a.engine.play();

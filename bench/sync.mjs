@@ -7,6 +7,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { CHROMIUM, CHROMIUM_ARGS, FRONT_URL, playwright, waitFor } from '../tests/browser/lib/browser.mjs';
+import { memberPage } from '../tests/browser/lib/member.mjs';
 
 const ROOM = process.env.SYNC_ROOM;
 const USERS = JSON.parse(process.env.SYNC_USERS || '[]');
@@ -26,52 +27,6 @@ function random() {
 }
 const pick = (list) => list[Math.floor(random() * list.length)];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function pageSetup({ token, user }) {
-  localStorage.setItem('flmnchll.token', token);
-  localStorage.setItem('flmnchll.user', JSON.stringify(user));
-  const now = () => performance.timeOrigin + performance.now();
-  window.__now = now;
-  window.__events = [];
-  // waits for an event inside the page: the driver does not poll the pages while a command propagates
-  const waiters = new Set();
-  window.__eventAfter = (type, since, timeout) =>
-    new Promise((resolve) => {
-      const find = () => window.__events.find((e) => e.type === type && e.t >= since - 1) ?? null;
-      const waiter = () => {
-        const e = find();
-        if (!e) return;
-        waiters.delete(waiter);
-        clearTimeout(timer);
-        resolve(e);
-      };
-      const timer = setTimeout(() => {
-        waiters.delete(waiter);
-        resolve(null);
-      }, timeout);
-      waiters.add(waiter);
-      waiter();
-    });
-  for (const type of ['play', 'pause', 'seeking', 'seeked', 'playing', 'waiting']) {
-    document.addEventListener(
-      type,
-      (e) => {
-        if (!(e.target instanceof HTMLVideoElement)) return;
-        window.__events.push({ type, t: now(), pos: e.target.currentTime });
-        for (const waiter of [...waiters]) waiter();
-      },
-      true,
-    );
-  }
-  // every 100 ms: this member's distance from the room's timeline while the room plays
-  window.__drift = [];
-  setInterval(() => {
-    const v = document.querySelector('video');
-    const s = window.__flmnchllSync;
-    if (!v || !s || !s.state?.playing || v.paused || v.seeking || s.stats().holding) return;
-    window.__drift.push({ t: now(), d: (v.currentTime - s.expectedPosition()) * 1000, r: v.playbackRate });
-  }, 100);
-}
 
 const look = (m) =>
   m.page.evaluate(() => {
@@ -132,7 +87,7 @@ async function main() {
     const members = await Promise.all(
       USERS.map(async (who, i) => {
         const context = await browser.newContext({ baseURL: FRONT_URL });
-        await context.addInitScript(pageSetup, who);
+        await context.addInitScript(memberPage, { ...who, drift: true });
         const page = await context.newPage();
         await page.goto(`/rooms/${ROOM}`);
         await page.locator('video').waitFor({ state: 'attached', timeout: 30_000 });

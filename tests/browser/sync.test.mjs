@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { CHROMIUM, CHROMIUM_ARGS, FRONT_URL, playwright, screenshot, waitFor } from './lib/browser.mjs';
+import { memberPage } from './lib/member.mjs';
 
 const ROOM = process.env.SYNC_ROOM;
 const RELAY_ROOM = process.env.SYNC_RELAY_ROOM;
@@ -36,41 +37,11 @@ let browser;
 const members = [];
 const RUN = Math.random().toString(36).slice(2, 7);
 
-// Installed in every page before the app runs: the app's session, a log of the <video>'s media events
-// (they do not bubble, so they are caught on the way down) and a list of the page's RTCPeerConnections.
-function pageSetup({ token, user }) {
-  localStorage.setItem('flmnchll.token', token);
-  localStorage.setItem('flmnchll.user', JSON.stringify(user));
-  const now = () => performance.timeOrigin + performance.now();
-  window.__now = now;
-  window.__events = [];
-  for (const type of ['play', 'pause', 'seeking', 'seeked', 'playing', 'waiting']) {
-    document.addEventListener(
-      type,
-      (e) => {
-        if (e.target instanceof HTMLVideoElement) window.__events.push({ type, t: now(), pos: e.target.currentTime });
-      },
-      true,
-    );
-  }
-  const Native = window.RTCPeerConnection;
-  if (Native) {
-    const pcs = [];
-    window.__pcs = pcs;
-    window.RTCPeerConnection = class extends Native {
-      constructor(...args) {
-        super(...args);
-        pcs.push(this);
-      }
-    };
-  }
-}
-
 async function openMember(index, roomId, query = '') {
   const who = USERS[index];
   const context = await browser.newContext({ baseURL: FRONT_URL, viewport: { width: 1100, height: 800 } });
   context.setDefaultTimeout(15_000);
-  await context.addInitScript(pageSetup, who);
+  await context.addInitScript(memberPage, who);
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (err) => errors.push(String(err)));

@@ -199,7 +199,7 @@ class _Client(asyncio.Protocol):
     def _arm_idle(self) -> None:
         if self._idle is not None:
             self._idle.cancel()
-        self._idle = asyncio.get_running_loop().call_later(IDLE_SECONDS, self._idle_timeout)
+        self._idle = asyncio.get_running_loop().call_later(self.front.idle_seconds, self._idle_timeout)
 
     def _idle_timeout(self) -> None:
         if not self._pending and (self._worker is None or self._worker.done()):
@@ -211,10 +211,12 @@ class _Client(asyncio.Protocol):
 class Front:
     """Serves the gateway's port: `invoke` answers function calls, the rest goes to `control_port`."""
 
-    def __init__(self, invoke: Handler, control_port: int, max_body_bytes: int) -> None:
+    def __init__(self, invoke: Handler, control_port: int, max_body_bytes: int,
+                 idle_seconds: float = IDLE_SECONDS) -> None:
         self.invoke = invoke
         self.control_port = control_port
         self.max_body_bytes = max_body_bytes
+        self.idle_seconds = idle_seconds
 
     def protocol(self) -> _Client:
         return _Client(self)

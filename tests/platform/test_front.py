@@ -1,0 +1,98 @@
+"""The gateway's listening socket on its own: connection lifetime and body limits, over real loopback sockets.
+
+The front runs in a thread with a small invocation handler in place of the function proxy, so these tests
+need no instance and can use limits small enough to reach in milliseconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+
+from faas.front import Front
+from faas.messages import Reply, Request
+
+IDLE = 0.3
+LIMIT = 64 * 1024
+
+
+async def answer(request: Request) -> Reply:
+    """Echo the body's size, after `?sleep=` seconds when asked (a slow function)."""
+    query = parse_qs(urlsplit(request.target.decode()).query)
+    await asyncio.sleep(float(query.get("sleep", ["0"])[0]))
+    return Reply.text(200, f"received {len(request.body)} bytes")
+
+
+@pytest.fixture(scope="module")
+def front() -> Iterator[tuple[str, int]]:
+    loop = asyncio.new_event_loop()
+    front = Front(answer, control_port=1, max_body_bytes=LIMIT, idle_seconds=IDLE)
+    server = loop.run_until_complete(loop.create_server(front.protocol, "127.0.0.1", 0))
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    yield server.sockets[0].getsockname()[:2]
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(5)
+
+
+def closed_after(sock: socket.socket, limit: float) -> float | None:
+    """Seconds until the peer closed the connection (reading and dropping what it sends), None if it did not."""
+    start = time.monotonic()
+    sock.settimeout(limit)
+    try:
+        while sock.recv(65536):
+            pass
+    except TimeoutError:
+        return None
+    return time.monotonic() - start
+
+
+def read_answer(sock: socket.socket) -> bytes:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += sock.recv(65536)
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    length = int(next(line.split(b":")[1] for line in lines if line.lower().startswith(b"content-length")))
+    while len(body) < length:
+        body += sock.recv(65536)
+    return head + b"\r\n\r\n" + body
+
+
+def test_an_idle_keep_alive_connection_is_closed_and_a_busy_one_is_not(front: tuple[str, int]) -> None:
+    with socket.create_connection(front, timeout=5) as sock:
+        for _ in range(3):  # requests closer together than the idle time keep the connection
+            sock.sendall(b"GET /function/echo HTTP/1.1\r\nHost: gw\r\n\r\n")
+            assert read_answer(sock).startswith(b"HTTP/1.1 200")
+            time.sleep(IDLE / 3)
+        assert closed_after(sock, 5) is not None
+
+    with socket.create_connection(front, timeout=5) as sock:  # a call slower than the idle time is answered
+        sock.sendall(b"GET /function/echo?sleep=%.1f HTTP/1.1\r\nHost: gw\r\n\r\n" % (IDLE * 3))
+        assert b"received 0 bytes" in read_answer(sock)
+
+
+def test_a_request_left_unfinished_is_dropped_after_the_idle_time(front: tuple[str, int]) -> None:
+    with socket.create_connection(front, timeout=5) as sock:
+        sock.sendall(b"POST /function/echo HTTP/1.1\r\nHost: gw\r\nContent-Length: 100\r\n\r\nonly part")
+        assert closed_after(sock, 5) is not None
+
+
+def test_a_chunked_body_growing_past_the_limit_is_refused_with_413(front: tuple[str, int]) -> None:
+    url = f"http://{front[0]}:{front[1]}/function/echo"
+    within = requests.post(url, data=iter([b"x" * 1024] * 8), timeout=10)  # no length declared: sent chunked
+    assert within.status_code == 200 and within.text == "received 8192 bytes"
+
+    beyond = requests.post(url, data=iter([b"x" * 16384] * 64), timeout=10)
+    assert beyond.status_code == 413
+    assert f"exceed the limit of {LIMIT} bytes" in beyond.text
+
+    declared = requests.post(url, data=b"x" * (LIMIT + 1), timeout=10)
+    assert declared.status_code == 413

@@ -6,7 +6,7 @@
 // All pages run on this machine, so performance.timeOrigin + performance.now() is one clock for all of them.
 
 import { writeFileSync } from 'node:fs';
-import { CHROMIUM, CHROMIUM_ARGS, FRONT_URL, playwright, waitFor } from '../tests/browser/lib/browser.mjs';
+import { FRONT_URL, launchRoomBrowser, waitFor } from '../tests/browser/lib/browser.mjs';
 import { memberPage } from '../tests/browser/lib/member.mjs';
 
 const ROOM = process.env.SYNC_ROOM;
@@ -74,11 +74,7 @@ async function breakdown(issuer, others, issued, type, delays) {
 }
 
 async function main() {
-  const browser = await playwright.chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [...CHROMIUM_ARGS, '--disable-background-timer-throttling', '--disable-renderer-backgrounding'],
-  });
+  const browser = await launchRoomBrowser();
   const timer = setTimeout(() => {
     console.error('bench/sync.mjs: gave up after 10 minutes');
     process.exit(2);

@@ -8,7 +8,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { CHROMIUM, CHROMIUM_ARGS, FRONT_URL, playwright, screenshot, waitFor } from './lib/browser.mjs';
+import { FRONT_URL, launchRoomBrowser, screenshot, waitFor } from './lib/browser.mjs';
 import { memberPage } from './lib/member.mjs';
 
 const ROOM = process.env.SYNC_ROOM;
@@ -26,12 +26,6 @@ const PAUSED_SPREAD_S = 0.05;
 const PLAYING_DRIFT_S = 0.05;
 /** ... which they must reach this soon after starting to play (ms): small offsets are corrected gently. */
 const CONVERGE_MS = 10_000;
-
-const EXTRA_ARGS = [
-  '--disable-background-timer-throttling',
-  '--disable-renderer-backgrounding',
-  '--disable-backgrounding-occluded-windows',
-];
 
 let browser;
 const members = [];
@@ -204,7 +198,7 @@ async function assertPlayingTogether(list, settleMs = 1500) {
 
 before(async () => {
   assert.ok(ROOM && RELAY_ROOM && USERS.length >= 4, 'SYNC_ROOM, SYNC_RELAY_ROOM and 4 SYNC_USERS are required');
-  browser = await playwright.chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, ...EXTRA_ARGS] });
+  browser = await launchRoomBrowser();
 });
 
 after(async () => {

@@ -36,6 +36,19 @@ export const CHROMIUM_ARGS = [
 ];
 
 /**
+ * One chromium for all members of a room, a context each (`browser.newContext()`). The contexts share one
+ * window's worth of scheduling, so background ones must not have their timers or renderers slowed down.
+ */
+export function launchRoomBrowser() {
+  const shared = [
+    '--disable-background-timer-throttling',
+    '--disable-renderer-backgrounding',
+    '--disable-backgrounding-occluded-windows',
+  ];
+  return playwright.chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, ...shared] });
+}
+
+/**
  * A chromium with its own fresh profile. Returns `{ context, close }`: `context` is the persistent context
  * of that profile (new pages with `context.newPage()`); `close()` shuts the browser and removes the profile.
  * Each call is a separate browser, so two of them are two people (separate storage, cookies, tokens).

@@ -1,0 +1,106 @@
+import type { CommandOrigin } from './options';
+import { Window } from './state';
+import type { CommandAction, SyncCommand } from './types';
+
+export interface CommandTiming {
+  id: string;
+  action: CommandAction;
+  by: string;
+  origin: CommandOrigin;
+  issued: number;
+  at: number;
+  received: number;
+  applied: number | null;
+  /** received − issued (server ms): one-way propagation as this peer measured it. */
+  delayMs: number;
+}
+
+export interface EngineStats {
+  offsetMs: number;
+  driftMs: number;
+  driftP50Ms: number;
+  driftP95Ms: number;
+  correctiveSeeks: number;
+  commandSeeks: number;
+  leadMs: number;
+  oneWayP95Ms: number;
+  propagationP50Ms: number;
+  propagationP95Ms: number;
+  lastCommand: CommandTiming | null;
+  seekLatencyMs: number;
+  playLatencyMs: number;
+  correcting: boolean;
+  rate: number;
+  buffering: boolean;
+  waitingFor: string[];
+  holding: boolean;
+}
+
+/**
+ * How commands travel between peers, as this peer sees it: one-way delays to the others (from which
+ * leads are chosen), how long commands took to arrive, and the last command with its timing.
+ */
+export class CommandFigures {
+  private oneWay = new Window(200);
+  private propagation = new Window(200);
+  private last: CommandTiming | null = null;
+
+  /** A measured peer round trip (ms). */
+  notePeerRtt(rttMs: number): void {
+    if (rttMs >= 0) this.oneWay.push(rttMs / 2);
+  }
+
+  /** p95 of the one-way delay (ms), 0 before any was measured: what leads are built on. */
+  oneWayForLead(): number {
+    return this.oneWay.length > 0 ? this.oneWay.p(95) : 0;
+  }
+
+  /** A command issued here or received from a peer (derived ones are not timed). */
+  noteCommand(cmd: SyncCommand, origin: CommandOrigin, now: number): void {
+    if (origin === 'remote') {
+      const delay = now - cmd.issued;
+      this.propagation.push(delay);
+      this.last = {
+        id: cmd.id,
+        action: cmd.action,
+        by: cmd.name || cmd.user,
+        origin,
+        issued: cmd.issued,
+        at: cmd.state.at,
+        received: now,
+        applied: null,
+        delayMs: delay,
+      };
+    } else if (origin === 'local') {
+      this.last = {
+        id: cmd.id,
+        action: cmd.action,
+        by: cmd.name,
+        origin,
+        issued: cmd.issued,
+        at: cmd.state.at,
+        received: now,
+        applied: null,
+        delayMs: 0,
+      };
+    }
+  }
+
+  /** The command became the timeline in force. */
+  noteApplied(id: string, now: number): void {
+    if (this.last && this.last.id === id) this.last.applied = now;
+  }
+
+  get lastCommand(): CommandTiming | null {
+    return this.last ? { ...this.last } : null;
+  }
+
+  /** NaN before any was measured, unlike oneWayForLead. */
+  get oneWayP95Ms(): number {
+    return this.oneWay.p(95);
+  }
+
+  propagationP(pct: number): number {
+    return this.propagation.p(pct);
+  }
+}

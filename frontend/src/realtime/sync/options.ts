@@ -1,0 +1,95 @@
+import type { BufferingOptions } from './buffering';
+import type { DriftControllerOptions } from './controller';
+import type { CommandAction, MediaLike, ServerClock, SyncCommand, SyncTransport, Timers } from './types';
+
+export interface EngineIdentity {
+  peer: string;
+  user: string;
+  name: string;
+}
+
+export interface EngineOptions {
+  clock: ServerClock;
+  timers: Timers;
+  transport: SyncTransport;
+  self: EngineIdentity;
+  media?: MediaLike | null;
+  /** Period of the steady-state loop (ms). */
+  tickMs?: number;
+  /** Lead of commands issued through the API: 2×p95 one-way delay within [floor, max] (ms). */
+  leadFloorMs?: number;
+  leadMaxMs?: number;
+  /** A stall shorter than this is not worth telling the room about (ms). */
+  stallReportMs?: number;
+  /** Seconds buffered ahead before a stalled peer calls itself ready. */
+  readyAheadS?: number;
+  /** While paused, re-align the position when it differs by more than this (s). */
+  pausedTolerance?: number;
+  /** A command moving a playing timeline re-seeks when the media is further than this (s). */
+  commandSeekThreshold?: number;
+  /** A paused media ready to play starts at once (no seek) when within this of the timeline (s). */
+  playTolerance?: number;
+  /** A paused media ready to play and at most this far ahead of the timeline waits in place (s). */
+  waitAheadMax?: number;
+  /** After a play/seek, drift is not measured for this long (ms). */
+  settleMs?: number;
+  /** The issuer of a play restamps the timeline when its media is further off than this once moving (s). */
+  restampMin?: number;
+  /** Initial estimate of how long a seek takes (s); learnt from the media's seeked events. */
+  seekLatencyS?: number;
+  /** Initial estimate of how long play() takes to actually start (s); learnt from playing events. */
+  playLatencyS?: number;
+  /** Interval of the state gossip that repairs lost messages (ms; 0 = off). */
+  gossipMs?: number;
+  controller?: DriftControllerOptions;
+  buffering?: BufferingOptions;
+  hostUser?: string | null;
+  locked?: boolean;
+}
+
+/** The engine's tunings with their defaults filled in. */
+export type EngineSettings = Required<
+  Pick<
+    EngineOptions,
+    | 'tickMs'
+    | 'leadFloorMs'
+    | 'leadMaxMs'
+    | 'stallReportMs'
+    | 'readyAheadS'
+    | 'pausedTolerance'
+    | 'commandSeekThreshold'
+    | 'playTolerance'
+    | 'waitAheadMax'
+    | 'settleMs'
+    | 'restampMin'
+    | 'gossipMs'
+  >
+>;
+
+export function settingsOf(options: EngineOptions): EngineSettings {
+  return {
+    tickMs: options.tickMs ?? 100,
+    leadFloorMs: options.leadFloorMs ?? 60,
+    leadMaxMs: options.leadMaxMs ?? 1000,
+    stallReportMs: options.stallReportMs ?? 400,
+    readyAheadS: options.readyAheadS ?? 2,
+    pausedTolerance: options.pausedTolerance ?? 0.004,
+    commandSeekThreshold: options.commandSeekThreshold ?? 0.08,
+    playTolerance: options.playTolerance ?? 0.15,
+    waitAheadMax: options.waitAheadMax ?? 1,
+    settleMs: options.settleMs ?? 350,
+    restampMin: options.restampMin ?? 0.025,
+    gossipMs: options.gossipMs ?? 10_000,
+  };
+}
+
+export type CommandOrigin = 'local' | 'remote' | 'derived';
+
+export interface EngineListeners {
+  onCommand?: (cmd: SyncCommand, origin: CommandOrigin) => void;
+  onRejected?: (reason: 'locked', action: CommandAction) => void;
+  onBuffering?: (peer: string, on: boolean) => void;
+  onDropped?: (peers: string[]) => void;
+  onAutoplayBlocked?: () => void;
+  onChange?: () => void;
+}

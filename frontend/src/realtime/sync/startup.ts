@@ -1,0 +1,189 @@
+import type { DriftController } from './controller';
+import type { FollowState } from './followState';
+import type { LearntLatencies } from './latencies';
+import type { EngineSettings } from './options';
+import type { OwnMedia } from './ownMedia';
+import { clampToDuration, positionAt } from './state';
+import { HAVE_FUTURE_DATA, type ServerClock, type TimerHandle, type Timers } from './types';
+
+/** A start planned at a media position: the media waits there, paused, for the timeline to arrive. */
+export interface StartWait {
+  position: number;
+  /** How far ahead (s) it was planned; doubled each time the media turns out too slow to load. */
+  lead: number;
+  /** The position first planned: a peer past it while still loading is late (it stalls the room). */
+  first: number;
+}
+
+type StartupSettings = Pick<EngineSettings, 'tickMs' | 'playTolerance' | 'commandSeekThreshold' | 'waitAheadMax'>;
+
+/**
+ * Starting the media on a playing timeline: at once when it is close enough, else by a synchronised
+ * restart (seek ahead, wait paused at the room's rate, play exactly when the timeline gets there).
+ */
+export class Startup {
+  private wait: StartWait | null = null;
+  /** A restart's seek is under way: the media is paused when it reports seeking (see restartAt). */
+  private holdOnSeeking = false;
+  private timer: TimerHandle | null = null;
+  /** Until the media first plays on the timeline (a late joiner loading does not hold the room). */
+  joining = true;
+
+  constructor(
+    private readonly follow: FollowState,
+    private readonly own: OwnMedia,
+    private readonly latencies: LearntLatencies,
+    private readonly controller: DriftController,
+    private readonly clock: ServerClock,
+    private readonly timers: Timers,
+    private readonly settings: StartupSettings,
+  ) {}
+
+  /** The start being waited for, if any. */
+  get waiting(): Readonly<StartWait> | null {
+    return this.wait;
+  }
+
+  /** Forget the planned start (the timeline changed, or stopped playing). */
+  cancel(): void {
+    this.wait = null;
+  }
+
+  /** Forget the planned start and a restart's seek under way. */
+  reset(): void {
+    this.wait = null;
+    this.holdOnSeeking = false;
+  }
+
+  /** Clears the timer of a start due within the next tick. */
+  stop(): void {
+    if (this.timer !== null) this.timers.clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  /** The media reported seeking to one of our seeks: a restart's seek holds the media there. */
+  ownSeekStarted(): void {
+    if (this.holdOnSeeking) this.holdForStart();
+  }
+
+  /**
+   * The timeline plays and the media stands still: start it. A media close enough to the timeline
+   * (ready to play, or already seeking to about the right place) plays at once and the rate
+   * controller absorbs the rest; one standing a little ahead waits in place for the timeline to
+   * arrive; only a large error (or a media still loading far from the timeline) seeks and restarts.
+   */
+  fromPause(now: number, expected: number): void {
+    const m = this.follow.media;
+    if (!m) return;
+    const t = this.follow.target;
+    const ahead = m.currentTime - expected;
+    const ready = !m.seeking && m.readyState >= HAVE_FUTURE_DATA;
+    // (while seeking, the media reports the position it is seeking to)
+    const seekingNear = m.seeking && Math.abs(ahead) <= this.settings.commandSeekThreshold;
+    const near = ready ? Math.abs(ahead) <= this.settings.playTolerance : Math.abs(ahead) <= this.settings.commandSeekThreshold;
+    if ((near && !m.seeking) || seekingNear) {
+      // (even if data is still loading: the browser starts as soon as it can, steering does the rest)
+      this.follow.alignedFor = t.id;
+      this.joining = false;
+      this.own.setRate(t.rate);
+      this.play();
+      return;
+    }
+    if (ready && ahead > 0 && ahead <= this.settings.waitAheadMax) {
+      // already showing a frame a moment ahead: no seek, just start when the timeline gets there
+      this.wait = { position: m.currentTime, lead: this.latencies.restartLeadS(), first: m.currentTime };
+      this.follow.alignedFor = t.id;
+      this.controller.reset();
+      this.own.setRate(t.rate);
+      this.check(now);
+      return;
+    }
+    this.restartAt(now);
+  }
+
+  /**
+   * Synchronised restart: pause, seek to where the timeline will be once the media has loaded (or to
+   * the command's own position when it lies far enough ahead), and play when the timeline gets there.
+   */
+  restartAt(now: number): void {
+    const m = this.follow.media;
+    if (!m) return;
+    const t = this.follow.target;
+    const lead = this.latencies.restartLeadS();
+    const when = Math.max(now + lead * 1000, t.at);
+    const position = clampToDuration(positionAt(t, when), m.duration);
+    this.wait = { position, lead, first: position };
+    this.follow.alignedFor = t.id;
+    this.controller.reset();
+    // The seek goes first: the media starts loading the new position (and fires its seeking event)
+    // at once, not after the events and work of a pause and a rate change. A seeking media does not
+    // advance, and its seeking event comes before its seeked one: pausing when it says it is seeking
+    // still restarts from `position` (and a media that never says so is paused once loaded).
+    if (Math.abs(m.currentTime - position) > 0.002) {
+      this.own.seek(position);
+      this.holdOnSeeking = true;
+      return;
+    }
+    this.holdForStart();
+  }
+
+  /** A restart waits paused, at the room's rate, for the moment to start. */
+  private holdForStart(): void {
+    this.holdOnSeeking = false;
+    if (!this.wait || !this.follow.target.playing) return;
+    this.own.pause();
+    this.own.setRate(this.follow.target.rate);
+  }
+
+  /** Is the planned start due (or the media too slow for it)? Plays, re-plans or waits accordingly. */
+  check(now: number): void {
+    const m = this.follow.media;
+    const w = this.wait;
+    if (!m || !w) return;
+    const t = this.follow.target;
+    if (!t.playing) {
+      this.wait = null;
+      return;
+    }
+    const expected = positionAt(t, now);
+    if (expected > w.position + 0.05) {
+      // too slow to load: try again further ahead
+      const lead = Math.min(8, w.lead * 2);
+      this.wait = { position: clampToDuration(expected + lead * t.rate, m.duration), lead, first: w.first };
+      this.own.seek(this.wait.position);
+      return;
+    }
+    if (m.readyState < HAVE_FUTURE_DATA || m.seeking) return;
+    if (!m.paused) this.holdForStart();
+    const waitMs = ((w.position - expected) / t.rate) * 1000 - this.latencies.playS * 1000;
+    if (waitMs <= 2) {
+      this.wait = null;
+      this.joining = false;
+      this.play();
+      return;
+    }
+    if (this.timer === null && waitMs < this.settings.tickMs * 1.5) {
+      this.timer = this.timers.setTimeout(() => {
+        this.timer = null;
+        if (this.wait && this.follow.media?.paused && this.follow.target.playing) {
+          this.wait = null;
+          this.joining = false;
+          this.play();
+        }
+      }, waitMs);
+    }
+  }
+
+  /** play(), watched so that the start-up latency is learnt from the media's first steady look. */
+  private play(): void {
+    const m = this.follow.media;
+    if (!m || !m.paused) return;
+    const now = this.clock.now();
+    // (unclamped: before the start of the film the timeline is "before zero", and that is the head start)
+    const t = this.follow.target;
+    this.latencies.watchStart(
+      t.playing ? m.currentTime - (t.position + ((now - t.at) / 1000) * t.rate) : this.latencies.playS * t.rate,
+    );
+    this.own.play(now);
+  }
+}

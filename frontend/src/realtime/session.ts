@@ -3,57 +3,26 @@
  * together and to the page's <video>. The React component only renders its snapshot.
  */
 import { defaultApi, icePolicyOf, peerConfigOf, type JoinRoomResponse, type RealtimeApi, type RoomStateAnswer } from './api';
-import { ChatLog, parseLine, type ChatLine } from './chat/chat';
+import { ChatLog, parseLine } from './chat/chat';
+import { commandLine } from './commandChat';
+import { installDebug, removeDebug, type SyncDebug } from './debug';
 import { bindMediaEvents, DomMedia, Ducker } from './media';
+import { Members } from './members';
 import { Mesh, type MeshOptions, type MeshStatus } from './mesh/mesh';
-import { isMemberInfo, PROTOCOL_VERSION, type HelloWire, type MemberInfo, type VoiceStatus, type WireMessage } from './protocol';
+import { isMemberInfo, PROTOCOL_VERSION, type HelloWire, type WireMessage } from './protocol';
+import { RoomService } from './roomService';
+import { memberViews, voiceViewOf, type SessionSnapshot } from './snapshot';
 import { ClockSync } from './sync/clock';
-import { SyncEngine, type CommandOrigin, type EngineStats } from './sync/engine';
-import { positionAt } from './sync/state';
-import type { SyncCommand, SyncState, Timers } from './sync/types';
+import { SyncEngine, type CommandOrigin } from './sync/engine';
+import type { SyncCommand, Timers } from './sync/types';
 import { SELF, Voice } from './voice/voice';
+
+export type { SyncDebug } from './debug';
+export type { MemberView, SessionSnapshot, VoiceView } from './snapshot';
 
 export interface Me {
   id: string;
   username: string;
-}
-
-export interface MemberView {
-  peer_id: string | null;
-  user_id: string;
-  username: string;
-  self: boolean;
-  linked: boolean;
-  voice: VoiceStatus | null;
-  speaking: boolean;
-  buffering: boolean;
-  host: boolean;
-}
-
-export interface VoiceView {
-  joined: boolean;
-  joining: boolean;
-  muted: boolean;
-  pushToTalk: boolean;
-  talking: boolean;
-  transmitting: boolean;
-  error: string | null;
-}
-
-export interface SessionSnapshot {
-  status: MeshStatus;
-  statusDetail: string | null;
-  members: MemberView[];
-  chat: readonly ChatLine[];
-  locked: boolean;
-  hostId: string | null;
-  canControl: boolean;
-  needsGesture: boolean;
-  voice: VoiceView;
-  duck: boolean;
-  driftMs: number;
-  holding: boolean;
-  waitingFor: string[];
 }
 
 export interface SessionDeps {
@@ -62,60 +31,12 @@ export interface SessionDeps {
   heartbeatMs?: number;
 }
 
-interface PeerInfo {
-  user_id: string;
-  username: string;
-  linked: boolean;
-  voice: VoiceStatus | null;
-  goneTimer: ReturnType<typeof setTimeout> | null;
-}
-
 const windowTimers: Timers = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
 };
 
-/** How long a playback report to the room service waits behind the command it reports (ms). */
-const REPORT_DELAY_MS = 300;
-
 const localClock = { now: (): number => performance.timeOrigin + performance.now() };
-
-function fmtTime(s: number): string {
-  const t = Math.max(0, Math.floor(s));
-  const h = Math.floor(t / 3600);
-  const m = Math.floor((t % 3600) / 60);
-  const sec = t % 60;
-  const mm = h > 0 ? String(m).padStart(2, '0') : String(m);
-  return `${h > 0 ? `${h}:` : ''}${mm}:${String(sec).padStart(2, '0')}`;
-}
-
-export interface SyncDebug {
-  readonly drift: number;
-  readonly offset: number;
-  readonly rtt: number;
-  readonly correctiveSeeks: number;
-  readonly lastCommand: EngineStats['lastCommand'];
-  readonly peerId: string | null;
-  readonly links: string[];
-  readonly status: MeshStatus;
-  readonly state: SyncState;
-  stats(): EngineStats & { offsetMs: number; rttMs: number };
-  driftSamples(): readonly number[];
-  expectedPosition(): number;
-  serverNow(): number;
-  chat(): readonly ChatLine[];
-  voice(): VoiceView & { connected: string[]; speaking: string[] };
-  bytesReceived(): Promise<Record<string, number>>;
-  play(): boolean;
-  pause(): boolean;
-  seek(position: number): boolean;
-}
-
-declare global {
-  interface Window {
-    __flmnchllSync?: SyncDebug;
-  }
-}
 
 export class RealtimeSession {
   readonly room: JoinRoomResponse;
@@ -127,14 +48,12 @@ export class RealtimeSession {
   readonly voice: Voice;
   private readonly api: RealtimeApi;
   private readonly ducker = new Ducker();
-  private peers = new Map<string, PeerInfo>();
-  private roster: MemberInfo[] = [];
+  private readonly members: Members;
   private hostId: string | null;
   private locked: boolean;
   private contentId: string | null;
   private video: HTMLVideoElement | null = null;
   private unbindVideo: (() => void) | null = null;
-  private heartbeatTimer: ReturnType<typeof setInterval> | null = null;
   private listeners = new Set<() => void>();
   private snapshot: SessionSnapshot;
   private started = false;
@@ -142,17 +61,15 @@ export class RealtimeSession {
   private needsGesture = false;
   private duckEnabled = true;
   private statusDetail: string | null = null;
-  private heartbeatMs: number;
   private emitQueued = false;
-  private renewing: Promise<void> | null = null;
   private lastStatus: MeshStatus = 'offline';
-  private reports = new Set<{ send: () => void; timer: ReturnType<typeof setTimeout> | null }>();
+  private readonly service: RoomService;
+  private debug: SyncDebug | null = null;
 
   constructor(room: JoinRoomResponse, me: Me, deps: SessionDeps = {}) {
     this.room = room;
     this.me = me;
     this.api = deps.api ?? defaultApi;
-    this.heartbeatMs = deps.heartbeatMs ?? 5000;
     this.hostId = room.host_id ?? null;
     this.locked = Boolean(room.locked);
     this.contentId = room.content_id ?? null;
@@ -177,7 +94,15 @@ export class RealtimeSession {
       getPeer: () => this.mesh.current,
       announce: (status) => void this.mesh.broadcast({ type: 'voice', on: status.on, muted: status.muted }),
     });
-    this.roster = this.rosterOf(room.members);
+    this.service = new RoomService(this.api, room.id, deps.heartbeatMs ?? 5000, {
+      position: () => {
+        const v = this.video;
+        return v ? { position: v.currentTime, playing: !v.paused } : {};
+      },
+      onState: (answer) => this.applyRoomState(answer),
+      onRejoined: (joined) => this.updateJoin(joined),
+    });
+    this.members = new Members(me.id, room.members);
     this.snapshot = this.build();
   }
 
@@ -224,7 +149,7 @@ export class RealtimeSession {
           this.chat.system('Reconnected.', this.clock.now());
           this.voice.relink();
         }
-        this.mesh.setMembers(this.roster.map((m) => m.peer_id));
+        this.mesh.setMembers(this.members.rosterPeers());
         this.emit();
       },
       onLink: (remote, up) => this.onLink(remote, up),
@@ -235,27 +160,29 @@ export class RealtimeSession {
     void this.clock.start();
     this.engine.start();
     this.mesh.start();
-    this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.heartbeatMs);
-    void this.heartbeat();
-    this.installDebug();
+    this.service.start();
+    this.debug = installDebug({
+      engine: this.engine,
+      clock: this.clock,
+      mesh: this.mesh,
+      voice: this.voice,
+      chat: this.chat,
+      voiceView: () => voiceViewOf(this.voice),
+    });
     this.emit();
   }
 
   stop(): void {
     if (!this.started) return;
     this.started = false;
-    if (this.heartbeatTimer !== null) clearInterval(this.heartbeatTimer);
-    this.heartbeatTimer = null;
-    this.flushReports();
+    this.service.stop();
     this.voice.destroy();
     this.mesh.stop();
     this.engine.stop();
     this.clock.stop();
     this.setVideo(null);
-    this.peers.forEach((p) => p.goneTimer && clearTimeout(p.goneTimer));
-    if (typeof window !== 'undefined' && window.__flmnchllSync && this.debug && window.__flmnchllSync === this.debug) {
-      delete window.__flmnchllSync;
-    }
+    this.members.stop();
+    removeDebug(this.debug);
     this.listeners.clear();
   }
 
@@ -280,7 +207,7 @@ export class RealtimeSession {
     this.unbindVideo = bindMediaEvents(video, (kind) => this.engine.handleMediaEvent(kind));
     this.engine.setMedia(media);
     // a new player usually means new content: ask the room service now
-    if (this.started) void this.heartbeat();
+    if (this.started) void this.service.heartbeat();
   }
 
   // ------------------------------------------------------------------ store for React
@@ -304,52 +231,14 @@ export class RealtimeSession {
   }
 
   private build(): SessionSnapshot {
-    const members: MemberView[] = [];
-    const seen = new Set<string>();
-    const waiting = new Set(this.engine.stats().waitingFor);
-    const selfPeer = this.mesh.id;
-    members.push({
-      peer_id: selfPeer,
-      user_id: this.me.id,
-      username: this.me.username,
-      self: true,
-      linked: this.mesh.status === 'online',
-      voice: this.voice.joined ? this.voice.status : null,
-      speaking: this.voice.speaking.has(SELF),
-      buffering: selfPeer !== null && waiting.has(selfPeer),
-      host: this.me.id === this.hostId,
+    const members = memberViews({
+      me: { peer: this.mesh.id, user_id: this.me.id, username: this.me.username, online: this.mesh.status === 'online' },
+      voice: this.voice,
+      peers: this.members.peers,
+      roster: this.members.roster,
+      hostId: this.hostId,
+      waiting: new Set(this.engine.stats().waitingFor),
     });
-    seen.add(this.me.id);
-    for (const [peerId, info] of this.peers) {
-      if (seen.has(info.user_id)) continue;
-      seen.add(info.user_id);
-      members.push({
-        peer_id: peerId,
-        user_id: info.user_id,
-        username: info.username,
-        self: false,
-        linked: info.linked,
-        voice: info.voice,
-        speaking: this.voice.speaking.has(peerId),
-        buffering: waiting.has(peerId),
-        host: info.user_id === this.hostId,
-      });
-    }
-    for (const m of this.roster) {
-      if (seen.has(m.user_id)) continue;
-      seen.add(m.user_id);
-      members.push({
-        peer_id: m.peer_id,
-        user_id: m.user_id,
-        username: m.username,
-        self: false,
-        linked: false,
-        voice: null,
-        speaking: false,
-        buffering: false,
-        host: m.user_id === this.hostId,
-      });
-    }
     const st = this.engine.stats();
     return {
       status: this.mesh.status,
@@ -360,15 +249,7 @@ export class RealtimeSession {
       hostId: this.hostId,
       canControl: this.engine.canControl(this.me.id),
       needsGesture: this.needsGesture,
-      voice: {
-        joined: this.voice.joined,
-        joining: this.voice.joining,
-        muted: this.voice.muted,
-        pushToTalk: this.voice.pushToTalk,
-        talking: this.voice.talking,
-        transmitting: this.voice.transmitting,
-        error: this.voice.error,
-      },
+      voice: voiceViewOf(this.voice),
       duck: this.duckEnabled,
       driftMs: st.driftMs,
       holding: st.holding,
@@ -422,13 +303,10 @@ export class RealtimeSession {
   // ------------------------------------------------------------------ mesh
 
   private nameOf(peerId: string): string {
-    if (peerId === this.mesh.id) return this.me.username;
-    return this.peers.get(peerId)?.username ?? this.roster.find((m) => m.peer_id === peerId)?.username ?? 'someone';
+    return this.members.nameOf(peerId, { peer: this.mesh.id, username: this.me.username });
   }
 
   private hello(): HelloWire {
-    const members: MemberInfo[] = [];
-    for (const [peer_id, info] of this.peers) if (info.linked) members.push({ peer_id, user_id: info.user_id, username: info.username });
     return {
       type: 'hello',
       v: PROTOCOL_VERSION,
@@ -439,40 +317,29 @@ export class RealtimeSession {
       chat: this.chat.history(),
       voice: this.voice.status,
       buffering: this.engine.stats().buffering,
-      members,
+      members: this.members.linked(),
       locked: this.locked,
       host_id: this.hostId,
     };
   }
 
   private onLink(remote: string, up: boolean): void {
-    let info = this.peers.get(remote);
     if (up) {
-      if (!info) {
-        const r = this.roster.find((m) => m.peer_id === remote);
-        info = { user_id: r?.user_id ?? '', username: r?.username ?? 'someone', linked: true, voice: null, goneTimer: null };
-        this.peers.set(remote, info);
-      }
-      info.linked = true;
-      if (info.goneTimer) clearTimeout(info.goneTimer);
-      info.goneTimer = null;
+      this.members.linkUp(remote);
       this.mesh.send(remote, this.hello());
-    } else if (info) {
-      info.linked = false;
-      if (!info.goneTimer) info.goneTimer = setTimeout(() => this.gone(remote, false), 8000);
+    } else {
+      this.members.linkDown(remote, () => this.gone(remote, false));
     }
     this.emit();
   }
 
   private gone(remote: string, said: boolean): void {
-    const info = this.peers.get(remote);
+    const info = this.members.remove(remote);
     if (!info) return;
-    if (info.goneTimer) clearTimeout(info.goneTimer);
-    this.peers.delete(remote);
     this.engine.peerGone(remote);
     this.voice.peerGone(remote);
     if (said) this.mesh.disconnect(remote);
-    const stillHere = [...this.peers.values()].some((p) => p.user_id === info.user_id && p.linked);
+    const stillHere = this.members.userLinked(info.user_id);
     if (!stillHere && info.user_id) this.chat.system(`${info.username} left.`, this.clock.now());
     this.emit();
   }
@@ -493,7 +360,7 @@ export class RealtimeSession {
       case 'chat': {
         const line = parseLine(msg.line);
         if (!line) return;
-        const info = this.peers.get(remote);
+        const info = this.members.get(remote);
         // the name is the one the sender introduced itself with, not what the line claims
         if (info && info.user_id) {
           line.user_id = info.user_id;
@@ -503,14 +370,14 @@ export class RealtimeSession {
         return;
       }
       case 'voice': {
-        const info = this.peers.get(remote);
+        const info = this.members.get(remote);
         if (info) info.voice = { on: msg.on, muted: msg.muted };
         this.voice.onStatus(remote, { on: msg.on, muted: msg.muted });
         this.emit();
         return;
       }
       case 'room': {
-        const info = this.peers.get(remote);
+        const info = this.members.get(remote);
         if (info && info.user_id && info.user_id === this.hostId) {
           this.setLock(msg.locked, msg.host_id ?? this.hostId);
         }
@@ -525,30 +392,17 @@ export class RealtimeSession {
   }
 
   private onHello(msg: HelloWire, remote: string): void {
-    const fresh = !this.peers.get(remote)?.user_id;
-    const username = typeof msg.username === 'string' && msg.username ? msg.username.slice(0, 64) : 'someone';
-    const info: PeerInfo = this.peers.get(remote) ?? { user_id: '', username, linked: true, voice: null, goneTimer: null };
-    const knownBefore = [...this.peers.entries()].some(([p, i]) => p !== remote && i.user_id === msg.user_id);
-    info.user_id = msg.user_id;
-    info.username = username;
-    info.voice = msg.voice && typeof msg.voice.on === 'boolean' ? { on: msg.voice.on, muted: Boolean(msg.voice.muted) } : null;
-    this.peers.set(remote, info);
-    // the same member under an older peer id (it reconnected with a new one): that one is gone
-    for (const [p, i] of [...this.peers.entries()]) {
-      if (p !== remote && i.user_id === msg.user_id) {
-        this.peers.delete(p);
-        if (i.goneTimer) clearTimeout(i.goneTimer);
-        this.engine.peerGone(p);
-        this.voice.peerGone(p);
-        this.mesh.disconnect(p);
-      }
-    }
+    const { info, fresh, knownBefore } = this.members.introduce(remote, msg, (p) => {
+      this.engine.peerGone(p);
+      this.voice.peerGone(p);
+      this.mesh.disconnect(p);
+    });
     if (msg.state) this.engine.receiveState(msg.state, remote);
     this.chat.merge(msg.chat);
     if (info.voice) this.voice.onStatus(remote, info.voice);
     this.mesh.setMembers(msg.members.filter((m) => isMemberInfo(m) && m.user_id !== this.me.id).map((m) => m.peer_id));
     if (fresh && !knownBefore && Date.now() - this.startedAt > 4000) {
-      this.chat.system(`${username} joined.`, this.clock.now());
+      this.chat.system(`${info.username} joined.`, this.clock.now());
     }
     this.emit();
   }
@@ -563,74 +417,15 @@ export class RealtimeSession {
   private onCommand(cmd: SyncCommand, origin: CommandOrigin): void {
     const now = this.clock.now();
     const who = origin === 'local' ? this.me.username : cmd.name || this.nameOf(cmd.peer);
-    const at = fmtTime(cmd.state.position);
-    switch (cmd.action) {
-      case 'play':
-        this.chat.system(`${who} played at ${at}.`, now);
-        break;
-      case 'pause':
-        this.chat.system(`${who} paused at ${at}.`, now);
-        break;
-      case 'seek':
-        this.chat.system(`${who} jumped to ${at}.`, now);
-        break;
-      case 'rate':
-        this.chat.system(`${who} set the speed to ${cmd.state.rate}×.`, now);
-        break;
-      case 'hold':
-        this.chat.system(`Paused: waiting for ${this.nameOf(cmd.peer)} to load.`, now);
-        break;
-      case 'resume':
-        this.chat.system('Everyone is ready: playing again.', now);
-        break;
-      default:
-        break;
-    }
+    const line = commandLine(cmd, who, (peer) => this.nameOf(peer));
+    if (line !== null) this.chat.system(line, now);
     if (cmd.action === 'state') return;
     const report = origin === 'local' || (origin === 'derived' && (cmd.action === 'hold' || cmd.action === 'resume') && this.coordinator());
     if (!report) return;
-    const action = cmd.action === 'hold' ? 'pause' : cmd.action === 'resume' || cmd.action === 'restamp' ? 'play' : cmd.action;
-    if (action !== 'play' && action !== 'pause' && action !== 'seek' && action !== 'rate') return;
-    const body = { action, position: Math.max(0, cmd.state.position), rate: cmd.state.rate, at: cmd.state.at };
-    this.report(() => void this.api.playback(this.room.id, body).catch(() => undefined));
-  }
-
-  /**
-   * Tells the room service a moment after the peers: its record is for late joiners and recovery, and
-   * its request (and the service's work on it) should not compete with the peers acting on the command.
-   * Reports keep their order; the ones still waiting go out at once when the session stops.
-   */
-  private report(send: () => void): void {
-    const entry = { send, timer: null as ReturnType<typeof setTimeout> | null };
-    entry.timer = setTimeout(() => {
-      this.reports.delete(entry);
-      send();
-    }, REPORT_DELAY_MS);
-    this.reports.add(entry);
-  }
-
-  private flushReports(): void {
-    for (const entry of this.reports) {
-      if (entry.timer !== null) clearTimeout(entry.timer);
-      entry.send();
-    }
-    this.reports.clear();
+    this.service.reportPlayback(cmd);
   }
 
   // ------------------------------------------------------------------ room service
-
-  private rosterOf(members: unknown): MemberInfo[] {
-    if (!Array.isArray(members)) return [];
-    const out: MemberInfo[] = [];
-    for (const m of members) {
-      if (typeof m !== 'object' || m === null) continue;
-      const r = m as Record<string, unknown>;
-      if (typeof r.peer_id === 'string' && r.peer_id && typeof r.user_id === 'string' && r.user_id !== this.me.id) {
-        out.push({ peer_id: r.peer_id, user_id: r.user_id, username: typeof r.username === 'string' ? r.username : 'someone' });
-      }
-    }
-    return out;
-  }
 
   private setLock(locked: boolean, hostId: string | null): void {
     const changed = locked !== this.locked || hostId !== this.hostId;
@@ -645,11 +440,10 @@ export class RealtimeSession {
 
   private applyRoomState(answer: RoomStateAnswer): void {
     if (Array.isArray(answer.members)) {
-      const before = new Set(this.roster.map((m) => m.peer_id));
-      this.roster = this.rosterOf(answer.members);
-      const now = new Set(this.roster.map((m) => m.peer_id));
+      const before = this.members.setRoster(answer.members);
+      const now = new Set(this.members.rosterPeers());
       this.mesh.setMembers([...now]);
-      this.mesh.forget([...before].filter((p) => !now.has(p) && !this.peers.get(p)?.linked));
+      this.mesh.forget([...before].filter((p) => !now.has(p) && !this.members.get(p)?.linked));
     }
     if (typeof answer.locked === 'boolean' || answer.host_id !== undefined) {
       const wasHost = this.hostId === this.me.id;
@@ -666,88 +460,5 @@ export class RealtimeSession {
       this.engine.setContent(answer.content_id, answer.playback ?? null);
     }
     this.emit();
-  }
-
-  private async heartbeat(): Promise<void> {
-    const v = this.video;
-    const body = v ? { position: v.currentTime, playing: !v.paused } : {};
-    try {
-      const answer = await this.api.heartbeat(this.room.id, body);
-      if (answer && typeof answer === 'object') this.applyRoomState(answer);
-    } catch (err) {
-      const status = err && typeof err === 'object' && 'status' in err ? Number((err as { status: unknown }).status) : 0;
-      if (status === 409 || status === 404) void this.rejoin();
-    }
-  }
-
-  /** Dropped from the room (heartbeats lapsed): join again and re-register. */
-  private rejoin(): Promise<void> {
-    if (this.renewing) return this.renewing;
-    this.renewing = (async () => {
-      try {
-        const room = await this.api.join(this.room.id);
-        this.updateJoin(room);
-      } catch {
-        // the next heartbeat tries again
-      } finally {
-        this.renewing = null;
-      }
-    })();
-    return this.renewing;
-  }
-
-  // ------------------------------------------------------------------ figures for checks and benchmarks
-
-  private debug: SyncDebug | null = null;
-
-  private installDebug(): void {
-    if (typeof window === 'undefined') return;
-    const engine = this.engine;
-    const clock = this.clock;
-    const mesh = this.mesh;
-    const voice = this.voice;
-    const chat = this.chat;
-    const voiceView = (): VoiceView => this.build().voice;
-    const debug: SyncDebug = {
-      get drift() {
-        return engine.stats().driftMs;
-      },
-      get offset() {
-        return clock.offset;
-      },
-      get rtt() {
-        return clock.rtt;
-      },
-      get correctiveSeeks() {
-        return engine.stats().correctiveSeeks;
-      },
-      get lastCommand() {
-        return engine.stats().lastCommand;
-      },
-      get peerId() {
-        return mesh.id;
-      },
-      get links() {
-        return mesh.linked;
-      },
-      get status() {
-        return mesh.status;
-      },
-      get state() {
-        return engine.state;
-      },
-      stats: () => ({ ...engine.stats(), offsetMs: clock.offset, rttMs: clock.rtt }),
-      driftSamples: () => [...engine.driftSamples()],
-      expectedPosition: () => positionAt(engine.state, clock.now()),
-      serverNow: () => clock.now(),
-      chat: () => [...chat.all],
-      voice: () => ({ ...voiceView(), connected: voice.connected, speaking: [...voice.speaking] }),
-      bytesReceived: () => voice.bytesReceived(),
-      play: () => engine.play(),
-      pause: () => engine.pause(),
-      seek: (p: number) => engine.seek(p),
-    };
-    this.debug = debug;
-    window.__flmnchllSync = debug;
   }
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the Go programs the stack runs (FerretDB, tusd, faas-cli) once per
+# Builds the Go programs the stack runs (FerretDB, tusd, faas-cli) and the
+# S3-compatible server the storage tests use (SeaweedFS) once per
 # version into a machine-wide cache, then links them into this checkout's
 # .tools/bin/. Building is slow (about 2-3 minutes cold) and every checkout,
 # instance and CI run needs the same binaries, so a second run only checks
@@ -33,6 +34,14 @@ FAAS_CLI_PSEUDO=v0.0.0-20230119133646-fea2bf5a6d0c
 FAAS_CLI_COMMIT=fea2bf5a6d0c4bd13bf3f98c36d94f93bf0fd004
 FAAS_CLI_SUM="h1:bKdpxt1nwx1gORMakzuqQ5M6iDeowMxBAXQGGmBMZks="
 
+# SeaweedFS: a real S3-compatible server (signatures, expiry, ranges) for the
+# tests of the S3 storage backend. Its go.mod has replace directives, which
+# `go install module@version` refuses, so it is built inside the downloaded
+# module. Releases are not tagged as Go versions: pinned by pseudo-version.
+SEAWEEDFS_VERSION=4.53
+SEAWEEDFS_MODULE=github.com/seaweedfs/seaweedfs
+SEAWEEDFS_PSEUDO=v0.0.0-20261109003541-7506e5f91cd6
+
 GO_MIN_MINOR=24 # FerretDB 1.24 needs Go 1.24 or newer
 
 die() {
@@ -53,7 +62,7 @@ find_go() {
         fi
     fi
     [ -n "$cand" ] ||
-        die "Go is not installed (needed to build ferretdb, tusd and faas-cli). Install Go 1.${GO_MIN_MINOR}+ (e.g. into /usr/local/go) or set GO=/path/to/go."
+        die "Go is not installed (needed to build ferretdb, tusd, faas-cli and weed). Install Go 1.${GO_MIN_MINOR}+ (e.g. into /usr/local/go) or set GO=/path/to/go."
     local ver minor
     ver="$("$cand" env GOVERSION 2>/dev/null)" || die "'$cand' does not work as a Go toolchain"
     minor="$(sed -E 's/^go1\.([0-9]+).*/\1/' <<<"$ver")"
@@ -145,6 +154,16 @@ build_faas_cli() { # out
     rm -rf "$src"
 }
 
+build_seaweedfs() { # out
+    local info dir
+    info="$(cd "$CACHE" && GOFLAGS=-mod=mod GOWORK=off \
+        "$GO_BIN" mod download -json "$SEAWEEDFS_MODULE@$SEAWEEDFS_PSEUDO")" ||
+        die "could not download $SEAWEEDFS_MODULE@$SEAWEEDFS_PSEUDO"
+    dir="$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p' <<<"$info")"
+    [ -d "$dir" ] || die "downloaded SeaweedFS source not found at '$dir'"
+    (cd "$dir" && go_env "$GO_BIN" build -mod=readonly -ldflags "-s -w" -o "$1" ./weed)
+}
+
 main() {
     mkdir -p "$BIN_DIR" "$LINK_DIR"
 
@@ -166,6 +185,7 @@ main() {
     build_if_missing tusd "$TUSD_VERSION" "$BIN_DIR/tusd-$TUSD_VERSION" build_tusd
     build_if_missing faas-cli "$FAAS_CLI_VERSION" \
         "$BIN_DIR/faas-cli-$FAAS_CLI_VERSION" build_faas_cli
+    build_if_missing weed "$SEAWEEDFS_VERSION" "$BIN_DIR/weed-$SEAWEEDFS_VERSION" build_seaweedfs
 }
 
 main "$@"

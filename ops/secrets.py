@@ -13,6 +13,10 @@ SECRETS = {
     "admin-password": "ADMIN_PASSWORD",
     "turn-secret": "TURN_SECRET",
     "media-secret": "MEDIA_SECRET",
+    # The S3 storage backend's credentials (unused with local storage, but every function that signs media
+    # links lists them, and OpenFaaS refuses to deploy a function whose secret does not exist).
+    "s3-access-key": "S3_ACCESS_KEY",
+    "s3-secret-key": "S3_SECRET_KEY",
 }
 
 

@@ -355,3 +355,37 @@ def media() -> Storage:
 
 def uploads() -> Storage:
     return storage(UPLOADS)
+
+
+def prepare_bucket() -> str:
+    """Create the S3 bucket when missing and let the app's own origin (`PUBLIC_URL`) read it from the page.
+
+    The page fetches subtitle tracks and the seek-preview map itself, and browsers allow that across origins
+    only with CORS; the bucket stays private (every read still needs a signed link). Returns what was done.
+    """
+    if backend_name() != "s3":
+        return "local storage: no bucket to prepare"
+    bucket = os.environ.get("S3_BUCKET", "")
+    if not bucket:
+        raise ValueError("S3_BUCKET is required when STORAGE_BACKEND=s3")
+    client = s3_client()
+    try:
+        client.create_bucket(Bucket=bucket)
+        done = f"bucket {bucket} created"
+    except client.exceptions.BucketAlreadyOwnedByYou:
+        done = f"bucket {bucket} exists"
+    origin = settings().public_url.rstrip("/")
+    if origin:
+        rule = {"AllowedOrigins": [origin], "AllowedMethods": ["GET", "HEAD"], "AllowedHeaders": ["*"],
+                "MaxAgeSeconds": 3600}
+        client.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [rule]})
+        done += f"; {origin} may read it from the page"
+    return done
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:] != ["prepare-bucket"]:
+        raise SystemExit("usage: python -m flmnchll.storage prepare-bucket")
+    print(prepare_bucket())

@@ -26,6 +26,9 @@ def bring_up(instance: Instance, *, foreground: bool, demo: bool) -> int:
     child = control.start_supervisord(instance, foreground=foreground)
     try:
         control.wait_ready(instance)
+        if instance.storage == "s3":
+            control.wait_listening(instance, "s3")
+            control.run_module(instance, "flmnchll.storage", "prepare-bucket")
         control.deploy(instance, if_changed=True)
         control.wait_functions(instance)
         seed(instance, demo)

@@ -92,6 +92,20 @@ def wait_ready(instance: Instance, timeout: float = 90.0) -> None:
     raise StackError("Timed out waiting for: " + ", ".join(waiting) + f". See {instance.logs_dir}/NAME.log.")
 
 
+def wait_listening(instance: Instance, component: str, timeout: float = 60.0) -> None:
+    """Wait until a component accepts connections (some report running well before they listen)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", instance.ports[component]), timeout=1):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise StackError(f"{component} is not listening on port {instance.ports[component]}; "
+                                 f"see {instance.logs_dir}/{component}.log.") from None
+            time.sleep(0.2)
+
+
 def faas_cli(instance: Instance, *args: str, input: bytes | None = None, check: bool = True,
              ) -> subprocess.CompletedProcess[bytes]:
     env = {**os.environ, **instance.environment(), "OPENFAAS_CONFIG": str(instance.run_dir / "openfaas")}

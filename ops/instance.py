@@ -23,6 +23,7 @@ BASE_PORTS: dict[str, int] = {
     "peer": 9000,
     "turn": 3478,
     "functions": 8100,
+    "s3": 8333,  # with STORAGE_BACKEND=s3 only; SeaweedFS's own ports are the ten after it
 }
 PORT_ENV = {
     "front": "FRONT_PORT",
@@ -34,8 +35,11 @@ PORT_ENV = {
     "peer": "PEER_PORT",
     "turn": "TURN_PORT",
     "functions": "FUNCTION_PORT_BASE",
+    "s3": "S3_PORT",
 }
 DEFAULT_OFFSETS = {"dev": 0, "test": 10000}
+STORAGE_BACKENDS = ("local", "s3")
+S3_BUCKET = "flmnchll"
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,8 @@ class Instance:
     peer_pool_size: int = 2
     transcode_workers: int = 1
     downscale_workers: int = 1
+    #: `local`: folders served by nginx; `s3`: a SeaweedFS bucket, as production runs with object storage
+    storage: str = "local"
 
     @classmethod
     def load(cls, name: str | None = None) -> Instance:
@@ -55,6 +61,9 @@ class Instance:
         offset = int(os.environ.get("PORT_OFFSET", default_offset))
         ports = {key: int(os.environ.get(PORT_ENV[key], base + offset)) for key, base in BASE_PORTS.items()}
         home = REPO if name == "dev" else REPO / ".instances" / name
+        storage = os.environ.get("STORAGE_BACKEND", "local").strip().lower() or "local"
+        if storage not in STORAGE_BACKENDS:
+            raise ValueError(f"STORAGE_BACKEND must be one of {', '.join(STORAGE_BACKENDS)}, not {storage!r}")
         return cls(
             name=name,
             offset=offset,
@@ -63,6 +72,7 @@ class Instance:
             peer_pool_size=int(os.environ.get("PEER_POOL_SIZE", "2")),
             transcode_workers=int(os.environ.get("TRANSCODE_WORKERS", "1")),
             downscale_workers=int(os.environ.get("DOWNSCALE_WORKERS", "1")),
+            storage=storage,
         )
 
     def _dir(self, kind: str) -> Path:
@@ -137,4 +147,13 @@ class Instance:
             "BCRYPT_ROUNDS": os.environ.get("BCRYPT_ROUNDS", "4" if self.name == "test" else "12"),
             "SUPERVISOR_URL": f"unix://{self.supervisor_socket}",
             "PATH": f"{self.tools_bin}:{REPO / '.venv' / 'bin'}:{os.environ.get('PATH', '/usr/bin:/bin')}",
+            **self.storage_environment(),
         }
+
+    def storage_environment(self) -> dict[str, str]:
+        """The storage settings (flmnchll.storage): keys stay secrets (`s3-access-key`, `s3-secret-key`)."""
+        if self.storage != "s3":
+            return {"STORAGE_BACKEND": "local"}
+        endpoint = self.url("s3")
+        return {"STORAGE_BACKEND": "s3", "S3_ENDPOINT_URL": endpoint, "S3_PUBLIC_URL": endpoint,
+                "S3_BUCKET": S3_BUCKET, "S3_REGION": "us-east-1"}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ops.instance import REPO, Instance
+from ops.instance import REPO, S3_BUCKET, Instance
 
 
 @dataclass(frozen=True)
@@ -48,10 +48,12 @@ def programs(instance: Instance) -> list[Program]:
         Program("gateway", f"{python} -m faas.gateway", ports["gateway"], faas_env),
         Program("faas-async", f"{python} -m faas.async_worker", None, faas_env),
         Program("faas-cron", f"{python} -m faas.cron", None, faas_env),
-        Program("tusd", tusd_command(instance), ports["tusd"]),
+        Program("tusd", tusd_command(instance), ports["tusd"], tusd_environment(instance)),
         Program("nginx", f"nginx -e stderr -c {run / 'nginx.conf'} -g 'daemon off;'", ports["front"]),
         Program("coturn", f"turnserver -c {run / 'turnserver.conf'}", ports["turn"]),
     ]
+    if instance.storage == "s3":
+        listed.append(Program("s3", s3_command(instance), ports["s3"], startsecs=2))
     for index, port in enumerate(instance.peer_ports):
         listed.append(Program(f"peer-{index}", f"node {REPO / 'peer' / 'server.js'} --port {port}", port))
     for queue, count in (("transcode", instance.transcode_workers), ("downscale", instance.downscale_workers)):
@@ -68,10 +70,39 @@ def tusd_command(instance: Instance) -> str:
         "-host 127.0.0.1",
         f"-port {ports['tusd']}",
         "-base-path /uploads/",
-        f"-upload-dir {instance.data_dir / 'uploads'}",
+        *_tusd_store(instance),
         "-behind-proxy",
         f"-hooks-http {hook_url}",
         "-hooks-http-forward-headers Authorization,X-Internal-Secret",
         "-hooks-enabled-events pre-create,pre-finish,post-finish",
         "-disable-download",
+    ])
+
+
+def _tusd_store(instance: Instance) -> list[str]:
+    """Where tusd keeps uploads: the uploads folder, or `uploads/` in the bucket (as production does on S3)."""
+    if instance.storage != "s3":
+        return [f"-upload-dir {instance.data_dir / 'uploads'}"]
+    return [f"-s3-bucket {S3_BUCKET}", f"-s3-endpoint {instance.url('s3')}", "-s3-object-prefix uploads/"]
+
+
+def tusd_environment(instance: Instance) -> dict[str, str]:
+    """tusd's S3 client reads its keys from a credentials file (written by ops.render), never the environment."""
+    if instance.storage != "s3":
+        return {}
+    return {"AWS_SHARED_CREDENTIALS_FILE": str(instance.run_dir / "aws-credentials"), "AWS_REGION": "us-east-1"}
+
+
+def s3_command(instance: Instance) -> str:
+    """SeaweedFS in its one-process mode: the S3 API on the instance's `s3` port, its inner servers on the ten
+    ports after it, data under the instance's data folder, one identity (ops.render writes `s3.json`)."""
+    base = instance.ports["s3"]
+    inner = {"master": 1, "volume": 2, "filer": 3, "admin": 4, "webdav": 5}
+    grpc = {"master": 6, "volume": 7, "filer": 8, "s3": 9, "admin": 10}
+    return " ".join([
+        str(instance.tools_bin / "weed"), "mini", f"-dir={instance.data_dir / 's3'}",
+        "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-admin.ui=false", "-admin.port.legacy=0",
+        f"-s3.port={base}", f"-s3.config={instance.run_dir / 's3.json'}",
+        *(f"-{name}.port={base + step}" for name, step in inner.items()),
+        *(f"-{name}.port.grpc={base + step}" for name, step in grpc.items()),
     ])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import json
 import os
 from pathlib import Path
 from string import Template
@@ -113,6 +114,15 @@ def render(instance: Instance) -> list[Program]:
             TURN_PORT=ports["turn"], TURN_MIN_PORT=relay_min, TURN_MAX_PORT=relay_max,
             TURN_SECRET=read("turn-secret"), TURN_ALLOW_LOOPBACK="allow-loopback-peers\nallowed-peer-ip=127.0.0.1",
             RUN_DIR=run, LOG_DIR=instance.logs_dir))
+
+    if instance.storage == "s3":
+        access, secret = read("s3-access-key"), read("s3-secret-key")
+        identity = {"name": "flmnchll", "credentials": [{"accessKey": access, "secretKey": secret}],
+                    "actions": ["Admin", "Read", "Write", "List", "Tagging"]}
+        _write_private(run / "s3.json", json.dumps({"identities": [identity]}))
+        _write_private(run / "aws-credentials",
+                       f"[default]\naws_access_key_id = {access}\naws_secret_access_key = {secret}\n")
+        (instance.data_dir / "s3").mkdir(exist_ok=True)
 
     listed = programs(instance)
     if not coturn_template.exists():

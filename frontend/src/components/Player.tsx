@@ -213,6 +213,8 @@ export function Player({ item, videoRef, startAt = 0, autoPlay = false, onMediaE
         controls
         playsInline
         preload="metadata"
+        // media may come from object storage on another origin: subtitle tracks load from there only in CORS mode
+        crossOrigin="anonymous"
         poster={item.thumbnail ?? undefined}
         autoPlay={autoPlay && startAt === 0}
         onLoadedMetadata={onLoadedMetadata}

@@ -1,0 +1,104 @@
+"""The content path on object storage, as production runs it: an instance with `STORAGE_BACKEND=s3` (a
+SeaweedFS bucket; tusd writing uploads into it) takes an upload through the front door, the real workers
+transcode it from the bucket and publish into it, and every file is served by presigned links that the S3
+server itself checks. The instance has its own ports and folders and is stopped afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import boto3
+import pytest
+import requests
+
+from ops.instance import REPO, S3_BUCKET, Instance
+from tests.conftest import Stack
+from tests.content.conftest import Uploads, content_id_of, lavfi, make_clip, wait_for
+from tests.content.conftest import item as item_of
+
+INSTANCE = "s3test"
+SETTINGS = {"STORAGE_BACKEND": "s3", "PORT_OFFSET": "13000"}
+
+
+def ops(command: str) -> None:
+    subprocess.run([str(REPO / ".venv" / "bin" / "python"), "-m", "ops", command, "--instance", INSTANCE,
+                    "--no-demo"], cwd=REPO, env={**os.environ, **SETTINGS}, check=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def s3_stack() -> Iterator[Stack]:
+    with mock.patch.dict(os.environ, SETTINGS):
+        instance = Instance.load(INSTANCE)
+    ops("down")  # one left behind by an interrupted run
+    ops("start")
+    try:
+        yield Stack(instance)
+    finally:
+        ops("down")
+
+
+@pytest.fixture(scope="module")
+def bucket(s3_stack: Stack) -> Any:
+    """The instance's bucket, read with the instance's own keys."""
+    client = boto3.client("s3", endpoint_url=s3_stack.instance.url("s3"), region_name="us-east-1",
+                          aws_access_key_id=s3_stack.secret("s3-access-key"),
+                          aws_secret_access_key=s3_stack.secret("s3-secret-key"))
+
+    def keys(prefix: str) -> list[str]:
+        listed = client.list_objects_v2(Bucket=S3_BUCKET, Prefix=prefix).get("Contents", [])
+        return sorted(entry["Key"] for entry in listed)
+
+    return keys
+
+
+def probe(url: str) -> dict[str, Any]:
+    """ffprobe reading the file over HTTP, as a player would (ranges on a presigned link)."""
+    out = subprocess.run(["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of", "json", url],
+                         capture_output=True, text=True, check=True, timeout=60)
+    return json.loads(out.stdout)
+
+
+def test_upload_is_transcoded_and_served_from_the_bucket(s3_stack: Stack, bucket: Any, tmp_path: Path) -> None:
+    token = s3_stack.admin_token()
+    clip = make_clip(tmp_path, "s3.mp4", *lavfi("640x360", 2), "-c:v", "libx264", "-preset", "ultrafast",
+                     "-pix_fmt", "yuv422p", "-c:a", "aac", "-shortest")  # 4:2:2: every rendition is encoded
+    upload = Uploads(f"{s3_stack.front_url}/uploads/").upload(clip, token, title="on object storage")
+    content_id = content_id_of(s3_stack, upload)
+    upload_id = (upload.location or "").rstrip("/").rsplit("/", 1)[-1].split("+")[0]
+    assert any(key.startswith(f"uploads/{upload_id}") for key in bucket("uploads/")), "no upload in the bucket"
+
+    assert wait_for(s3_stack, token, content_id)["status"] == "ready"
+    wanted = {f"media/{content_id}/{name}" for name in ("360p.mp4", "360p.webm", "poster.jpg", "sprite.jpg")}
+    s3_stack.wait_until(lambda: wanted <= set(bucket(f"media/{content_id}/")))  # thumbnails follow "ready"
+    item = item_of(s3_stack, token, content_id)
+
+    s3_origin = s3_stack.instance.url("s3")
+    for rendition in item["renditions"]:
+        url = rendition["url"]
+        assert url.startswith(f"{s3_origin}/{S3_BUCKET}/media/{content_id}/") and "X-Amz-Signature=" in url
+        part = requests.get(url, headers={"Range": "bytes=0-99", "Origin": s3_stack.front_url}, timeout=10)
+        assert part.status_code == 206 and len(part.content) == 100
+        assert part.headers.get("Access-Control-Allow-Origin") == s3_stack.front_url  # the player's CORS mode
+        streams = {s["codec_type"]: s for s in probe(url)["streams"]}
+        assert streams["video"]["codec_name"] == {"mp4": "h264", "webm": "vp9"}[rendition["container"]]
+        assert (streams["video"]["width"], streams["video"]["height"]) == (640, 360)
+        assert "audio" in streams
+        altered = url.replace(rendition["name"], "other.mp4")
+        assert requests.get(altered, timeout=10).status_code == 403
+
+    # The page reads subtitle tracks and the preview map itself: the bucket lets the app's origin do that.
+    preview = requests.get(item["preview"]["vtt"], headers={"Origin": s3_stack.front_url}, timeout=10)
+    assert preview.status_code == 200 and preview.text.startswith("WEBVTT")
+    assert preview.headers.get("Access-Control-Allow-Origin") == s3_stack.front_url
+    assert requests.get(item["preview"]["vtt"], headers={"Origin": "http://elsewhere.example"},
+                        timeout=10).headers.get("Access-Control-Allow-Origin") is None
+
+    assert s3_stack.call("content", content_id, method="DELETE", token=token).status_code == 200
+    assert bucket(f"media/{content_id}/") == []

@@ -19,13 +19,16 @@ from typing import cast
 import httptools
 
 from faas.messages import REASONS, Headers, Reply, Request
-from faas.proxy import PREFIX
+from faas.proxy import HOP_BY_HOP, PREFIX
 
 log = logging.getLogger("faas.front")
 
 IDLE_SECONDS = 300.0  # a keep-alive connection with nothing to say is closed after this long
 MAX_PIPELINED = 16  # requests read ahead of the answers before the front stops reading a connection
 FRAMING = frozenset({b"content-length", b"transfer-encoding", b"connection", b"keep-alive", b"date"})
+# What a relayed request leaves behind: the front has already read the whole body (and answered any
+# `Expect: 100-continue` itself), so only the Host is passed on of the hop-by-hop set.
+RELAY_DROPPED = HOP_BY_HOP - {b"host"}
 
 Handler = Callable[[Request], Awaitable[Reply]]
 
@@ -231,7 +234,7 @@ class Front:
             return
         lines = [b"%s %s HTTP/%s\r\n" % (request.method.encode(), request.target, request.version.encode())]
         for key, value in request.headers:
-            if key.lower() not in (b"connection", b"keep-alive", b"transfer-encoding", b"content-length"):
+            if key.lower() not in RELAY_DROPPED:
                 lines.append(b"%s: %s\r\n" % (key, value))
         lines.append(b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(request.body))
         try:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ops import seaweedfs
 from ops.instance import REPO, S3_BUCKET, Instance
 
 
@@ -94,15 +95,8 @@ def tusd_environment(instance: Instance) -> dict[str, str]:
 
 
 def s3_command(instance: Instance) -> str:
-    """SeaweedFS in its one-process mode: the S3 API on the instance's `s3` port, its inner servers on the ten
-    ports after it, data under the instance's data folder, one identity (ops.render writes `s3.json`)."""
+    """SeaweedFS: the S3 API on the instance's `s3` port, its inner servers on the ten ports after it."""
     base = instance.ports["s3"]
-    inner = {"master": 1, "volume": 2, "filer": 3, "admin": 4, "webdav": 5}
-    grpc = {"master": 6, "volume": 7, "filer": 8, "s3": 9, "admin": 10}
-    return " ".join([
-        str(instance.tools_bin / "weed"), "mini", f"-dir={instance.data_dir / 's3'}",
-        "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-admin.ui=false", "-admin.port.legacy=0",
-        f"-s3.port={base}", f"-s3.config={instance.run_dir / 's3.json'}",
-        *(f"-{name}.port={base + step}" for name, step in inner.items()),
-        *(f"-{name}.port.grpc={base + step}" for name, step in grpc.items()),
-    ])
+    inner = [base + step for step in range(1, len(seaweedfs.INNER_PORTS) + 1)]
+    return " ".join(seaweedfs.command(instance.tools_bin / "weed", instance.data_dir / "s3",
+                                      instance.run_dir / "s3.json", base, inner))

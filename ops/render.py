@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import getpass
-import json
 import os
 from pathlib import Path
 from string import Template
 
-from ops import secrets
+from ops import seaweedfs, secrets
 from ops.instance import REPO, Instance
 from ops.programs import Program, programs
 
@@ -117,9 +116,7 @@ def render(instance: Instance) -> list[Program]:
 
     if instance.storage == "s3":
         access, secret = read("s3-access-key"), read("s3-secret-key")
-        identity = {"name": "flmnchll", "credentials": [{"accessKey": access, "secretKey": secret}],
-                    "actions": ["Admin", "Read", "Write", "List", "Tagging"]}
-        _write_private(run / "s3.json", json.dumps({"identities": [identity]}))
+        _write_private(run / "s3.json", seaweedfs.identities(access, secret))
         _write_private(run / "aws-credentials",
                        f"[default]\naws_access_key_id = {access}\naws_secret_access_key = {secret}\n")
         (instance.data_dir / "s3").mkdir(exist_ok=True)

@@ -8,7 +8,6 @@ one identity, so signatures, expiry and ranges are checked the way object storag
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import signal
@@ -24,6 +23,7 @@ import requests
 
 from flmnchll import config, storage
 from flmnchll.content import links
+from ops import seaweedfs
 
 BUCKET = "flmnchll-test"
 
@@ -45,15 +45,11 @@ def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not weed.exists():
         pytest.fail(f"{weed} is missing: run scripts/install.sh (it builds the S3 server the tests use)")
     home = tmp_path_factory.mktemp("s3")
-    identities = {"identities": [{"name": "tests", "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}],
-                                  "actions": ["Admin", "Read", "Write", "List", "Tagging"]}]}
-    (home / "s3.json").write_text(json.dumps(identities))
-    ports = {name: free_port() for name in ("master", "volume", "filer", "s3", "admin", "webdav")}
-    grpc = {f"-{name}.port.grpc={free_port()}" for name in ("master", "volume", "filer", "s3", "admin")}
-    command = [str(weed), "mini", f"-dir={home / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-admin.ui=false",
-               "-admin.port.legacy=0", f"-s3.config={home / 's3.json'}",
-               *(f"-{name}.port={port}" for name, port in ports.items()), *sorted(grpc)]
-    endpoint = f"http://127.0.0.1:{ports['s3']}"
+    (home / "s3.json").write_text(seaweedfs.identities(ACCESS_KEY, SECRET_KEY))
+    s3_port = free_port()
+    inner = [free_port() for _ in seaweedfs.INNER_PORTS]
+    command = seaweedfs.command(weed, home / "data", home / "s3.json", s3_port, inner)
+    endpoint = f"http://127.0.0.1:{s3_port}"
     with (home / "weed.log").open("wb") as log:
         server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flmnchll.media import ladder
 from flmnchll.media.ladder import Rendition
 from flmnchll.media.probe import MediaInfo
 from flmnchll.media.process import die_with_parent
@@ -26,8 +27,7 @@ def run(task: dict[str, Any]) -> dict[str, Any]:
         path = sources.local_path(task["source"])
         done = encode_group(reporter, path, info, renditions)
         if task.get("thumbnails"):
-            smallest = min(renditions, key=lambda r: (r.pixels, r.container != "mp4"))
-            queue_thumbnails(task, smallest, info.duration, at_front=True)
+            queue_thumbnails(task, ladder.smallest(renditions), info.duration, at_front=True)
         return {"renditions": [r["name"] for r in done]}
 
     return run_stage(reporter, work)

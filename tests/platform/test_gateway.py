@@ -200,16 +200,14 @@ def test_oversized_body_is_413(faas: Any) -> None:
     conn.close()
 
 
-def _raw_exchange(faas: Any, data: bytes, until_close: bool = True) -> bytes:
-    """Send bytes as they are and read what comes back (until the gateway closes, or the first answer)."""
+def _raw_exchange(faas: Any, data: bytes) -> bytes:
+    """Send bytes as they are and read what comes back until the gateway closes the connection."""
     parts = urlsplit(faas.gateway_url)
     with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
         sock.sendall(data)
         received = b""
         while chunk := sock.recv(65536):
             received += chunk
-            if not until_close and b"\r\n\r\n" in received:
-                break
     return received
 
 

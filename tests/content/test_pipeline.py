@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import signal
 import subprocess
@@ -309,3 +310,14 @@ def test_sigkilled_worker_loses_no_job(content_stack: Any, uploads: Uploads, adm
     assert sorted(r["name"] for r in ready["renditions"]) == [
         "1080p.mp4", "1080p.webm", "480p.mp4", "480p.webm", "720p.mp4", "720p.webm"]
     assert not ffmpeg_pids(media)
+
+
+def test_rq_info_shows_both_queues_and_their_workers(content_stack: Any) -> None:
+    """What an operator sees with RQ's own command line: the two queues and a worker listening on each."""
+    instance = content_stack.instance
+    url = f"redis://:{content_stack.secret('redis-password')}@127.0.0.1:{instance.ports['redis']}/0"
+    shown = subprocess.run([str(Path(instance.python).parent / "rq"), "info", "--url", url],
+                           capture_output=True, text=True, check=True, timeout=30).stdout
+    for queue in ("transcode", "downscale"):
+        assert re.search(rf"^{queue}\s+\| \d+", shown, re.MULTILINE), shown
+        assert re.search(rf"^worker-{queue}-0\.\S+ .*: \w+ {queue}\.", shown, re.MULTILINE), shown

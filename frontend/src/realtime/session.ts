@@ -231,15 +231,15 @@ export class RealtimeSession {
   }
 
   private build(): SessionSnapshot {
+    const st = this.engine.stats();
     const members = memberViews({
       me: { peer: this.mesh.id, user_id: this.me.id, username: this.me.username, online: this.mesh.status === 'online' },
       voice: this.voice,
       peers: this.members.peers,
       roster: this.members.roster,
       hostId: this.hostId,
-      waiting: new Set(this.engine.stats().waitingFor),
+      waiting: new Set(st.waitingFor),
     });
-    const st = this.engine.stats();
     return {
       status: this.mesh.status,
       statusDetail: this.statusDetail,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { commandLine, fmtTime } from './commandChat';
+import { commandLine } from './commandChat';
 import type { SyncCommand } from './sync/types';
 
 function cmd(action: SyncCommand['action'], position: number): SyncCommand {
@@ -7,17 +7,12 @@ function cmd(action: SyncCommand['action'], position: number): SyncCommand {
 }
 
 describe('command chat lines', () => {
-  it('formats positions as m:ss, or h:mm:ss from an hour', () => {
-    expect(fmtTime(0)).toBe('0:00');
-    expect(fmtTime(62.9)).toBe('1:02');
-    expect(fmtTime(3723)).toBe('1:02:03');
-    expect(fmtTime(-5)).toBe('0:00');
-  });
-
-  it('says who did what where; a hold names the peer waited for; gossip says nothing', () => {
+  it('says who did what where (m:ss, or h:mm:ss from an hour); a hold names the peer waited for; gossip says nothing', () => {
     const nameOf = (p: string): string => (p === 'p2' ? 'Bob' : 'someone');
-    expect(commandLine(cmd('pause', 62), 'Ann', nameOf)).toBe('Ann paused at 1:02.');
+    expect(commandLine(cmd('pause', 62.9), 'Ann', nameOf)).toBe('Ann paused at 1:02.');
+    expect(commandLine(cmd('play', 3723), 'Ann', nameOf)).toBe('Ann played at 1:02:03.');
     expect(commandLine(cmd('seek', 5), 'Ann', nameOf)).toBe('Ann jumped to 0:05.');
+    expect(commandLine(cmd('seek', -5), 'Ann', nameOf)).toBe('Ann jumped to 0:00.');
     expect(commandLine(cmd('rate', 5), 'Ann', nameOf)).toBe('Ann set the speed to 1.5×.');
     expect(commandLine(cmd('hold', 5), 'Ann', nameOf)).toBe('Paused: waiting for Bob to load.');
     expect(commandLine(cmd('state', 5), 'Ann', nameOf)).toBeNull();

@@ -1,22 +1,14 @@
 /** The chat's system lines about playback commands ("Ann paused at 1:02."). */
+import { formatDuration } from '../lib/format';
 import type { SyncCommand } from './sync/types';
-
-/** A film position as h:mm:ss, or m:ss under an hour. */
-export function fmtTime(s: number): string {
-  const t = Math.max(0, Math.floor(s));
-  const h = Math.floor(t / 3600);
-  const m = Math.floor((t % 3600) / 60);
-  const sec = t % 60;
-  const mm = h > 0 ? String(m).padStart(2, '0') : String(m);
-  return `${h > 0 ? `${h}:` : ''}${mm}:${String(sec).padStart(2, '0')}`;
-}
 
 /**
  * The line for a command issued by `who` (a hold names the peer it waits for, by `nameOf`), or null
  * for commands that say nothing to the members (a gossiped state, a restamp).
  */
 export function commandLine(cmd: SyncCommand, who: string, nameOf: (peer: string) => string): string | null {
-  const at = fmtTime(cmd.state.position);
+  // (a position just before the start reads as the start, not as unknown)
+  const at = formatDuration(Math.max(0, cmd.state.position));
   switch (cmd.action) {
     case 'play':
       return `${who} played at ${at}.`;

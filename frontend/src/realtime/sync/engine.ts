@@ -357,10 +357,8 @@ export class SyncEngine {
     this.follow.target = { ...cmd.state };
     this.weak = false;
     this.lastAction = cmd.action;
-    if (cmd.action !== 'hold' && cmd.action !== 'resume' && cmd.action !== 'state' && cmd.action !== 'restamp') {
-      // a member took control: a hold in progress no longer applies
-      if (this.buffering.holding && (cmd.action === 'pause' || cmd.action === 'play')) this.buffering.cancelEpisode();
-    }
+    // a member took control: a hold in progress no longer applies
+    if (this.buffering.holding && (cmd.action === 'pause' || cmd.action === 'play')) this.buffering.cancelEpisode();
     if (alreadyApplied) {
       this.follow.alignedFor = cmd.state.id;
       this.controller.reset();

@@ -231,10 +231,16 @@ export class SyncEngine {
     const now = this.clock.now();
     const at = now + this.leadMs();
     const base = this.latestKnown();
-    const cmd = issueCommand(this.self, action, make(base, at), this.content, now);
-    this.transport.broadcast({ type: 'cmd', cmd });
-    this.accept(cmd, 'local');
+    this.issue(action, make(base, at), now);
     return true;
+  }
+
+  /** A command issued here (at `now`) goes to every peer and is taken here too. */
+  private issue(action: CommandAction, state: Omit<SyncState, 'id'>, now: number, alreadyApplied = false): SyncCommand {
+    const cmd = issueCommand(this.self, action, state, this.content, now);
+    this.transport.broadcast({ type: 'cmd', cmd });
+    this.accept(cmd, 'local', alreadyApplied);
+    return cmd;
   }
 
   /** The newest timeline known, including commands scheduled for the future. */
@@ -256,9 +262,7 @@ export class SyncEngine {
     const base = this.latestKnown();
     const media = { position: m.currentTime, rate: m.playbackRate };
     const state = memberTimeline(action, media, base, now, this.latencies.playS, this.seekLeadMs());
-    const cmd = issueCommand(this.self, action, state, this.content, now);
-    this.transport.broadcast({ type: 'cmd', cmd });
-    this.accept(cmd, 'local', action !== 'seek');
+    const cmd = this.issue(action, state, now, action !== 'seek');
     if (action === 'pause') this.aligner.anchorPaused(cmd.id, ANCHOR_DELAY_MS);
     if (action === 'play') {
       // the media was started by the member: learn its start-up latency at the first look, as for our own
@@ -278,9 +282,7 @@ export class SyncEngine {
     if (!m) return;
     const t = this.target;
     const state = { playing: true, position: m.currentTime, at: now, rate: t.rate };
-    const cmd = issueCommand(this.self, 'restamp', state, this.content, now);
-    this.transport.broadcast({ type: 'cmd', cmd });
-    this.accept(cmd, 'local', true);
+    this.issue('restamp', state, now, true);
   }
 
   /** Lead of a synchronised restart after a seek (ms): time to load, plus time to tell the others. */

@@ -57,33 +57,22 @@ export class CommandFigures {
 
   /** A command issued here or received from a peer (derived ones are not timed). */
   noteCommand(cmd: SyncCommand, origin: CommandOrigin, now: number): void {
-    if (origin === 'remote') {
-      const delay = now - cmd.issued;
-      this.propagation.push(delay);
-      this.last = {
-        id: cmd.id,
-        action: cmd.action,
-        by: cmd.name || cmd.user,
-        origin,
-        issued: cmd.issued,
-        at: cmd.state.at,
-        received: now,
-        applied: null,
-        delayMs: delay,
-      };
-    } else if (origin === 'local') {
-      this.last = {
-        id: cmd.id,
-        action: cmd.action,
-        by: cmd.name,
-        origin,
-        issued: cmd.issued,
-        at: cmd.state.at,
-        received: now,
-        applied: null,
-        delayMs: 0,
-      };
-    }
+    if (origin === 'derived') return;
+    const remote = origin === 'remote';
+    // (one issued here has taken no time to arrive)
+    const delay = remote ? now - cmd.issued : 0;
+    if (remote) this.propagation.push(delay);
+    this.last = {
+      id: cmd.id,
+      action: cmd.action,
+      by: remote ? cmd.name || cmd.user : cmd.name,
+      origin,
+      issued: cmd.issued,
+      at: cmd.state.at,
+      received: now,
+      applied: null,
+      delayMs: delay,
+    };
   }
 
   /** The command became the timeline in force. */

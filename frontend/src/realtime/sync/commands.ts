@@ -4,7 +4,7 @@ import type { CommandAction, SyncCommand, SyncState } from './types';
 let idCounter = 0;
 
 /** An id no other peer makes: the issuer, the time, a counter and a little randomness. */
-export function newCommandId(peer: string): string {
+function newCommandId(peer: string): string {
   idCounter += 1;
   return `${peer}:${Date.now().toString(36)}:${idCounter.toString(36)}:${Math.random().toString(36).slice(2, 7)}`;
 }

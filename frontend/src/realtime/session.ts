@@ -131,7 +131,7 @@ export class RealtimeSession {
     this.engine.adoptServer(this.room.playback ?? null);
     this.chat.subscribe(() => this.emit());
     this.voice.subscribe(() => {
-      this.ducker.duck(this.duckEnabled && [...this.voice.speaking].some((p) => p !== SELF));
+      this.duckWhileOthersSpeak();
       this.emit();
     });
     this.mesh.setEvents({
@@ -288,8 +288,13 @@ export class RealtimeSession {
 
   setDuck(on: boolean): void {
     this.duckEnabled = on;
-    this.ducker.duck(on && [...this.voice.speaking].some((p) => p !== SELF));
+    this.duckWhileOthersSpeak();
     this.emit();
+  }
+
+  /** The film is turned down while another member speaks, unless the member turned that off. */
+  private duckWhileOthersSpeak(): void {
+    this.ducker.duck(this.duckEnabled && [...this.voice.speaking].some((p) => p !== SELF));
   }
 
   /** Called from a click when the browser refused to start playback without one. */

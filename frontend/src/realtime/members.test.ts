@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Members, rosterOf } from './members';
-import type { HelloWire } from './protocol';
+import type { HelloWire, MemberInfo } from './protocol';
 
 function hello(user_id: string, username: string): HelloWire {
   return {
@@ -50,6 +50,16 @@ describe('Members', () => {
     expect(second).toMatchObject({ fresh: true, knownBefore: true });
     expect([...m.peers.keys()]).toEqual(['new']);
     expect(m.linked()).toEqual([{ peer_id: 'new', user_id: 'u1', username: 'Ann' }]);
+  });
+
+  it("takes the other members' peer ids from a peer's list, leaving out this member and malformed entries", () => {
+    const m = new Members('me', []);
+    const list = [
+      { peer_id: 'p1', user_id: 'u1', username: 'Ann' },
+      { peer_id: 'p0', user_id: 'me', username: 'Me' },
+      { peer_id: 'p2', user_id: 'u2' },
+    ] as MemberInfo[];
+    expect(m.otherPeersIn(list)).toEqual(['p1']);
   });
 
   it('a link down for 8 s is gone, unless it comes back up', () => {

@@ -2,7 +2,7 @@
  * The room's members as one session knows them: the peers linked to it (each introduced by its hello)
  * and the room service's roster (members not linked yet).
  */
-import type { HelloWire, MemberInfo, VoiceStatus } from './protocol';
+import { isMemberInfo, type HelloWire, type MemberInfo, type VoiceStatus } from './protocol';
 
 /** A peer this session has (or had) a link with. */
 export interface PeerInfo {
@@ -124,6 +124,11 @@ export class Members {
     const before = new Set(this.roster.map((m) => m.peer_id));
     this.roster = rosterOf(members, this.myId);
     return before;
+  }
+
+  /** The peer ids of the other members in a list a peer sent (its hello or roster), malformed entries left out. */
+  otherPeersIn(list: readonly MemberInfo[]): string[] {
+    return list.filter((m) => isMemberInfo(m) && m.user_id !== this.myId).map((m) => m.peer_id);
   }
 
   rosterPeers(): string[] {

@@ -9,7 +9,7 @@ import { installDebug, removeDebug, type SyncDebug } from './debug';
 import { bindMediaEvents, DomMedia, Ducker } from './media';
 import { Members } from './members';
 import { Mesh, type MeshOptions, type MeshStatus } from './mesh/mesh';
-import { isMemberInfo, PROTOCOL_VERSION, type HelloWire, type WireMessage } from './protocol';
+import { PROTOCOL_VERSION, type HelloWire, type WireMessage } from './protocol';
 import { RoomService } from './roomService';
 import { memberViews, voiceViewOf, type SessionSnapshot } from './snapshot';
 import { ClockSync } from './sync/clock';
@@ -360,7 +360,7 @@ export class RealtimeSession {
         this.onHello(msg, remote);
         return;
       case 'roster':
-        this.mesh.setMembers(msg.members.filter((m) => isMemberInfo(m) && m.user_id !== this.me.id).map((m) => m.peer_id));
+        this.mesh.setMembers(this.members.otherPeersIn(msg.members));
         return;
       case 'chat': {
         const line = parseLine(msg.line);
@@ -405,7 +405,7 @@ export class RealtimeSession {
     if (msg.state) this.engine.receiveState(msg.state, remote);
     this.chat.merge(msg.chat);
     if (info.voice) this.voice.onStatus(remote, info.voice);
-    this.mesh.setMembers(msg.members.filter((m) => isMemberInfo(m) && m.user_id !== this.me.id).map((m) => m.peer_id));
+    this.mesh.setMembers(this.members.otherPeersIn(msg.members));
     if (fresh && !knownBefore && Date.now() - this.startedAt > 4000) {
       this.chat.system(`${info.username} joined.`, this.clock.now());
     }

@@ -1,6 +1,6 @@
 """How jobs tell the content manager what happened, and what happens when a job finally gives up.
 
-Events go to the `content` function (`POST /function/content/ID/events`, internal secret) so that one place
+Events go to the `content` function (`POST /function/content/ID/events`, service key) so that one place
 owns the catalog. Percent-done goes straight to Redis: it is written every second and only read for display.
 A 404/409/410 answer means the item was deleted or re-processed since the job was queued: the job stops.
 """

@@ -103,7 +103,7 @@ def render(instance: Instance) -> list[Program]:
     _write_private(run / "nginx.conf", _template(TEMPLATES / "nginx.conf").substitute(
         user=getpass.getuser(), run_dir=run, logs_dir=instance.logs_dir, front_port=ports["front"], app_root=app_root(),
         gateway_port=ports["gateway"], tusd_port=ports["tusd"], media_dir=instance.data_dir / "media",
-        media_secret=read("media-secret"), internal_secret=read("internal-api-secret"),
+        media_secret=read("media-secret"), internal_secret=read("service-key"),
         peer_locations="\n".join(peer_location.substitute(peer_port=p) for p in instance.peer_ports)))
 
     relay_min, relay_max = instance.turn_relay_range

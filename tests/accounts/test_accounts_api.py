@@ -210,17 +210,17 @@ def _invoke(stack: Any, body: dict[str, Any], key: str | None) -> Any:
     args = ["invoke", "admin-users", "--gateway", stack.gateway_url]
     if key is not None:
         args += ["--sign", "X-Hub-Signature", "--key", key]
-    return stack.faas_cli(*args, input=json.dumps(body).encode())
+    return stack.faas_cli(*args, input=stack.admin_task("admin-users", body))
 
 
 def test_admin_task_through_faas_cli(stack: Any) -> None:
     viewer = stack.signup_login("cli")
-    good = _invoke(stack, {"action": "promote", "username": viewer["username"]}, stack.secret("internal-api-secret"))
+    good = _invoke(stack, {"action": "promote", "username": viewer["username"]}, stack.secret("admin-task-key"))
     assert good.returncode == 0, good.stderr.decode()
     assert json.loads(good.stdout)["user"]["role"] == "admin"
     assert stack.call("account", "me", method="GET", token=viewer["token"]).json()["role"] == "admin"
 
-    listed = _invoke(stack, {"action": "list", "role": "admin"}, stack.secret("internal-api-secret"))
+    listed = _invoke(stack, {"action": "list", "role": "admin"}, stack.secret("admin-task-key"))
     assert listed.returncode == 0 and viewer["username"] in listed.stdout.decode()
 
     bad = _invoke(stack, {"action": "demote", "username": viewer["username"]}, "not-the-secret")
@@ -229,17 +229,17 @@ def test_admin_task_through_faas_cli(stack: Any) -> None:
     unsigned = _invoke(stack, {"action": "demote", "username": viewer["username"]}, None)
     assert unsigned.returncode != 0
     assert stack.call("account", "me", method="GET", token=viewer["token"]).json()["role"] == "admin"
-    back = _invoke(stack, {"action": "demote", "username": viewer["username"]}, stack.secret("internal-api-secret"))
+    back = _invoke(stack, {"action": "demote", "username": viewer["username"]}, stack.secret("admin-task-key"))
     assert back.returncode == 0, back.stderr.decode()
 
 
 def test_signature_checked_on_the_exact_body(stack: Any) -> None:
-    body = json.dumps({"action": "list"}).encode()
-    key = stack.secret("internal-api-secret").encode()
+    body = stack.admin_task("admin-users", {"action": "list"})
+    key = stack.secret("admin-task-key").encode()
     good = "sha1=" + hmac.new(key, body, hashlib.sha1).hexdigest()
+    tampered = stack.call("admin-users", data=body.replace(b"list", b"lisT"), headers={"X-Hub-Signature": good})
     ok = stack.call("admin-users", data=body, headers={"X-Hub-Signature": good})
     assert ok.status_code == 200
-    tampered = stack.call("admin-users", data=body.replace(b"list", b"lisT"), headers={"X-Hub-Signature": good})
     assert tampered.status_code == 401 and _error(tampered)["code"] == "bad_signature"
 
 

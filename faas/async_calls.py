@@ -3,6 +3,10 @@
 As in OpenFaaS's queue-worker, the caller gets 202 and an `X-Call-Id` at once; the worker later calls the
 function (through the gateway, so timeouts, limits and metrics apply) and POSTs its answer to the request's
 `X-Callback-Url` with `X-Call-Id`, `X-Function-Name`, `X-Function-Status` and `X-Duration-Seconds`.
+
+A guard OpenFaaS's queue-worker lacks: the callback URL must be on `ASYNC_CALLBACK_ALLOW`
+(faas/callback_allow.py); the gateway refuses others with 400 before queueing, and the worker checks again
+before posting.
 """
 
 from __future__ import annotations
@@ -74,7 +78,10 @@ def run_call(call: dict[str, Any]) -> dict[str, Any]:
     duration = time.perf_counter() - started
     log.info("async call %s of %s: %s in %.3fs", call["call_id"], name, status, duration)
     callback = call.get("callback_url")
-    if callback:
+    refusal = settings.callback_allow.refusal(callback)
+    if refusal:
+        log.warning("async call %s: result not sent: %s", call["call_id"], refusal)
+    elif callback:
         out = {
             "X-Call-Id": call["call_id"],
             "X-Function-Name": name,
@@ -91,7 +98,8 @@ def post_callback(url: str, body: bytes, headers: dict[str, str]) -> None:
     """POST the result, retrying a few times without calling the function again."""
     for attempt in range(1, CALLBACK_TRIES + 1):
         try:
-            response = requests.post(url, data=body, headers=headers, timeout=30)
+            # no redirects: an allowed host must not be able to forward the result somewhere else
+            response = requests.post(url, data=body, headers=headers, timeout=30, allow_redirects=False)
             log.info("callback %s answered %s", url, response.status_code)
             return
         except requests.RequestException as exc:

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+import redis
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -351,6 +352,36 @@ def test_async_timeout_is_reported_to_callback(functions: Any, callback: Callbac
     assert headers["X-Function-Status"] == "504"
     assert headers["X-Function-Name"] == "sleep"
     assert headers["X-Call-Id"] == response.headers["X-Call-Id"]
+
+
+def redis_databases(faas: Any) -> list[redis.Redis]:
+    """Every database of the instance's Redis that holds keys (the FaaS queue's and the app's)."""
+    port = getattr(faas, "redis_port", None) or faas.instance.ports["redis"]
+    password = faas.secret("redis-password")
+    first = redis.Redis(port=port, password=password, socket_timeout=10)
+    return [redis.Redis(port=port, password=password, db=int(name[2:]), socket_timeout=10)
+            for name in first.info("keyspace")]
+
+
+def job_status(faas: Any, call_id: str) -> str | None:
+    for db in redis_databases(faas):
+        status = db.hget(f"rq:job:{call_id}", "status")
+        if status is not None:
+            return status.decode()
+    return None
+
+
+@pytest.mark.parametrize(
+    "url", ["http://example.com/cb", "http://169.254.169.254/latest/meta-data", "http://127.0.0.1@example.com/"]
+)
+def test_async_callback_off_the_allow_list_is_refused_at_once(functions: Any, url: str) -> None:
+    call_id = f"refused-{random.token_hex(6)}"
+    response = requests.post(f"{functions.gateway_url}/async-function/hello", data=b"x",
+                             headers={"X-Callback-Url": url, "X-Call-Id": call_id}, timeout=10)
+    assert response.status_code == 400
+    assert response.text.startswith("X-Callback-Url refused: ")
+    assert "ASYNC_CALLBACK_ALLOW" in response.text or "user name" in response.text
+    assert job_status(functions, call_id) is None  # never queued
 
 
 def test_async_unknown_function_is_404(faas: Any) -> None:

@@ -135,7 +135,8 @@ class Gateway:
         if refusal:
             return text(f"X-Callback-Url refused: {refusal}", 400)
         call_id = request.headers.get("X-Call-Id") or str(uuid.uuid4())
-        headers = [(k, v) for k, v in request_headers(request.environ) if k.lower() != "x-callback-url"]
+        headers, credentials = async_calls.split_credentials(
+            [(k, v) for k, v in request_headers(request.environ) if k.lower() != "x-callback-url"])
         call = {
             "call_id": call_id,
             "name": name,
@@ -149,7 +150,7 @@ class Gateway:
             "queued_at": time.time(),
         }
         try:
-            async_calls.enqueue(self.queue, call, call["timeout"])
+            async_calls.enqueue(self.queue, call, call["timeout"], credentials)
         except Exception as exc:  # the queue being away must not look like a function error
             log.error("cannot queue async call of %s: %s", name, exc)
             self._queue = None

@@ -22,25 +22,6 @@ LOCK_TTL_MS = 10_000
 LOCK_WAIT_SECONDS = 8.0
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
 
-EVENT_SCHEMA = {
-    "type": "object",
-    "required": ["kind", "generation"],
-    "properties": {
-        "kind": {"enum": ["planned", "progress", "rendition", "thumbnail", "subtitles", "ready", "failed"]},
-        "generation": {"type": "integer", "minimum": 1},
-        "stage": {"type": "string", "maxLength": 64},
-        "percent": {"type": "number", "minimum": 0, "maximum": 100},
-        "error": {"type": "string", "maxLength": 2000},
-        "info": {"type": "object"},
-        "plan": {"type": "array", "maxItems": 32},
-        "rendition": {"type": "object", "required": ["name", "container", "width", "height"]},
-        "poster": {"type": ["string", "null"]},
-        "preview": {"type": ["object", "null"]},
-        "tracks": {"type": "array", "maxItems": 64},
-    },
-}
-
-
 class Gone(ApiError):
     status, code = 410, "gone"
 

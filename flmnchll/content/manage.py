@@ -7,7 +7,6 @@ request, through `flmnchll.storage`: replaced atomically on either backend, so h
 from __future__ import annotations
 
 import contextlib
-import re
 import secrets
 from typing import Any
 
@@ -19,30 +18,7 @@ from flmnchll.media.subtitles import SubtitleError, to_vtt
 from flmnchll.stores import redis_client
 
 MAX_THUMBNAIL_BYTES = 5 * 1024 * 1024
-LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 IMAGE_SIGNATURES = ((b"\xff\xd8\xff", "jpg"), (b"\x89PNG\r\n\x1a\n", "png"), (b"RIFF", "webp"))
-
-UPDATE_SCHEMA = {
-    "type": "object",
-    "additionalProperties": False,
-    "minProperties": 1,
-    "properties": {
-        "title": {"type": "string", "minLength": 1, "maxLength": 200},
-        "description": {"type": "string", "maxLength": 5000},
-    },
-}
-SUBTITLE_SCHEMA = {
-    "type": "object",
-    "required": ["lang", "format", "text"],
-    "additionalProperties": False,
-    "properties": {
-        "lang": {"type": "string", "pattern": LANG.pattern, "errorMessage": "must be a language code like 'en'"},
-        "label": {"type": "string", "maxLength": 80},
-        "format": {"enum": ["srt", "vtt"]},
-        "text": {"type": "string", "minLength": 1},
-    },
-}
-
 
 def update_details(content_id: str, body: dict[str, Any]) -> dict[str, Any]:
     changes = {}

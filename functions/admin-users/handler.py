@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flmnchll import accounts, openapi
+from flmnchll import accounts
 from flmnchll.admin_tasks import require_admin
 from flmnchll.web import Request, Router
 
@@ -47,10 +47,10 @@ ACTIONS = {"list": _list, "promote": _promote, "demote": _demote, "reset-passwor
            "delete": _delete}
 
 
-@router.route("POST", "/")
+@router.route("POST", "/", operation="adminUsers")
 def admin_users(request: Request) -> dict[str, Any]:
     require_admin(request)
-    body = request.json(openapi.schema("AdminUsersRequest"))
+    body = request.json()
     return ACTIONS[body["action"]](body)
 
 

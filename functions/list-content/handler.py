@@ -8,7 +8,7 @@ from __future__ import annotations
 from flmnchll.admin_tasks import SIGNATURE_HEADER, require_admin
 from flmnchll.auth import Principal, authenticate
 from flmnchll.content import catalog
-from flmnchll.errors import BadRequest, NotFound
+from flmnchll.errors import NotFound
 from flmnchll.web import Request, Router
 
 router = Router("list-content")
@@ -20,27 +20,17 @@ def _caller(request: Request) -> Principal:
     return authenticate(request)
 
 
-def _int(request: Request, name: str, default: int) -> int:
-    raw = request.query.get(name, "")
-    if raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise BadRequest(f"'{name}' must be a whole number.", code="invalid_request") from exc
-
-
-@router.route("GET", "/")
+@router.route("GET", "/", operation="listContent")
 def list_items(request: Request) -> dict:
     caller = _caller(request)
-    page, per_page = max(1, _int(request, "page", 1)), max(1, min(catalog.MAX_PER_PAGE, _int(request, "per_page", 20)))
-    items, total = catalog.search(request.query.get("q", "")[:200], page=page, per_page=per_page,
+    page, per_page = request.args["page"], request.args["per_page"]
+    items, total = catalog.search(request.args.get("q", ""), page=page, per_page=per_page,
                                   include_all=caller.is_admin)
     return {"items": [catalog.public(item, admin=caller.is_admin) for item in items],
             "total": total, "page": page, "per_page": per_page}
 
 
-@router.route("GET", "/{content_id}")
+@router.route("GET", "/{content_id}", operation="getContent")
 def one_item(request: Request) -> dict:
     caller = _caller(request)
     item = catalog.get(request.params["content_id"])

@@ -17,7 +17,7 @@ router = Router("admin-users")
 
 
 def _list(body: dict[str, Any]) -> dict[str, Any]:
-    page, per_page = body.get("page", 1), body.get("per_page", 50)
+    page, per_page = int(body.get("page", 1)), int(body.get("per_page", 50))  # JSON's 2.0 is an integer too
     users, total = accounts.list_users(page=page, per_page=per_page, role=body.get("role"))
     return {"action": "list", "users": [u.public() for u in users], "total": total, "page": page,
             "per_page": per_page}

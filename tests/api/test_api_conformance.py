@@ -46,6 +46,22 @@ def _item(title: str, ready: bool) -> str:
     return str(item["_id"])
 
 
+@contextlib.contextmanager
+def _instance_stores(stack: Any) -> Iterator[None]:
+    """The library pointed at the instance's own stores (other suites' session fixtures point it elsewhere)."""
+    from flmnchll import stores
+
+    saved = dict(os.environ)
+    os.environ.update(stack.instance.environment())
+    stores.reset_clients()
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        stores.reset_clients()
+
+
 @pytest.fixture(scope="module")
 def throw_away(stack: Any) -> Iterator[dict[str, Any]]:
     """The callers, and the only accounts, rooms and items the generated requests can change."""
@@ -54,9 +70,10 @@ def throw_away(stack: Any) -> Iterator[dict[str, Any]]:
     from flmnchll.errors import NotFound
 
     viewer, admin, spare = _account(stack, "stv"), _account(stack, "sta"), _account(stack, "sts")
-    accounts.set_role(admin["username"], "admin")
     targets = [_account(stack, "stt") for _ in range(3)]
-    items = [_item(f"Throw-away {n}", ready=n % 2 == 0) for n in range(4)]
+    with _instance_stores(stack):
+        accounts.set_role(admin["username"], "admin")
+        items = [_item(f"Throw-away {n}", ready=n % 2 == 0) for n in range(4)]
     rooms = {}
     for who in (viewer, admin):
         made = [stack.call("create-room", token=who["token"], json={"name": f"Throw-away {n}", "content_id": items[0]})
@@ -64,13 +81,14 @@ def throw_away(stack: Any) -> Iterator[dict[str, Any]]:
         assert all(answer.status_code == 201 for answer in made), [answer.text for answer in made]
         rooms[who["id"]] = [answer.json()["id"] for answer in made]
     yield {"viewer": viewer, "admin": admin, "spare": spare, "targets": targets, "items": items, "rooms": rooms}
-    for content_id in items:
-        with contextlib.suppress(NotFound):  # deleted by a generated request already
-            manage.delete(content_id)
+    with _instance_stores(stack):
+        for content_id in items:
+            with contextlib.suppress(NotFound):  # deleted by a generated request already
+                manage.delete(content_id)
+        for account in (viewer, admin, spare, *targets):
+            with contextlib.suppress(NotFound):  # deleted by a generated request already
+                accounts.delete_user(account["username"])
     stack.db().rooms.delete_many({"_id": {"$in": [r for made in rooms.values() for r in made]}})
-    for account in (viewer, admin, spare, *targets):
-        with contextlib.suppress(NotFound):  # deleted by a generated request already
-            accounts.delete_user(account["username"])
 
 
 def _run(stack: Any, name: str, plan: dict[str, Any], tmp_path: Path, *extra: str) -> None:

@@ -81,6 +81,7 @@ def _routers() -> dict[str, Router]:
 def test_every_route_is_the_operation_it_names_and_every_operation_has_a_route() -> None:
     served = set()
     for function, router in _routers().items():
+        assert router.function == function
         for route in router.routes:
             path = f"/{function}" + (route.pattern.rstrip("/") and route.pattern)
             described = route.operation

@@ -159,7 +159,8 @@ def encode_group(reporter: Reporter, source_path: Path, source: MediaInfo, rendi
 
     def progress(percent: float) -> None:
         publisher.check()
-        reporter.progress(min(percent, 99.0))
+        publisher.percent = min(percent, 99.0)
+        reporter.progress(publisher.percent)
 
     try:
         cost = sum(r.pixels for r in renditions) / (1920 * 1080 * 2)

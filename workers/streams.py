@@ -1,6 +1,6 @@
 """Publishing HLS streams while ffmpeg writes them, so an item plays seconds after its job starts.
 
-A publisher thread looks at the job's stream folders twice a second. ffmpeg writes every segment and
+A publisher thread looks at the job's stream folders four times a second. ffmpeg writes every segment and
 playlist aside and renames it when whole (`temp_file`), so whatever a playlist lists is complete: the
 publisher hands the init segment and each new segment to the media storage (a copy into `MEDIA_DIR` locally,
 an upload on S3), then the playlist itself, so a published playlist never names a missing segment. The first
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,10 @@ from workers.report import Reporter
 
 log = logging.getLogger("workers")
 
-SWEEP_SECONDS = 0.5
+SWEEP_SECONDS = 0.25
+#: How often a running job asks the content manager whether its item is still wanted (deleted or re-processed
+#: items stop their encode instead of publishing segments nobody will see).
+CHECK_IN_SECONDS = 5.0
 
 
 def stream_key(content_id: str, rendition: Rendition, name: str) -> str:
@@ -56,6 +60,7 @@ class StreamPublisher:
         self.playlists: dict[str, str] = {}
         self.announced: set[str] = set()
         self.error: BaseException | None = None
+        self.percent = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="stream-publisher", daemon=True)
 
@@ -68,9 +73,13 @@ class StreamPublisher:
         self._thread.join()
 
     def _run(self) -> None:
+        checked = time.monotonic()
         while not self._stop.wait(SWEEP_SECONDS):
             try:
                 self.sweep()
+                if time.monotonic() - checked >= CHECK_IN_SECONDS:
+                    checked = time.monotonic()
+                    self.reporter.event("progress", percent=self.percent)  # raises Cancelled when unwanted
             except BaseException as exc:  # handed to the job, which stops ffmpeg on its next progress report
                 self.error = exc
                 return

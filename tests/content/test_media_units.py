@@ -179,3 +179,21 @@ def test_container_languages_become_browser_codes() -> None:
     assert language("eng") == ("en", "English") and language("fre") == ("fr", "Français")
     assert language("und") == ("und", "Subtitles") and language("xx-bad") == ("und", "Subtitles")
     assert language("tlh") == ("tlh", "tlh")
+
+
+@pytest.mark.parametrize("setting", ["on", "off"])
+def test_an_item_is_ready_when_its_streams_end_and_its_planned_files_exist(monkeypatch: pytest.MonkeyPatch,
+                                                                          setting: str) -> None:
+    from flmnchll.content.events import plan_complete
+    from workers.renditions import plan_entries
+
+    monkeypatch.setenv("PROGRESSIVE_FILES", setting)
+    entries = plan_entries(plan(info(1280, 720)))
+    assert {(e["stream"], e["progressive"]) for e in entries} == {
+        (name, setting == "on") for name in ("720p-h264", "720p-vp9", "480p-h264", "480p-vp9")}
+    item = {"plan": entries, "renditions": [], "streams": [{"name": e["stream"], "complete": True} for e in entries]}
+    assert plan_complete(item) is (setting == "off")  # with files on, the streams alone are not enough
+    item["renditions"] = [{"name": e["name"]} for e in entries]
+    assert plan_complete(item)
+    item["streams"][0]["complete"] = False  # a stream still growing
+    assert not plan_complete(item)

@@ -109,10 +109,12 @@ def process_cpu(pid: int) -> float:
 
 
 def workers_idle(stack: Stack) -> bool:
-    """No job waiting or running on either queue (thumbnails follow "ready" and belong to the pipeline)."""
+    """No job waiting or running on either queue (thumbnails follow "ready" and belong to the pipeline), and
+    every worker back to idle, which it reports only after reaping its work horse (and so ffmpeg's CPU)."""
     client = stack.redis()
-    return not any(client.llen(f"rq:queue:{queue}") or client.zcard(f"rq:wip:{queue}")
-                   for queue in ("transcode", "downscale"))
+    if any(client.llen(f"rq:queue:{queue}") or client.zcard(f"rq:wip:{queue}") for queue in ("transcode", "downscale")):
+        return False
+    return all(client.hget(key, "state") != "busy" for key in client.smembers("rq:workers"))
 
 
 def naive(source: Path, info: MediaInfo, plan: ladder.Plan) -> dict[str, Any]:

@@ -28,7 +28,8 @@ def run(task: dict[str, Any]) -> dict[str, Any]:
 
     def work() -> dict[str, Any]:
         path = sources.local_path(task["source"])
-        done = encode_group(reporter, path, info, renditions, on_playable=lambda: mark_playable(task))
+        done = encode_group(reporter, path, info, renditions, progressive=bool(task.get("progressive", True)),
+                            on_playable=lambda: mark_playable(task))
         if task.get("thumbnails"):
             queue_thumbnails(task, ladder.smallest(renditions), info.duration, at_front=True)
         return {"renditions": [r["name"] for r in done]}

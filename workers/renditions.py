@@ -105,11 +105,10 @@ def ffmpeg_timeout() -> float:
     return float(DEFAULT_FFMPEG_TIMEOUT)
 
 
-def plan_entries(plan: Plan) -> list[dict[str, Any]]:
+def plan_entries(plan: Plan, progressive: bool) -> list[dict[str, Any]]:
     """The plan as the catalog stores it: which stage makes each rendition and what it weighs for progress
     (roughly its encoding cost: pixels, VP9 about three times H.264), its stream and whether a progressive
     file is made of it."""
-    progressive = progressive_files()
 
     def entry(rendition: Rendition, stage: str) -> dict[str, Any]:
         weight = (3.0 if rendition.container == "webm" else 1.0) * rendition.pixels / 1e5
@@ -142,10 +141,11 @@ def verify(path: Path, rendition: Rendition, source: MediaInfo) -> MediaInfo:
     return info
 
 
-def encode_group(reporter: Reporter, source_path: Path, source: MediaInfo, renditions: Sequence[Rendition],
-                 niceness: int = 0, on_playable: Callable[[], None] | None = None) -> list[dict[str, Any]]:
+def encode_group(reporter: Reporter, source_path: Path, source: MediaInfo, renditions: Sequence[Rendition], *,
+                 progressive: bool, niceness: int = 0,
+                 on_playable: Callable[[], None] | None = None) -> list[dict[str, Any]]:
     """Encode `renditions` as HLS streams in one ffmpeg run, published as they grow; then check each stream
-    and publish its progressive file. Returns the progressive files announced.
+    and, if `progressive` (the plan's choice), publish its progressive file. Returns the files announced.
 
     ffmpeg's limit follows the probed duration and the work asked for, within what is left of the job's own.
     `on_playable` is called once, when the first segments of this job are published.
@@ -174,15 +174,12 @@ def encode_group(reporter: Reporter, source_path: Path, source: MediaInfo, rendi
         if reason:
             raise MediaError(reason, exc.stderr_tail) from exc
         raise
-    for described in publisher.sweep(final=True):
-        if described["duration"] < source.duration * TRUNCATED_RATIO - 0.5:
-            raise MediaError(f"The file is truncated or damaged: only {described['duration']:.1f} s of its "
-                             f"{source.duration:.1f} s could be decoded.")
+    publisher.sweep(final=True)
     announced = []
     for rendition, folder in sorted(outputs, key=lambda item: item[0].container != "mp4"):
         joined = join_segments(folder, publisher.playlists[rendition.stream], work / f"{rendition.stream}.mp4")
-        info = verify(joined, rendition, source)
-        if not progressive_files():
+        info = verify(joined, rendition, source)  # the whole stream, as a player gets it
+        if not progressive:
             continue
         path = work / rendition.name
         run_ffmpeg(encode.progressive_args(joined, rendition.container, path), duration=info.duration,

@@ -21,7 +21,14 @@ from flmnchll.media import ladder
 from flmnchll.media.probe import MediaInfo, probe
 from flmnchll.media.process import die_with_parent
 from workers import source as sources
-from workers.renditions import downscale_stage, encode_group, plan_entries, queue_thumbnails, run_stage
+from workers.renditions import (
+    downscale_stage,
+    encode_group,
+    plan_entries,
+    progressive_files,
+    queue_thumbnails,
+    run_stage,
+)
 from workers.report import Reporter
 
 log = logging.getLogger("workers")
@@ -58,14 +65,15 @@ def yield_to_first_segments(task: dict[str, Any]) -> None:
         time.sleep(0.1)
 
 
-def queue_followups(task: dict[str, Any], info: MediaInfo, plan: ladder.Plan) -> None:
+def queue_followups(task: dict[str, Any], info: MediaInfo, plan: ladder.Plan, progressive: bool) -> None:
     """Enqueue the lower rungs (one job, one decode for them all; it queues the thumbnails) and subtitles."""
     base = {"content_id": task["content_id"], "generation": task["generation"], "source": task["source"],
             "info": info.to_dict()}
     for position, batch in enumerate(ladder.downscale_batches(plan)):
         cost = sum(r.pixels for r in batch) / (1920 * 1080 * 2)
         jobs.enqueue(jobs.DOWNSCALE, "workers.downscale.run",
-                     {**base, "renditions": [r.to_dict() for r in batch], "thumbnails": position == 0},
+                     {**base, "renditions": [r.to_dict() for r in batch], "thumbnails": position == 0,
+                      "progressive": progressive},
                      downscale_stage(position), timeout=jobs.job_timeout(info.duration, cost))
     if info.subtitles:
         jobs.enqueue(jobs.DOWNSCALE, "workers.subtitles.run", base, "subtitles",
@@ -80,12 +88,13 @@ def run(task: dict[str, Any]) -> dict[str, Any]:
         path = sources.local_path(task["source"])
         info = probe(path)
         plan = ladder.plan(info)
+        progressive = progressive_files()  # decided once per plan, for every job of it
         reporter.event("planned", info={"duration": info.duration, "width": info.width, "height": info.height,
-                                        "has_audio": info.has_audio}, plan=plan_entries(plan))
-        queue_followups(task, info, plan)
+                                        "has_audio": info.has_audio}, plan=plan_entries(plan, progressive))
+        queue_followups(task, info, plan, progressive)
         if plan.lower:
             yield_to_first_segments(task)
-        done = encode_group(reporter, path, info, plan.source)
+        done = encode_group(reporter, path, info, plan.source, progressive=progressive)
         if not plan.lower:
             queue_thumbnails(task, plan.smallest, info.duration)
         return {"renditions": [r["name"] for r in done]}

@@ -117,6 +117,8 @@ class StreamPublisher:
             if final or rendition.stream not in self.announced:
                 described = self.describe(rendition, folder, playlist, complete=final)
                 if described is None:
+                    if final:
+                        raise EncodeError(f"ffmpeg wrote no codecs for the {rendition.stream} stream")
                     continue  # ffmpeg has not written the stream's codecs yet: next sweep
                 self.reporter.event("stream", stream=described)
                 first = not self.announced

@@ -61,6 +61,7 @@ class StreamPublisher:
         self.announced: set[str] = set()
         self.error: BaseException | None = None
         self.percent = 0.0
+        self.started = time.monotonic()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="stream-publisher", daemon=True)
 
@@ -124,8 +125,11 @@ class StreamPublisher:
                 first = not self.announced
                 self.announced.add(rendition.stream)
                 announced.append(described)
-                if first and self.on_first is not None:
-                    self.on_first()
+                if first:
+                    log.info("content %s: %s playable %.1f s after its encode started", self.reporter.content_id,
+                             rendition.stream, time.monotonic() - self.started)
+                    if self.on_first is not None:
+                        self.on_first()
         return announced
 
     def describe(self, rendition: Rendition, folder: Path, playlist: str, complete: bool) -> dict[str, Any] | None:

@@ -14,6 +14,7 @@ from flmnchll import storage
 from flmnchll.content import catalog, jobs, progress, watching
 from flmnchll.content.events import item_lock
 from flmnchll.errors import BadRequest, PayloadTooLarge
+from flmnchll.media import hls
 from flmnchll.media.subtitles import SubtitleError, to_vtt
 from flmnchll.stores import redis_client
 
@@ -82,9 +83,10 @@ def reprocess(content_id: str) -> dict[str, Any]:
         generation = int(item.get("generation") or 1) + 1
         kept_subtitles = [s for s in item.get("subtitles") or [] if s.get("origin") == "upload"]
         catalog.save(content_id, {"generation": generation, "status": "processing", "error": None, "plan": [],
-                                  "renditions": [], "thumbnail": None, "preview": None,
-                                  "subtitles": kept_subtitles, "ready_at": None})
+                                  "renditions": [], "streams": [], "playable": False, "thumbnail": None,
+                                  "preview": None, "subtitles": kept_subtitles, "ready_at": None})
     jobs.cancel_all(content_id, generation - 1)
+    storage.media().delete_prefix(f"{content_id}/{hls.ROOT}/")  # the new run publishes its own streams
     item = catalog.get(content_id)
     jobs.start_processing(item)
     return item

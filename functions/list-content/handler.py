@@ -1,15 +1,17 @@
-"""list-content: GET / → {items, total, page, per_page} (search `q` by title, paging); GET /ID → one item.
+"""list-content: GET / → {items, total, page, per_page} (search `q` by title, paging); GET /ID → one item;
+GET /s/EXPIRES/SIGNATURE/ID/hls/[STREAM/]NAME.m3u8 → an item's playlist with signed segment links (S3 storage).
 
-Viewers see ready items; administrators see every item with its progress and, when failed, the reason.
+Viewers see ready items and those still processing that already play; administrators see every item with
+its progress and, when failed, the reason.
 """
 
 from __future__ import annotations
 
 from flmnchll.admin_tasks import SIGNATURE_HEADER, require_admin
 from flmnchll.auth import Principal, authenticate
-from flmnchll.content import catalog
+from flmnchll.content import catalog, streaming
 from flmnchll.errors import NotFound
-from flmnchll.web import Request, Router
+from flmnchll.web import Request, Response, Router
 
 router = Router("list-content")
 
@@ -34,9 +36,19 @@ def list_items(request: Request) -> dict:
 def one_item(request: Request) -> dict:
     caller = _caller(request)
     item = catalog.get(request.params["content_id"])
-    if item.get("status") != "ready" and not caller.is_admin:
+    if not caller.is_admin and not catalog.watchable(item):
         raise NotFound("There is no such video.", code="content_not_found")
     return catalog.public(item, admin=caller.is_admin)
+
+
+@router.route("GET", "/s/{expires}/{signature}/{content_id}/hls/{name}", operation="getMasterPlaylist")
+@router.route("GET", "/s/{expires}/{signature}/{content_id}/hls/{stream}/{name}", operation="getStreamPlaylist")
+def playlist(request: Request) -> Response:
+    """The link is its own authorisation (a signed, expiring prefix), as for the media files themselves."""
+    params = request.params
+    text = streaming.signed_playlist(params["content_id"], params["expires"], params["signature"],
+                                     params.get("stream"), params["name"])
+    return Response(text, headers=streaming.PLAYLIST_HEADERS, raw=True)
 
 
 handle = router.handler()

@@ -150,7 +150,8 @@ def content_id_of(stack: Any, upload: TusUpload, timeout: float = 20.0) -> str:
 
 
 def ffmpeg_pids(needle: str) -> list[int]:
-    """ffmpeg processes whose command line mentions `needle`."""
+    """ffmpeg processes (Debian's or the pinned `ffmpeg-linux-x86_64-v9.0.2`) whose command line mentions
+    `needle`."""
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -160,6 +161,6 @@ def ffmpeg_pids(needle: str) -> list[int]:
         except OSError:
             continue
         parts = raw.split(b"\0")
-        if parts and parts[0].endswith(b"ffmpeg") and needle.encode() in raw:
+        if parts and parts[0].rsplit(b"/", 1)[-1].startswith(b"ffmpeg") and needle.encode() in raw:
             found.append(int(entry))
     return found

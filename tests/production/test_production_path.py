@@ -32,7 +32,6 @@ from flmnchll.content.tus import upload_file
 from ops import components, seaweedfs, secrets
 from ops.control import link_templates
 from ops.instance import REPO, S3_BUCKET
-from ops.render import app_root
 from tests.content.conftest import lavfi, make_clip
 from tests.deploy.conftest import DEPLOY, clean_env, faas_cli
 from tests.faas_harness import LocalFaaS, free_port, free_port_block
@@ -266,7 +265,10 @@ def production(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
             "NGINX_LOCAL_RESOLVERS": resolvers(),
         }
         site = nginx_envsubst(front_door_template(), values)
-        site = site.replace("root /usr/share/nginx/html;", f"root {app_root()};")
+        app = root / "app"  # the image's built app; the path under test needs only its routes
+        app.mkdir()
+        (app / "index.html").write_text("<!doctype html><title>FLMnCHLL</title>\n")
+        site = site.replace("root /usr/share/nginx/html;", f"root {app};")
         site = re.sub(r"(?m)^(\s*)listen 8080;$", rf"\1listen 127.0.0.1:{ports['front']};", site)
         probes = iter(range(free_port_block(10), 65536))
         site = re.sub(r"(?m)^(\s*)listen 900\d;$", lambda m: f"{m.group(1)}listen 127.0.0.1:{next(probes)};", site)

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 # Kubernetes secret names: DNS subdomain rules, which also keeps them safe as file names.
 _SECRET_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
@@ -50,24 +51,22 @@ def env_str(name: str, default: str, env: Mapping[str, str] | None = None) -> st
     return _raw(name, env) or default
 
 
-def env_int(name: str, default: int, env: Mapping[str, str] | None = None) -> int:
+def _parsed(name: str, default: Any, env: Mapping[str, str] | None, parse: Callable[[str], Any], what: str) -> Any:
     raw = _raw(name, env)
     if not raw:
         return default
     try:
-        return int(raw)
+        return parse(raw)
     except ValueError as exc:
-        raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
+        raise ValueError(f"{name} must be {what}, got {raw!r}") from exc
+
+
+def env_int(name: str, default: int, env: Mapping[str, str] | None = None) -> int:
+    return int(_parsed(name, default, env, int, "an integer"))
 
 
 def env_float(name: str, default: float, env: Mapping[str, str] | None = None) -> float:
-    raw = _raw(name, env)
-    if not raw:
-        return default
-    try:
-        return float(raw)
-    except ValueError as exc:
-        raise ValueError(f"{name} must be a number, got {raw!r}") from exc
+    return float(_parsed(name, default, env, float, "a number"))
 
 
 def env_path(name: str, default: Path, env: Mapping[str, str] | None = None) -> Path:

@@ -146,153 +146,174 @@ def resolvers() -> str:
     return " ".join(found) or "127.0.0.1"
 
 
-@dataclass
-class Production:
-    front_url: str
-    admin_password: str
+PYTHON = str(REPO / ".venv" / "bin" / "python")
+TOOLS = REPO / ".tools" / "bin"
 
 
-@pytest.fixture(scope="module", params=["local", "s3"])
-def production(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]:
-    storage = request.param
-    root = tmp_path_factory.mktemp(f"production-{storage}")
-    logs = root / "logs"
-    logs.mkdir()
-    data = root / "data"
-    for folder in (data / "uploads", data / "media", data / "ferretdb", data / "s3"):
-        folder.mkdir(parents=True)
-    processes = Processes(logs)
-    # The OpenFaaS stand-in: the real gateway with its async worker and cron connector; its secrets folder is
-    # the operator's store, provisioned as `python -m flmnchll.keys` does (every purpose key from the root).
-    faas = LocalFaaS(root / "faas", [REPO / "functions"])
-    faas.root.mkdir()
-    try:
-        faas.start()
-        all_secrets = faas.secrets_dir
-        read = lambda name: secrets.read(all_secrets, name)  # noqa: E731
-        ports = {"mongo": free_port(), "tusd": free_port(), "front": free_port(), "s3": free_port_block(11)}
-        front_url = f"http://127.0.0.1:{ports['front']}"
-        s3_url = f"http://127.0.0.1:{ports['s3']}"
+class Cluster:
+    """deploy/'s pieces on loopback in `root`, for one storage mode; `start()` brings them up in order."""
 
-        # The managed services of a cluster: MongoDB (FerretDB here), Redis (the harness's), S3 (SeaweedFS).
-        processes.start("ferretdb", [str(REPO / ".tools" / "bin" / "ferretdb"), "-listen-addr",
-                                     f"127.0.0.1:{ports['mongo']}", "-sqlite-dir", str(data / "ferretdb")],
-                        dict(os.environ))
-        if storage == "s3":
-            config = root / "s3.json"
-            config.write_text(seaweedfs.identities(read("s3-access-key"), read("s3-secret-key")))
-            inner = [ports["s3"] + step for step in range(1, len(seaweedfs.INNER_PORTS) + 1)]
-            processes.start("s3", seaweedfs.command(REPO / ".tools" / "bin" / "weed", data / "s3", config,
-                                                    ports["s3"], inner), dict(os.environ))
-            wait_http(s3_url, 60, ok=(200, 403))
+    def __init__(self, root: Path, storage: str) -> None:
+        self.root, self.storage = root, storage
+        self.logs, self.data = root / "logs", root / "data"
+        for folder in (self.logs, self.data / "uploads", self.data / "media", self.data / "ferretdb",
+                       self.data / "s3", root / "faas"):
+            folder.mkdir(parents=True)
+        self.processes = Processes(self.logs)
+        # The OpenFaaS stand-in: the real gateway with its async worker and cron connector. Its secrets folder
+        # is the operator's store, provisioned as `python -m flmnchll.keys` does (every purpose key from the root).
+        self.faas = LocalFaaS(root / "faas", [REPO / "functions"])
+        self.ports = {"mongo": free_port(), "tusd": free_port(), "front": free_port(), "s3": free_port_block(11)}
+        self.front_url = f"http://127.0.0.1:{self.ports['front']}"
+        self.s3_url = f"http://127.0.0.1:{self.ports['s3']}" if storage == "s3" else ""
+        self.base_env = {**clean_env(), "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
+        self.settings: dict[str, str] = {}
 
-        # The cluster's settings (the ConfigMap), re-addressed: only values that name a place change.
+    def secret(self, name: str) -> str:
+        return secrets.read(self.faas.secrets_dir, name)
+
+    def start(self) -> None:
+        self.faas.start()
+        self.start_services()
+        self.settings = self.cluster_settings()
+        self.deploy_functions()
+        self.start_workers()
+        self.start_tusd()
+        self.start_front_door()
+
+    def stop(self) -> None:
+        self.processes.stop()
+        self.faas.stop()
+
+    def start_services(self) -> None:
+        """The cluster's managed services: MongoDB (FerretDB here), Redis (the harness's), S3 (SeaweedFS)."""
+        self.processes.start("ferretdb", [str(TOOLS / "ferretdb"), "-listen-addr", f"127.0.0.1:{self.ports['mongo']}",
+                                          "-sqlite-dir", str(self.data / "ferretdb")], dict(os.environ))
+        if self.storage == "s3":
+            config = self.root / "s3.json"
+            config.write_text(seaweedfs.identities(self.secret("s3-access-key"), self.secret("s3-secret-key")))
+            inner = [self.ports["s3"] + step for step in range(1, len(seaweedfs.INNER_PORTS) + 1)]
+            self.processes.start("s3", seaweedfs.command(TOOLS / "weed", self.data / "s3", config, self.ports["s3"],
+                                                         inner), dict(os.environ))
+            wait_http(self.s3_url, 60, ok=(200, 403))
+
+    def cluster_settings(self) -> dict[str, str]:
+        """The ConfigMap, re-addressed: only values that name a place change."""
         config_map = next(doc for doc in manifest("02-config.yaml") if doc["kind"] == "ConfigMap")["data"]
+        on_s3 = self.storage == "s3"
         addresses = {
-            "MONGODB_URI": f"mongodb://127.0.0.1:{ports['mongo']}/flmnchll",
-            "REDIS_URL": f"redis://127.0.0.1:{faas.redis_port}/0",
-            "GATEWAY_URL": faas.gateway_url,
-            "PUBLIC_URL": front_url,
-            "DATA_DIR": str(data),
-            "MEDIA_DIR": str(data / "media"),
-            "UPLOAD_DIR": str(data / "uploads"),
+            "MONGODB_URI": f"mongodb://127.0.0.1:{self.ports['mongo']}/flmnchll",
+            "REDIS_URL": f"redis://127.0.0.1:{self.faas.redis_port}/0",
+            "GATEWAY_URL": self.faas.gateway_url,
+            "PUBLIC_URL": self.front_url,
+            "DATA_DIR": str(self.data),
+            "MEDIA_DIR": str(self.data / "media"),
+            "UPLOAD_DIR": str(self.data / "uploads"),
             "PEER_HOST": "127.0.0.1",
             "TURN_HOST": "127.0.0.1",
-            "STORAGE_BACKEND": storage,
-            "S3_ENDPOINT_URL": s3_url if storage == "s3" else "",
-            "S3_PUBLIC_URL": s3_url if storage == "s3" else "",
-            "S3_BUCKET": S3_BUCKET if storage == "s3" else "",
+            "STORAGE_BACKEND": self.storage,
+            "S3_ENDPOINT_URL": self.s3_url,
+            "S3_PUBLIC_URL": self.s3_url,
+            "S3_BUCKET": S3_BUCKET if on_s3 else "",
         }
         assert set(addresses) <= set(config_map), "only settings the cluster has are re-addressed"
-        cluster = {**config_map, **addresses}
-        base_env = {**clean_env(), "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
-        python = str(REPO / ".venv" / "bin" / "python")
+        return {**config_map, **addresses}
 
-        # Operator steps of docs/production.md: the bucket, the first admin.
-        operator = {**base_env, **cluster, "SECRETS_DIR": str(all_secrets)}
-        if storage == "s3":
-            subprocess.run([python, "-m", "flmnchll.storage", "prepare-bucket"], env=operator, cwd=REPO,
-                           check=True, timeout=60)
+    def operator(self, module: str, *args: str) -> None:
+        """An operator's step (docs/production.md), with the cluster's settings and every secret."""
+        env = {**self.base_env, **self.settings, "SECRETS_DIR": str(self.faas.secrets_dir)}
+        subprocess.run([PYTHON, "-m", module, *args], env=env, cwd=REPO, check=True, timeout=60)
 
-        # The functions: stack.yml, deployed with faas-cli from a shell that exports the cluster's settings.
+    def deploy_functions(self) -> None:
+        """stack.yml, deployed with faas-cli from a shell that exports the cluster's settings; then the bucket
+        and the first admin, as an operator prepares them."""
+        if self.storage == "s3":
+            self.operator("flmnchll.storage", "prepare-bucket")
         link_templates()
-        cli_env = {**clean_env(), **cluster, "OPENFAAS_CONFIG": str(root / "faas-cli"),
-                   "OPENFAAS_URL": faas.gateway_url}
-        subprocess.run([str(faas_cli()), "login", "--username", "admin", "--password-stdin", "-g",
-                        faas.gateway_url], input=read("basic-auth-password").encode(), env=cli_env, cwd=REPO,
-                       check=True, capture_output=True, timeout=60)
-        deployed = subprocess.run([str(faas_cli()), "deploy", "-f", "stack.yml", "-g", faas.gateway_url],
-                                  env=cli_env, cwd=REPO, capture_output=True, text=True, timeout=300)
+        gateway = self.faas.gateway_url
+        env = {**clean_env(), **self.settings, "OPENFAAS_CONFIG": str(self.root / "faas-cli"), "OPENFAAS_URL": gateway}
+        subprocess.run([str(faas_cli()), "login", "--username", "admin", "--password-stdin", "-g", gateway],
+                       input=self.secret("basic-auth-password").encode(), env=env, cwd=REPO, check=True,
+                       capture_output=True, timeout=60)
+        deployed = subprocess.run([str(faas_cli()), "deploy", "-f", "stack.yml", "-g", gateway], env=env, cwd=REPO,
+                                  capture_output=True, text=True, timeout=300)
         assert deployed.returncode == 0, deployed.stdout + deployed.stderr
         for name in components.function_names():
-            faas.wait_ready(name, 1, timeout=120)
-        subprocess.run([python, "-m", "flmnchll.accounts", "ensure-admin"], env=operator, cwd=REPO, check=True,
-                       timeout=60)
+            self.faas.wait_ready(name, 1, timeout=120)
+        self.operator("flmnchll.accounts", "ensure-admin")
 
-        # The workers: the image's entrypoint with the manifest's arguments, settings and secrets.
+    def start_workers(self) -> None:
+        """The image's entrypoint with the manifest's arguments, settings and secret items."""
         entrypoint = dockerfile_entrypoint(REPO / "workers" / "Dockerfile")
         assert entrypoint[0] == "python"
         for queue in components.QUEUES:
             spec = deployment("10-workers.yaml", f"workers-{queue}")["spec"]["template"]["spec"]
-            folder = piece_secrets(all_secrets, root / f"secrets-{queue}", mounted_items(spec))
-            env = {**base_env, **cluster, "SECRETS_DIR": str(folder)}
-            processes.start(f"workers-{queue}", [python, *entrypoint[1:], *spec["containers"][0]["args"]], env)
+            folder = piece_secrets(self.faas.secrets_dir, self.root / f"secrets-{queue}", mounted_items(spec))
+            env = {**self.base_env, **self.settings, "SECRETS_DIR": str(folder)}
+            self.processes.start(f"workers-{queue}", [PYTHON, *entrypoint[1:], *spec["containers"][0]["args"]], env)
 
-        # tusd: the manifest's arguments, re-addressed (S3: the store the manifest's comment names).
+    def start_tusd(self) -> None:
+        """The manifest's arguments, re-addressed (on S3: the store the manifest's comment names)."""
         tusd = deployment("40-tusd.yaml", "tusd")["spec"]["template"]["spec"]["containers"][0]
-        tusd_env = dict(clean_env())
-        addresses_tusd: dict[str, str | None] = {
-            "-host": "127.0.0.1", "-port": str(ports["tusd"]),
-            "-hooks-http": f"{faas.gateway_url}/function/upload-hook",
-            "-upload-dir": str(data / "uploads") if storage == "local" else None,
-        }
-        args = readdressed(tusd["args"], addresses_tusd)
-        if storage == "s3":
-            args += components.s3_store(S3_BUCKET, s3_url)
-            tusd_env.update(AWS_ACCESS_KEY_ID=read("s3-access-key"), AWS_SECRET_ACCESS_KEY=read("s3-secret-key"),
-                            AWS_REGION=cluster["S3_REGION"])
-        processes.start("tusd", [str(REPO / ".tools" / "bin" / "tusd"), *args], tusd_env)
+        env = dict(clean_env())
+        args = readdressed(tusd["args"], {
+            "-host": "127.0.0.1", "-port": str(self.ports["tusd"]),
+            "-hooks-http": f"{self.faas.gateway_url}/function/upload-hook",
+            "-upload-dir": str(self.data / "uploads") if self.storage == "local" else None,
+        })
+        if self.storage == "s3":
+            args += components.s3_store(S3_BUCKET, self.s3_url)
+            env.update(AWS_ACCESS_KEY_ID=self.secret("s3-access-key"),
+                       AWS_SECRET_ACCESS_KEY=self.secret("s3-secret-key"), AWS_REGION=self.settings["S3_REGION"])
+        self.processes.start("tusd", [str(TOOLS / "tusd"), *args], env)
 
-        # The front door: the production template as the nginx image renders it, listening on loopback.
-        values = {
-            "FUNCTION_UPSTREAM": f"{faas.gateway_url}/function/$fn",
-            "TUSD_UPSTREAM": f"http://127.0.0.1:{ports['tusd']}",
+    def start_front_door(self) -> None:
+        """The production template as the nginx image renders it, listening on loopback."""
+        site = nginx_envsubst(front_door_template(), {
+            "FUNCTION_UPSTREAM": f"{self.faas.gateway_url}/function/$fn",
+            "TUSD_UPSTREAM": f"http://127.0.0.1:{self.ports['tusd']}",
             "PEER_HOST_PREFIX": "peer-", "PEER_HOST_SUFFIX": ".invalid",
-            "MEDIA_ROOT": str(data / "media"),
-            "MEDIA_SECRET": read("media-secret"),
-            "SERVICE_KEY": read("service-key"),
-            "S3_PUBLIC_URL": s3_url if storage == "s3" else "",
+            "MEDIA_ROOT": str(self.data / "media"),
+            "MEDIA_SECRET": self.secret("media-secret"),
+            "SERVICE_KEY": self.secret("service-key"),
+            "S3_PUBLIC_URL": self.s3_url,
             "NGINX_LOCAL_RESOLVERS": resolvers(),
-        }
-        site = nginx_envsubst(front_door_template(), values)
-        app = root / "app"  # the image's built app; the path under test needs only its routes
+        })
+        app = self.root / "app"  # the image's built app; the path under test needs only its routes
         app.mkdir()
         (app / "index.html").write_text("<!doctype html><title>FLMnCHLL</title>\n")
         site = site.replace("root /usr/share/nginx/html;", f"root {app};")
-        site = re.sub(r"(?m)^(\s*)listen 8080;$", rf"\1listen 127.0.0.1:{ports['front']};", site)
+        site = re.sub(r"(?m)^(\s*)listen 8080;$", rf"\1listen 127.0.0.1:{self.ports['front']};", site)
         probes = iter(range(free_port_block(10), 65536))
         site = re.sub(r"(?m)^(\s*)listen 900\d;$", lambda m: f"{m.group(1)}listen 127.0.0.1:{next(probes)};", site)
-        (root / "front.conf").write_text(site)
-        temp = root / "nginx-temp"
+        (self.root / "front.conf").write_text(site)
+        temp = self.root / "nginx-temp"
         temp.mkdir()
-        (root / "nginx.conf").write_text("\n".join([
-            f"user {getpass.getuser()};", "worker_processes 1;", "daemon off;", f"pid {root / 'nginx.pid'};",
-            f"error_log {logs / 'nginx-error.log'};", "events { worker_connections 256; }", "http {",
+        error_log = self.logs / "nginx-error.log"
+        (self.root / "nginx.conf").write_text("\n".join([
+            f"user {getpass.getuser()};", "worker_processes 1;", "daemon off;", f"pid {self.root / 'nginx.pid'};",
+            f"error_log {error_log};", "events { worker_connections 256; }", "http {",
             *(f"    {kind}_temp_path {temp / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")),
-            f"    include {root / 'front.conf'};", "}", ""]))
-        processes.start("front", ["nginx", "-e", str(logs / "nginx-error.log"), "-c", str(root / "nginx.conf")],
-                        dict(os.environ))
-        wait_http(f"{front_url}/healthz")
-        yield Production(front_url, read("admin-password"))
+            f"    include {self.root / 'front.conf'};", "}", ""]))
+        self.processes.start("front", ["nginx", "-e", str(error_log), "-c", str(self.root / "nginx.conf")],
+                             dict(os.environ))
+        wait_http(f"{self.front_url}/healthz")
+
+
+@pytest.fixture(scope="module", params=["local", "s3"])
+def production(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    cluster = Cluster(tmp_path_factory.mktemp(f"production-{request.param}"), request.param)
+    try:
+        cluster.start()
+        yield cluster
     finally:
-        processes.stop()
-        faas.stop()
+        cluster.stop()
 
 
-def test_a_film_is_uploaded_transcoded_and_played(production: Production, tmp_path: Path) -> None:
+def test_a_film_is_uploaded_transcoded_and_played(production: Cluster, tmp_path: Path) -> None:
     front = production.front_url
-    login = requests.post(f"{front}/function/login", json={"username": "admin", "password": production.admin_password},
-                          timeout=30)
+    login = requests.post(f"{front}/function/login",
+                          json={"username": "admin", "password": production.secret("admin-password")}, timeout=30)
     assert login.status_code == 200, login.text
     token = login.json()["token"]
     film = make_clip(tmp_path, "film.mp4", *lavfi("320x240", 2), "-c:v", "libx264", "-preset", "ultrafast",

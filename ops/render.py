@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from string import Template
 
-from ops import seaweedfs, secrets
+from ops import components, seaweedfs, secrets
 from ops.instance import REPO, Instance
 from ops.programs import Program, programs
 
@@ -96,8 +96,8 @@ def render(instance: Instance) -> list[Program]:
     ports = instance.ports
     run = instance.run_dir
 
-    _write_private(run / "redis.conf", _template(TEMPLATES / "redis.conf").substitute(
-        redis_port=ports["redis"], redis_password=read("redis-password"), redis_dir=instance.data_dir / "redis"))
+    _write_private(run / "redis.conf", components.redis_conf(
+        port=ports["redis"], password=read("redis-password"), folder=instance.data_dir / "redis"))
 
     peer_location = _template(TEMPLATES / "peer-location.conf")
     _write_private(run / "nginx.conf", _template(TEMPLATES / "nginx.conf").substitute(

@@ -52,6 +52,7 @@ class Settings:
     log_dir: Path = field(default_factory=lambda: PACKAGE_ROOT / ".logs")
     max_body_bytes: int = 64 * 1024 * 1024
     gateway_threads: int = 48
+    idle_seconds: float = 300.0
     default_timeout: float = 60.0
     ready_timeout: float = 10.0
     cron_refresh: float = 5.0
@@ -87,6 +88,7 @@ class Settings:
             log_dir=_path(env, "FAAS_LOG_DIR", base.log_dir),
             max_body_bytes=_int(env, "FAAS_MAX_BODY_BYTES", base.max_body_bytes),
             gateway_threads=_int(env, "FAAS_GATEWAY_THREADS", base.gateway_threads),
+            idle_seconds=float(env.get("FAAS_IDLE_SECONDS", "").strip() or base.idle_seconds),
             default_timeout=float(env.get("FAAS_DEFAULT_TIMEOUT", "").strip() or base.default_timeout),
             ready_timeout=float(env.get("FAAS_READY_TIMEOUT", "").strip() or base.ready_timeout),
             cron_refresh=float(env.get("FAAS_CRON_REFRESH", "").strip() or base.cron_refresh),

@@ -1,8 +1,8 @@
 """The gateway process: OpenFaaS's HTTP API on FAAS_GATEWAY_PORT, metrics on FAAS_METRICS_PORT.
 
-Run as `python -m faas.gateway`. One aiohttp server on one event loop answers everything: `/function/` calls
-(faas.proxy, forwarded over kept-alive aiohttp client connections on the same loop), `/async-function/`,
-`/healthz` and the `/system/` API (faas.system_api).
+Run as `python -m faas.gateway`. One event loop answers everything (faas.front parses requests and writes
+answers): `/function/` calls go to faas.proxy, which forwards them over kept-alive connections (faas.upstream);
+`/async-function/`, `/healthz` and the `/system/` API (faas.system_api) are answered by `Gateway.control`.
 """
 
 from __future__ import annotations
@@ -14,27 +14,27 @@ import threading
 import time
 import uuid
 
-from aiohttp import web
 from rq import Queue
 
 from faas import async_calls, system_api
 from faas.auth import BasicAuth
+from faas.front import Front, serve
+from faas.messages import Reply, Request
 from faas.metrics import Metrics
 from faas.provider import Provider
-from faas.proxy import PREFIX, FunctionProxy, not_found_text
+from faas.proxy import HOP_BY_HOP, FunctionProxy, not_found_text
 from faas.registry import Registry
 from faas.secrets import SecretStore
 from faas.settings import NAMESPACE, Settings
 from faas.spec import split_namespace
 from faas.supervisor_api import Supervisor, SupervisorError
-from faas.wire import BodyRefused, end_to_end, no_route, read_body, start_server, text
 
 log = logging.getLogger("faas.gateway")
 ASYNC_PREFIX = "/async-function/"
 
 
 class Gateway:
-    """Wires the parts together and builds the web application that serves them."""
+    """Wires the parts together and answers every request that is not a function call."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -54,41 +54,35 @@ class Gateway:
             self._queue = async_calls.queue(self.settings)
         return self._queue
 
-    def app(self) -> web.Application:
-        app = web.Application()
-        app.router.add_route("*", PREFIX + "{target:.*}", self.proxy.handle)
-        app.router.add_route("*", ASYNC_PREFIX + "{target:.*}", self.async_function)
-        app.router.add_get("/healthz", self.healthz)
-        app.add_subapp("/system", system_api.app(self))
-        app.router.add_route("*", "/{path:.*}", no_route)
-        app.on_startup.append(lambda _: self.proxy.start())
-        app.on_cleanup.append(lambda _: self.proxy.close())
-        return app
+    async def control(self, request: Request) -> Reply:
+        path = request.path
+        if path.startswith(system_api.PREFIX):
+            return await system_api.handle(self, request)
+        if path.startswith(ASYNC_PREFIX):
+            return await self.async_function(request)
+        if path == "/healthz" and request.method in ("GET", "HEAD"):
+            return system_api.text(200, "OK")
+        return system_api.no_route(request)
 
-    async def healthz(self, request: web.Request) -> web.Response:
-        return text(200, "OK")
-
-    async def async_function(self, request: web.Request) -> web.Response:
+    async def async_function(self, request: Request) -> Reply:
         """Queue the call and answer 202 with its X-Call-Id (faas.async_calls runs it)."""
+        text = system_api.text
         if request.method not in ("GET", "POST", "PUT", "PATCH", "DELETE"):
             return text(405, f"{request.method} is not accepted for an asynchronous call")
-        target, _, query = request.raw_path[len(ASYNC_PREFIX) :].partition("?")
+        target, _, query = request.target[len(ASYNC_PREFIX) :].decode("latin-1").partition("?")
         name_part, slash, rest = target.partition("/")
         name, namespace = split_namespace(name_part)
         spec = self.registry.get(name) if namespace == NAMESPACE else None
         if spec is None:
             return text(404, not_found_text(name))
-        try:
-            body = await read_body(request, self.settings.max_body_bytes, self.settings.idle_seconds)
-        except BodyRefused as refused:
-            return refused.response
-        callback_url = request.headers.get("X-Callback-Url", "")
+        callback_url = request.header("X-Callback-Url") or ""
         refusal = self.settings.callback_allow.refusal(callback_url)
         if refusal:
             return text(400, f"X-Callback-Url refused: {refusal}")
-        call_id = request.headers.get("X-Call-Id") or str(uuid.uuid4())
+        call_id = request.header("X-Call-Id") or str(uuid.uuid4())
         headers, credentials = async_calls.split_credentials(
-            [(key, value) for key, value in end_to_end(request.raw_headers).items() if key.lower() != "x-callback-url"])
+            [(key.decode("latin-1"), value.decode("latin-1")) for key, value in request.headers
+             if key.lower() not in HOP_BY_HOP and key.lower() != b"x-callback-url"])
         call = {
             "call_id": call_id,
             "name": name,
@@ -96,7 +90,7 @@ class Gateway:
             "path": "/" + rest if slash else "",
             "query": query,
             "headers": headers,
-            "body": body,
+            "body": request.body,
             "callback_url": callback_url,
             "timeout": spec.exec_timeout or self.settings.default_timeout,
             "queued_at": time.time(),
@@ -107,7 +101,7 @@ class Gateway:
             log.error("cannot queue async call of %s: %s", name, exc)
             self._queue = None
             return text(503, f"cannot queue the call: the queue is unavailable ({type(exc).__name__})")
-        return web.Response(status=202, headers={"X-Call-Id": call_id})
+        return Reply(202, [(b"X-Call-Id", call_id.encode("latin-1"))])
 
 
 def _reconcile_forever(gateway: Gateway) -> None:
@@ -139,15 +133,15 @@ async def _serve(gateway: Gateway) -> None:
     settings = gateway.settings
     asyncio.get_running_loop().set_default_executor(
         concurrent.futures.ThreadPoolExecutor(settings.gateway_threads, thread_name_prefix="gateway"))
+    front = Front(gateway.proxy.handle, gateway.control, settings.max_body_bytes, settings.idle_seconds)
+
+    def ready() -> None:
+        log.info("gateway on %s:%d, metrics on :%d", settings.bind, settings.gateway_port, settings.metrics_port)
+
     try:
-        runner = await start_server(gateway.app(), settings.bind, settings.gateway_port, settings.idle_seconds)
+        await serve(front, settings.bind, settings.gateway_port, ready)
     except OSError as exc:
         raise SystemExit(f"gateway: cannot listen on {settings.bind}:{settings.gateway_port}: {exc}") from None
-    log.info("gateway on %s:%d, metrics on :%d", settings.bind, settings.gateway_port, settings.metrics_port)
-    try:
-        await asyncio.Event().wait()
-    finally:
-        await runner.cleanup()
 
 
 def main() -> None:

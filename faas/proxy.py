@@ -2,9 +2,8 @@
 
 Plays the parts that OpenFaaS splits between gateway and of-watchdog: picks a replica round-robin, enforces
 `max_inflight` (429) and `exec_timeout` (504), waits briefly for processes that are (re)starting and answers
-502/503 with a clear message when a function is down, never hanging. Runs on the gateway's event loop, with
-kept-alive aiohttp client connections to the replicas; the few calls into the process manager go to a thread
-so that no other call waits for them.
+502/503 with a clear message when a function is down, never hanging. Runs on the front's event loop; the
+few calls into the process manager go to a thread so that no other call waits for them.
 """
 
 from __future__ import annotations
@@ -15,27 +14,39 @@ import logging
 import time
 import uuid
 
-import aiohttp
-from aiohttp import web
-from multidict import CIMultiDict
-from yarl import URL
-
+from faas.messages import Reply, Request
 from faas.metrics import Metrics
 from faas.provider import Provider
 from faas.registry import Registry
 from faas.settings import NAMESPACE, Settings
 from faas.spec import FunctionSpec, split_namespace
-from faas.wire import BodyRefused, end_to_end, read_body, text
+from faas.upstream import Broken, Refused, TimedOut, UpstreamPool
 
 log = logging.getLogger("faas.proxy")
 
-PREFIX = "/function/"
+PREFIX = b"/function/"
+HOP_BY_HOP = frozenset(
+    {
+        b"connection",
+        b"keep-alive",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"proxy-connection",
+        b"te",
+        b"trailer",
+        b"trailers",
+        b"transfer-encoding",
+        b"upgrade",
+        b"content-length",
+        b"host",
+        b"expect",
+    }
+)
 CONNECT_TIMEOUT = 2.0
 # Process states worth waiting for: starting, up, or just exited and about to be restarted. BACKOFF means the
 # process keeps dying while starting (a broken function), so callers are told at once instead.
 WAITING_STATES = frozenset({"STARTING", "RUNNING", "EXITED"})
-# What aiohttp's client would add on its own: a function sees only what its caller sent.
-NOT_ADDED = frozenset({"User-Agent", "Accept", "Accept-Encoding", "Content-Type"})
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
 def not_found_text(name: str) -> str:
@@ -50,60 +61,54 @@ class _Unavailable(Exception):
         self.message = message
 
 
-class _Refused(Exception):
-    """Nothing accepted the connection: the request was not sent, another replica may take it."""
-
-
 class FunctionProxy:
-    """Answers `/function/` requests; used only from the gateway's event loop (`drain` excepted)."""
+    """Answers `/function/` requests; used only from the front's event loop (`drain` excepted)."""
 
     def __init__(self, settings: Settings, registry: Registry, provider: Provider, metrics: Metrics) -> None:
         self.settings = settings
         self.registry = registry
         self.provider = provider
         self.metrics = metrics
-        self._session: aiohttp.ClientSession | None = None
-        self._timeouts: dict[float, aiohttp.ClientTimeout] = {}
+        self.upstream = UpstreamPool(CONNECT_TIMEOUT)
         self._rr: dict[str, itertools.count[int]] = {}
         self._inflight: dict[int, int] = {}
 
-    async def start(self) -> None:
-        """Open the client session; called on the event loop that serves the calls."""
-        self._session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=0, limit_per_host=0, keepalive_timeout=60.0),
-            auto_decompress=False,  # bodies pass through as the function encoded them
-            cookie_jar=aiohttp.DummyCookieJar(),  # one caller's cookies are never sent with another's call
-            skip_auto_headers=NOT_ADDED,
-        )
-
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-
-    async def handle(self, request: web.Request) -> web.Response:
-        path, _, query = request.raw_path.partition("?")
-        name_part, slash, rest = path[len(PREFIX) :].partition("/")
+    async def handle(self, request: Request) -> Reply:
+        path, _, query = request.target.partition(b"?")
+        name_part, slash, rest = path[len(PREFIX) :].decode("latin-1").partition("/")
         name, namespace = split_namespace(name_part)
         spec = self.registry.get(name) if namespace == NAMESPACE else None
         if spec is None:
-            return text(404, not_found_text(name or name_part))
-        try:
-            body = await read_body(request, self.settings.max_body_bytes, self.settings.idle_seconds)
-        except BodyRefused as refused:
-            return refused.response
+            return Reply.text(404, not_found_text(name or name_part))
 
         # one pass over the client's headers: what is passed on, and what the gateway adds unless the client did
-        headers = end_to_end(request.raw_headers)
-        call_id = headers.get("X-Call-Id")
+        headers: list[bytes] = []
+        call_id = host = None
+        forwarded_for = forwarded_host = False
+        for key, value in request.headers:
+            lowered = key.lower()
+            if lowered == b"host":
+                host = value
+            if lowered in HOP_BY_HOP:
+                continue
+            if lowered == b"x-call-id" and call_id is None:
+                call_id = value
+            forwarded_for = forwarded_for or lowered == b"x-forwarded-for"
+            forwarded_host = forwarded_host or lowered == b"x-forwarded-host"
+            headers.append(b"%s: %s\r\n" % (key, value))
         if call_id is None:
-            call_id = headers["X-Call-Id"] = str(uuid.uuid4())
-        headers["X-Start-Time"] = str(time.time_ns())
-        if "X-Forwarded-For" not in headers:
-            headers["X-Forwarded-For"] = request.remote or ""
-        host = request.headers.get("Host")
-        if "X-Forwarded-Host" not in headers and host:
-            headers["X-Forwarded-Host"] = host
-        target = ("/" + rest if slash else "/") + ("?" + query if query else "")
+            call_id = str(uuid.uuid4()).encode()
+            headers.append(b"X-Call-Id: %s\r\n" % call_id)
+        headers.append(b"X-Start-Time: %d\r\n" % time.time_ns())
+        if not forwarded_for:
+            headers.append(b"X-Forwarded-For: %s\r\n" % request.peer.encode())
+        if not forwarded_host and host:
+            headers.append(b"X-Forwarded-Host: %s\r\n" % host)
+        if request.body or request.method in BODY_METHODS:
+            headers.append(b"Content-Length: %d\r\n" % len(request.body))
+        headers.append(b"\r\n")
+        target = (b"/" + rest.encode("latin-1") if slash else b"/") + (b"?" + query if query else b"")
+        request_line = b"%s %s HTTP/1.1\r\n" % (request.method.encode(), target)
 
         started_count, inflight = self.metrics.per_function(name)
         started_count.inc()
@@ -111,24 +116,21 @@ class FunctionProxy:
         started = time.perf_counter()
         code = 500
         try:
-            code, response = await self._invoke(spec, request.method, target, headers, body)
+            code, reply = await self._invoke(spec, request.method, request_line, b"".join(headers), request.body)
         except _Unavailable as exc:
             code = exc.code
             log.warning("%s: %s", name, exc.message)
-            return text(code, exc.message, {"X-Call-Id": call_id})
-        except Exception:
-            log.exception("invocation of %s failed inside the gateway", name)
-            return text(500, "The gateway failed while forwarding the call; see its log.", {"X-Call-Id": call_id})
+            return Reply.text(code, exc.message, [(b"X-Call-Id", call_id)])
         finally:
             inflight.dec()
             self.metrics.observe(name, code, time.perf_counter() - started)
-        response.headers["X-Call-Id"] = call_id
-        response.headers["X-Duration-Seconds"] = f"{time.perf_counter() - started:f}"
-        return response
+        reply.headers.append((b"X-Call-Id", call_id))
+        reply.headers.append((b"X-Duration-Seconds", b"%f" % (time.perf_counter() - started)))
+        return reply
 
     async def _invoke(
-        self, spec: FunctionSpec, method: str, target: str, headers: CIMultiDict[str], body: bytes
-    ) -> tuple[int, web.Response]:
+        self, spec: FunctionSpec, method: str, request_line: bytes, headers: bytes, body: bytes
+    ) -> tuple[int, Reply]:
         """Call one replica of the function; raise _Unavailable with the status to answer otherwise."""
         name = spec.service
         deadline = time.monotonic() + self.settings.ready_timeout
@@ -154,8 +156,8 @@ class FunctionProxy:
                     continue
                 self._inflight[port] = current + 1
                 try:
-                    return await self._send(port, method, target, headers, body, timeout, name)
-                except _Refused:
+                    return await self._send(port, method, request_line, headers, body, timeout, name)
+                except Refused:
                     refused += 1
                 finally:
                     self._inflight[port] -= 1
@@ -177,33 +179,19 @@ class FunctionProxy:
             spec = self.registry.get(name) or spec
 
     async def _send(
-        self, port: int, method: str, target: str, headers: CIMultiDict[str], body: bytes, timeout: float, name: str
-    ) -> tuple[int, web.Response]:
-        assert self._session is not None, "start() opens the client session"
-        url = URL(f"http://127.0.0.1:{port}{target}", encoded=True)  # the path as the caller encoded it
+        self, port: int, method: str, request_line: bytes, headers: bytes, body: bytes, timeout: float, name: str
+    ) -> tuple[int, Reply]:
+        head = b"%sHost: 127.0.0.1:%d\r\n%s" % (request_line, port, headers)
         try:
-            async with self._session.request(
-                method, url, headers=headers, data=body or None, allow_redirects=False,
-                timeout=self._timeout(timeout),
-            ) as answer:
-                payload = await answer.read()
-        except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
-            raise _Refused(str(exc)) from exc
-        except TimeoutError as exc:
+            answer = await self.upstream.request(port, method, head, body, timeout)
+        except TimedOut as exc:
             raise _Unavailable(504, f"Function {name} timed out after {timeout:g}s (exec_timeout).") from exc
-        except aiohttp.ClientError as exc:
+        except Broken as exc:
             raise _Unavailable(
                 502, f"Can't reach service for: {name}. The function process ended the connection without answering."
             ) from exc
-        kept = end_to_end(answer.raw_headers)
-        return answer.status, web.Response(status=answer.status, reason=answer.reason, headers=kept, body=payload)
-
-    def _timeout(self, seconds: float) -> aiohttp.ClientTimeout:
-        """The exec_timeout for a whole exchange, with a short limit on connecting (kept per value)."""
-        found = self._timeouts.get(seconds)
-        if found is None:
-            found = self._timeouts[seconds] = aiohttp.ClientTimeout(total=seconds, connect=CONNECT_TIMEOUT)
-        return found
+        kept = [(key, value) for key, value in answer.headers if key.lower() not in HOP_BY_HOP]
+        return answer.status, Reply(answer.status, kept, answer.body)
 
     def drain(self, ports: list[int], timeout: float) -> None:
         """Wait (at most `timeout` seconds) until no call is in flight on these ports; called from other threads."""

@@ -1,7 +1,7 @@
 """The `/system/*` API (functions, scaling, secrets, namespaces, info, logs), as faas-cli uses it.
 
-A sub-application of the gateway behind basic authentication. Calls into the process manager, the secret
-files and followed logs run on the gateway's thread pool, so the event loop never waits for them.
+Answered on the gateway's event loop behind basic authentication. Calls into the process manager, the secret
+files and followed logs run on the gateway's thread pool, so the loop never waits for them.
 """
 
 from __future__ import annotations
@@ -13,88 +13,94 @@ import json
 import logging
 import platform
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
-
-from aiohttp import web
 
 from faas import __version__
 from faas.auth import REALM
 from faas.logs import stream
+from faas.messages import Reply, Request
 from faas.provider import ProviderError
 from faas.secrets import PROTECTED, SecretError, check_name
 from faas.settings import NAMESPACE
 from faas.spec import SpecError, check_function_name, parse_deploy_request, parse_scale_request, status_json
 from faas.supervisor_api import SupervisorError
-from faas.wire import BodyRefused, no_route, read_body, text
 
 if TYPE_CHECKING:
     from faas.gateway import Gateway
 
 log = logging.getLogger("faas.system")
-GATEWAY = web.AppKey("gateway", "Gateway")
-routes = web.RouteTableDef()
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+PREFIX = "/system/"
+
+Route = Callable[..., Awaitable[Reply]]
+ROUTES: dict[tuple[str, str], Route] = {}  # (method, path) -> handler(gateway, request)
+NAMED: dict[tuple[str, str], Route] = {}  # (method, path prefix) -> handler(gateway, request, name)
 
 
-def as_json(data: Any, status: int = 200) -> web.Response:
-    return web.Response(text=json.dumps(data), status=status, content_type="application/json")
+def route(method: str, path: str) -> Callable[[Route], Route]:
+    """Register a handler; a path ending in `/` takes the function name that follows it."""
+    def register(handler: Route) -> Route:
+        (NAMED if path.endswith("/") else ROUTES)[(method, path)] = handler
+        return handler
+    return register
 
 
-def gw(request: web.Request) -> Gateway:
-    return request.config_dict[GATEWAY]
+def text(status: int, message: str, extra: list[tuple[bytes, bytes]] | None = None) -> Reply:
+    return Reply.text(status, message + "\n", extra)
 
 
-async def _body(request: web.Request) -> Any:
-    settings = gw(request).settings
-    raw = await read_body(request, settings.max_body_bytes, settings.idle_seconds)
-    if not raw.strip():
-        raise SpecError("the request body is empty; send a JSON object")
+def no_route(request: Request) -> Reply:
+    return text(404, f"no route for {request.path}")
+
+
+async def handle(gateway: Gateway, request: Request) -> Reply:
+    """Answer one `/system/` request: authentication, routing, and the API's errors as clear text."""
+    if not gateway.auth.check(request.header("Authorization")):
+        return text(401, "Unauthorized", [(b"WWW-Authenticate", REALM.encode())])
+    method = "GET" if request.method == "HEAD" else request.method
+    path = request.path
+    handler, args = ROUTES.get((method, path)), ()
+    if handler is None:
+        for (named_method, prefix), candidate in NAMED.items():
+            name = path[len(prefix):]
+            if named_method == method and path.startswith(prefix) and name and "/" not in name:
+                handler, args = candidate, (name,)
+                break
+    if handler is None:
+        known = any(key[1] == path for key in ROUTES) or any(
+            path.startswith(key[1]) and "/" not in path[len(key[1]):] for key in NAMED)
+        return text(405, f"{request.method} is not allowed on {path}") if known else no_route(request)
     try:
-        return json.loads(raw)
-    except ValueError as exc:
-        raise SpecError(f"invalid JSON in the request body: {exc}") from None
-
-
-def _check_namespace(request: web.Request) -> None:
-    namespace = request.query.get("namespace", "")
-    if namespace and namespace != NAMESPACE:
-        raise SpecError(f"namespace {namespace!r} is not valid; the only namespace is {NAMESPACE!r}")
-
-
-@web.middleware
-async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Basic authentication first, then the API's errors as clear plain-text answers."""
-    if not gw(request).auth.check(request.headers.get("Authorization")):
-        return text(401, "Unauthorized", {"WWW-Authenticate": REALM})
-    try:
-        return await handler(request)
+        return await handler(gateway, request, *args)
     except (SpecError, SecretError) as exc:
         return text(400, str(exc))
-    except BodyRefused as refused:
-        return refused.response
     except (ProviderError, SupervisorError) as exc:
         log.error("provider failure: %s", exc)
         return text(500, f"the process manager failed: {exc}")
 
 
-def app(gateway: Gateway) -> web.Application:
-    """The sub-application served under `/system`."""
-    system = web.Application(middlewares=[guard])
-    system[GATEWAY] = gateway
-    system.add_routes(routes)
-    system.router.add_route("*", "/{path:.*}", no_route)
-    return system
+def _body(request: Request) -> Any:
+    if not request.body.strip():
+        raise SpecError("the request body is empty; send a JSON object")
+    try:
+        return json.loads(request.body)
+    except ValueError as exc:
+        raise SpecError(f"invalid JSON in the request body: {exc}") from None
+
+
+def _check_namespace(request: Request) -> None:
+    namespace = request.query.get("namespace", "")
+    if namespace and namespace != NAMESPACE:
+        raise SpecError(f"namespace {namespace!r} is not valid; the only namespace is {NAMESPACE!r}")
 
 
 # ---- functions ---------------------------------------------------------------------------------------------
 
 
-@routes.get("/functions")
-async def list_functions(request: web.Request) -> web.Response:
+@route("GET", "/system/functions")
+async def list_functions(g: Gateway, request: Request) -> Reply:
     _check_namespace(request)
-    g = gw(request)
     try:
         available = await asyncio.to_thread(g.provider.available)
     except SupervisorError as exc:
@@ -104,14 +110,13 @@ async def list_functions(request: web.Request) -> web.Response:
     for spec in g.registry.all():
         g.metrics.set_replicas(spec.service, spec.replicas)
         items.append(status_json(spec, available.get(spec.service, 0), g.metrics.invocation_count(spec.service)))
-    return as_json(items)
+    return Reply.json(items)
 
 
-@routes.post("/functions")
-@routes.put("/functions")
-async def deploy_function(request: web.Request) -> web.Response:
-    g = gw(request)
-    spec = parse_deploy_request(await _body(request))
+@route("PUT", "/system/functions")
+@route("POST", "/system/functions")
+async def deploy_function(g: Gateway, request: Request) -> Reply:
+    spec = parse_deploy_request(_body(request))
     update = request.method == "PUT"
     try:
         spec = await asyncio.to_thread(
@@ -121,13 +126,12 @@ async def deploy_function(request: web.Request) -> web.Response:
     g.metrics.set_replicas(spec.service, spec.replicas)
     log.info("%s %s: %d replica(s) on port %d", "updated" if update else "deployed", spec.service, spec.replicas,
              spec.port_start)
-    return web.Response(status=202)
+    return Reply(202)
 
 
-@routes.delete("/functions")
-async def delete_function(request: web.Request) -> web.Response:
-    g = gw(request)
-    body = await _body(request)
+@route("DELETE", "/system/functions")
+async def delete_function(g: Gateway, request: Request) -> Reply:
+    body = _body(request)
     name = body.get("functionName") if isinstance(body, dict) else None
     if not name:
         raise SpecError('the request body must be like {"functionName": "NAME"}')
@@ -138,14 +142,12 @@ async def delete_function(request: web.Request) -> web.Response:
         return text(404, f"function {name} not found")
     g.metrics.forget(name)
     log.info("removed %s", name)
-    return web.Response(status=202)
+    return Reply(202)
 
 
-@routes.get("/function/{name}")
-async def get_function(request: web.Request) -> web.Response:
+@route("GET", "/system/function/")
+async def get_function(g: Gateway, request: Request, name: str) -> Reply:
     _check_namespace(request)
-    g = gw(request)
-    name = request.match_info["name"]
     spec = g.registry.get(name)
     if spec is None:
         return text(404, f"function {name} not found")
@@ -153,32 +155,30 @@ async def get_function(request: web.Request) -> web.Response:
         available = (await asyncio.to_thread(g.provider.available)).get(name, 0)
     except SupervisorError:
         available = 0
-    return as_json(status_json(spec, available, g.metrics.invocation_count(name)))
+    return Reply.json(status_json(spec, available, g.metrics.invocation_count(name)))
 
 
-@routes.post("/scale-function/{name}")
-async def scale_function(request: web.Request) -> web.Response:
+@route("POST", "/system/scale-function/")
+async def scale_function(g: Gateway, request: Request, name: str) -> Reply:
     _check_namespace(request)
-    g = gw(request)
-    name = request.match_info["name"]
-    replicas = parse_scale_request(await _body(request))
+    replicas = parse_scale_request(_body(request))
     try:
         spec = await asyncio.to_thread(g.provider.scale, name, replicas)
     except LookupError:
         return text(404, f"function {name} not found")
     g.metrics.set_replicas(name, spec.replicas)
-    return web.Response(status=202)
+    return Reply(202)
 
 
-@routes.get("/namespaces")
-async def namespaces(request: web.Request) -> web.Response:
-    return as_json([NAMESPACE])
+@route("GET", "/system/namespaces")
+async def namespaces(g: Gateway, request: Request) -> Reply:
+    return Reply.json([NAMESPACE])
 
 
-@routes.get("/info")
-async def info(request: web.Request) -> web.Response:
+@route("GET", "/system/info")
+async def info(g: Gateway, request: Request) -> Reply:
     release = {"sha": "local", "release": __version__}
-    return as_json(
+    return Reply.json(
         {
             "provider": {"provider": "faas-local", "orchestration": "supervisord", "version": release},
             "version": {**release, "commit_message": "local FaaS gateway"},
@@ -190,8 +190,8 @@ async def info(request: web.Request) -> web.Response:
 # ---- secrets -----------------------------------------------------------------------------------------------
 
 
-async def _secret_body(request: web.Request) -> tuple[str, bytes]:
-    body = await _body(request)
+def _secret_body(request: Request) -> tuple[str, bytes]:
+    body = _body(request)
     if not isinstance(body, dict):
         raise SpecError('the request body must be like {"name": "NAME", "value": "..."}')
     namespace = body.get("namespace") or NAMESPACE
@@ -211,39 +211,38 @@ async def _secret_body(request: web.Request) -> tuple[str, bytes]:
     return name, value.encode()
 
 
-@routes.get("/secrets")
-async def list_secrets(request: web.Request) -> web.Response:
+@route("GET", "/system/secrets")
+async def list_secrets(g: Gateway, request: Request) -> Reply:
     _check_namespace(request)
-    names = await asyncio.to_thread(gw(request).secrets.names)
-    return as_json([{"name": name, "namespace": NAMESPACE} for name in names])
+    names = await asyncio.to_thread(g.secrets.names)
+    return Reply.json([{"name": name, "namespace": NAMESPACE} for name in names])
 
 
-@routes.post("/secrets")
-async def create_secret(request: web.Request) -> web.Response:
-    store = gw(request).secrets
-    name, value = await _secret_body(request)
+@route("POST", "/system/secrets")
+async def create_secret(g: Gateway, request: Request) -> Reply:
+    store = g.secrets
+    name, value = _secret_body(request)
     if await asyncio.to_thread(store.exists, name):
         return text(409, f"secret {name} already exists")
     await asyncio.to_thread(store.write, name, value)
     log.info("secret %s created", name)
-    return web.Response(status=201)
+    return Reply(201)
 
 
-@routes.put("/secrets")
-async def update_secret(request: web.Request) -> web.Response:
-    store = gw(request).secrets
-    name, value = await _secret_body(request)
+@route("PUT", "/system/secrets")
+async def update_secret(g: Gateway, request: Request) -> Reply:
+    store = g.secrets
+    name, value = _secret_body(request)
     if not await asyncio.to_thread(store.exists, name):
         return text(404, f"secret {name} not found")
     await asyncio.to_thread(store.write, name, value)
     log.info("secret %s updated", name)
-    return web.Response(status=202)
+    return Reply(202)
 
 
-@routes.delete("/secrets")
-async def delete_secret(request: web.Request) -> web.Response:
-    g = gw(request)
-    name, _ = await _secret_body(request)
+@route("DELETE", "/system/secrets")
+async def delete_secret(g: Gateway, request: Request) -> Reply:
+    name, _ = _secret_body(request)
     if name in PROTECTED:
         return text(400, f"secret {name} protects this API and cannot be removed through it")
     users = [spec.service for spec in g.registry.all() if name in spec.secrets]
@@ -252,15 +251,14 @@ async def delete_secret(request: web.Request) -> web.Response:
     if not await asyncio.to_thread(g.secrets.delete, name):
         return text(404, f"secret {name} not found")
     log.info("secret %s removed", name)
-    return web.Response(status=202)
+    return Reply(202)
 
 
 # ---- logs --------------------------------------------------------------------------------------------------
 
 
-@routes.get("/logs")
-async def function_logs(request: web.Request) -> web.StreamResponse:
-    g = gw(request)
+@route("GET", "/system/logs")
+async def function_logs(g: Gateway, request: Request) -> Reply:
     name = request.query.get("name", "")
     check_function_name(name)
     if g.registry.get(name) is None:
@@ -275,14 +273,13 @@ async def function_logs(request: web.Request) -> web.StreamResponse:
     gone = threading.Event()
     lines = stream(g.settings.log_dir / f"fn-{name}.log", name, tail or None, since, follow,
                    keep_going=lambda: not gone.is_set())
-    response = web.StreamResponse(headers={"Content-Type": "application/x-ndjson"})
-    await response.prepare(request)
-    try:  # the file is read on the thread pool; a follower that left is noticed at the next line or heartbeat
+    return Reply(200, [(b"Content-Type", b"application/x-ndjson")], stream=_lines(lines, gone))
+
+
+async def _lines(lines: Iterator[bytes], gone: threading.Event) -> AsyncIterator[bytes]:
+    """The log's lines, each read on the thread pool; stops the reader when the follower goes away."""
+    try:
         while (line := await asyncio.to_thread(next, lines, None)) is not None:
-            await response.write(line)
-        await response.write_eof()
-    except ConnectionError:
-        log.info("log follower of %s went away", name)
+            yield line
     finally:
         gone.set()
-    return response

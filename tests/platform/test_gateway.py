@@ -242,13 +242,13 @@ def test_pipelined_and_http10_requests_are_answered_in_order(functions: Any) -> 
     answers = _raw_exchange(functions, pipelined)
     assert re.findall(rb"HTTP/1\.1 (\d{3}) ", answers) == [b"201", b"418", b"202"]
     old = _raw_exchange(functions, b"GET /function/hello HTTP/1.0\r\n\r\n")  # answered, then closed
-    assert re.match(rb"HTTP/1\.[01] 200 ", old) and b'"method": "GET"' in old.replace(b'":"', b'": "')
+    assert old.startswith(b"HTTP/1.1 200") and b'"method": "GET"' in old.replace(b'":"', b'": "')
 
 
 def test_malformed_requests_get_a_clear_400(faas: Any) -> None:
     answer = _raw_exchange(faas, b"NOT AN HTTP REQUEST\r\n\r\n")
-    assert re.match(rb"HTTP/1\.[01] 400 ", answer)
-    assert b"Invalid method" in answer and b"NOT AN HTTP REQUEST" in answer  # says what could not be read
+    assert answer.startswith(b"HTTP/1.1 400")
+    assert b"Malformed HTTP request" in answer
     assert call(faas, "no-such-function").status_code == 404  # the gateway is still answering
 
 

@@ -1,9 +1,9 @@
-"""The gateway's listening socket: an event loop that answers `/function/` itself and relays the rest.
+"""The gateway's listening socket: one event loop that parses every request and writes every answer.
 
-Invocations are the hot path: every call of every function crosses this hop, so they are parsed (httptools)
-and forwarded (faas.upstream) without threads or WSGI in between. Everything else (`/system/*`,
-`/async-function/*`, `/healthz`) is the Flask application served by waitress on a private loopback port;
-the front relays those requests byte for byte, streaming the answer (a followed log can last for hours).
+Invocations are the hot path: every call of every function crosses this hop, so requests are parsed by
+httptools and `/function/` calls are forwarded (faas.proxy, faas.upstream) without threads or WSGI in between.
+Everything else (`/system/*`, `/async-function/*`, `/healthz`) goes to the control handler on the same loop
+(faas.gateway); a streamed answer (a followed log can last for hours) ends its connection.
 """
 
 from __future__ import annotations
@@ -12,23 +12,20 @@ import asyncio
 import collections
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from email.utils import formatdate
 from typing import cast
 
 import httptools
 
 from faas.messages import REASONS, Headers, Reply, Request
-from faas.proxy import HOP_BY_HOP, PREFIX
+from faas.proxy import PREFIX
 
 log = logging.getLogger("faas.front")
 
 IDLE_SECONDS = 300.0  # a keep-alive connection with nothing to say is closed after this long
 MAX_PIPELINED = 16  # requests read ahead of the answers before the front stops reading a connection
 FRAMING = frozenset({b"content-length", b"transfer-encoding", b"connection", b"keep-alive", b"date"})
-# What a relayed request leaves behind: the front has already read the whole body (and answered any
-# `Expect: 100-continue` itself), so only the Host is passed on of the hop-by-hop set.
-RELAY_DROPPED = HOP_BY_HOP - {b"host"}
 
 Handler = Callable[[Request], Awaitable[Reply]]
 
@@ -48,12 +45,16 @@ class _Date:
 
 
 def render(reply: Reply, head_only: bool, keep_alive: bool) -> bytes:
-    """Serialise a reply as HTTP/1.1 with exact framing."""
+    """Serialise a reply as HTTP/1.1 with exact framing (a streamed one: its head only)."""
     status = reply.status
     lines = [b"HTTP/1.1 %d %s\r\n" % (status, REASONS.get(status, "Unknown").encode())]
     lines.extend(b"%s: %s\r\n" % (key, value) for key, value in reply.headers if key.lower() not in FRAMING)
-    lines.append(b"Date: %s\r\nContent-Length: %d\r\n" % (_Date.now(), len(reply.body)))
-    if not keep_alive:
+    lines.append(b"Date: %s\r\n" % _Date.now())
+    if reply.stream is None:
+        lines.append(b"Content-Length: %d\r\n" % len(reply.body))
+    else:  # chunked, so that readers get each part as it comes rather than a buffer's worth
+        lines.append(b"Transfer-Encoding: chunked\r\n")
+    if not keep_alive or reply.stream is not None:
         lines.append(b"Connection: close\r\n")
     lines.append(b"\r\n")
     if not head_only:
@@ -163,18 +164,36 @@ class _Client(asyncio.Protocol):
             if self._paused and self.transport is not None:
                 self.transport.resume_reading()
                 self._paused = False
-            if not request.target.startswith(PREFIX):
-                await self.front.relay(request, self)
-                return
+            handler = self.front.invoke if request.target.startswith(PREFIX) else self.front.control
             try:
-                reply = await self.front.invoke(request)
+                reply = await handler(request)
             except Exception:
-                log.exception("invocation failed inside the gateway")
-                reply = Reply.text(500, "The gateway failed while forwarding the call; see its log.")
-            self.write(render(reply, request.method == "HEAD", request.keep_alive))
+                log.exception("%s %r failed inside the gateway", request.method, request.target[:200])
+                reply = Reply.text(500, "The gateway failed while answering; see its log.")
+            head_only = request.method == "HEAD"
+            self.write(render(reply, head_only, request.keep_alive))
+            if reply.stream is not None:
+                await self._stream(reply.stream, head_only)
+                return
             if not request.keep_alive:
                 self.close()
                 return
+
+    async def _stream(self, parts: AsyncIterator[bytes], head_only: bool) -> None:
+        """Send a streamed body in chunks as it comes, then end the connection."""
+        try:
+            if not head_only:
+                async for part in parts:
+                    if self._closing:
+                        break
+                    if part:  # an empty chunk would end the body
+                        self.write(b"%x\r\n%s\r\n" % (len(part), part))
+                self.write(b"0\r\n\r\n")
+        finally:
+            close = getattr(parts, "aclose", None)
+            if close is not None:
+                await close()
+            self.close()
 
     def write(self, data: bytes) -> None:
         if self.transport is not None and not self._closing:
@@ -212,40 +231,17 @@ class _Client(asyncio.Protocol):
 
 
 class Front:
-    """Serves the gateway's port: `invoke` answers function calls, the rest goes to `control_port`."""
+    """Serves the gateway's port: `invoke` answers function calls, `control` everything else."""
 
-    def __init__(self, invoke: Handler, control_port: int, max_body_bytes: int,
+    def __init__(self, invoke: Handler, control: Handler, max_body_bytes: int,
                  idle_seconds: float = IDLE_SECONDS) -> None:
         self.invoke = invoke
-        self.control_port = control_port
+        self.control = control
         self.max_body_bytes = max_body_bytes
         self.idle_seconds = idle_seconds
 
     def protocol(self) -> _Client:
         return _Client(self)
-
-    async def relay(self, request: Request, client: _Client) -> None:
-        """Pass one request to the control plane and stream its answer back; the connection ends with it."""
-        try:
-            reader, writer = await asyncio.open_connection("127.0.0.1", self.control_port)
-        except OSError as exc:
-            client.write(render(Reply.text(503, f"The gateway's API is not answering: {exc}"), False, False))
-            client.close()
-            return
-        lines = [b"%s %s HTTP/%s\r\n" % (request.method.encode(), request.target, request.version.encode())]
-        for key, value in request.headers:
-            if key.lower() not in RELAY_DROPPED:
-                lines.append(b"%s: %s\r\n" % (key, value))
-        lines.append(b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(request.body))
-        try:
-            writer.write(b"".join(lines) + request.body)
-            while chunk := await reader.read(65536):
-                client.write(chunk)
-        except OSError as exc:
-            log.warning("relay of %s %r cut short: %s", request.method, request.target[:200], exc)
-        finally:
-            writer.close()
-            client.close()
 
 
 async def serve(front: Front, host: str, port: int, ready: Callable[[], None] | None = None) -> None:

@@ -1,68 +1,40 @@
 """The gateway process: OpenFaaS's HTTP API on FAAS_GATEWAY_PORT, metrics on FAAS_METRICS_PORT.
 
-Run as `python -m faas.gateway`. The public port is the front's event loop (faas.front): it answers
-`/function/` calls itself, to keep the added latency and CPU low, and relays everything else to the Flask
-application below, served by waitress on a private loopback port.
+Run as `python -m faas.gateway`. One event loop answers everything (faas.front parses requests and writes
+answers): `/function/` calls go to faas.proxy, which forwards them over kept-alive connections (faas.upstream);
+`/async-function/`, `/healthz` and the `/system/` API (faas.system_api) are answered by `Gateway.control`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
-from typing import Any
 
-from flask import Flask, Response, request
 from rq import Queue
 
-from faas import async_calls
-from faas.auth import REALM, BasicAuth
+from faas import async_calls, system_api
+from faas.auth import BasicAuth
 from faas.front import Front, serve
-from faas.messages import REASONS
+from faas.messages import Reply, Request
 from faas.metrics import Metrics
 from faas.provider import Provider
-from faas.proxy import HOP_BY_HOP as PROXY_HOP_BY_HOP
-from faas.proxy import FunctionProxy, not_found_text
+from faas.proxy import HOP_BY_HOP, FunctionProxy, not_found_text
 from faas.registry import Registry
 from faas.secrets import SecretStore
 from faas.settings import NAMESPACE, Settings
 from faas.spec import split_namespace
 from faas.supervisor_api import Supervisor, SupervisorError
-from faas.system_api import bp as system_bp
-from faas.system_api import text
 
 log = logging.getLogger("faas.gateway")
-
-StartResponse = Callable[..., Any]
-# The same headers the front leaves out of a synchronous call, as the WSGI environ spells them.
-HOP_BY_HOP = frozenset(name.decode() for name in PROXY_HOP_BY_HOP)
-
-
-def status_line(code: int) -> str:
-    """The WSGI status line with the standard reason phrase."""
-    return f"{code} {REASONS.get(code, 'Unknown')}"
-
-
-def request_headers(environ: dict[str, Any]) -> list[tuple[str, str]]:
-    """Rebuild the client's headers from the WSGI environ, less hop-by-hop ones and the length."""
-    headers: list[tuple[str, str]] = []
-    for key, value in environ.items():
-        if key.startswith("HTTP_"):
-            name = key[5:].replace("_", "-").title()
-        elif key == "CONTENT_TYPE" and value:
-            name = "Content-Type"
-        else:
-            continue
-        if name.lower() not in HOP_BY_HOP:
-            headers.append((name, value))
-    return headers
+ASYNC_PREFIX = "/async-function/"
 
 
 class Gateway:
-    """Wires the parts together and is itself the WSGI application of the control plane."""
+    """Wires the parts together and answers every request that is not a function call."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -75,14 +47,6 @@ class Gateway:
         self.proxy = FunctionProxy(settings, self.registry, self.provider, self.metrics)
         self.provider.drain = self.proxy.drain
         self._queue: Queue | None = None
-        self.app = self._flask()
-
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        def standard_reason(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            # Werkzeug spells reasons in capitals ("202 ACCEPTED"); clients print them, so use the usual ones.
-            return start_response(status_line(int(status[:3])), headers, exc_info)
-
-        return self.app(environ, standard_reason)
 
     @property
     def queue(self) -> Queue:
@@ -90,74 +54,54 @@ class Gateway:
             self._queue = async_calls.queue(self.settings)
         return self._queue
 
-    def _flask(self) -> Flask:
-        app = Flask("faas.gateway")
-        app.config["GATEWAY"] = self
-        app.config["MAX_CONTENT_LENGTH"] = self.settings.max_body_bytes
-        app.register_blueprint(system_bp)
+    async def control(self, request: Request) -> Reply:
+        path = request.path
+        if path.startswith(system_api.PREFIX):
+            return await system_api.handle(self, request)
+        if path.startswith(ASYNC_PREFIX):
+            return await self.async_function(request)
+        if path == "/healthz" and request.method in ("GET", "HEAD"):
+            return system_api.text(200, "OK")
+        return system_api.no_route(request)
 
-        @app.before_request
-        def _authenticate() -> Response | None:
-            if request.path.startswith("/system/") and not self.auth.check(request.headers.get("Authorization")):
-                response = text("Unauthorized", 401)
-                response.headers["WWW-Authenticate"] = REALM
-                return response
-            return None
-
-        @app.get("/healthz")
-        def healthz() -> Response:
-            return text("OK", 200)
-
-        @app.route("/async-function/<path:target>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
-        def async_function(target: str) -> Response:
-            return self._async(target)
-
-        @app.errorhandler(413)
-        def _too_large(_: Exception) -> Response:
-            return text(f"request body exceeds the limit of {self.settings.max_body_bytes} bytes", 413)
-
-        @app.errorhandler(404)
-        def _not_found(_: Exception) -> Response:
-            return text(f"no route for {request.path}", 404)
-
-        return app
-
-    def _async(self, target: str) -> Response:
+    async def async_function(self, request: Request) -> Reply:
+        """Queue the call and answer 202 with its X-Call-Id (faas.async_calls runs it)."""
+        text = system_api.text
+        if request.method not in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+            return text(405, f"{request.method} is not accepted for an asynchronous call")
+        target, _, query = request.target[len(ASYNC_PREFIX) :].decode("latin-1").partition("?")
         name_part, slash, rest = target.partition("/")
         name, namespace = split_namespace(name_part)
         spec = self.registry.get(name) if namespace == NAMESPACE else None
         if spec is None:
-            return text(not_found_text(name), 404)
-        if (request.content_length or 0) > self.settings.max_body_bytes:
-            return text(f"request body exceeds the limit of {self.settings.max_body_bytes} bytes", 413)
-        callback_url = request.headers.get("X-Callback-Url", "")
+            return text(404, not_found_text(name))
+        callback_url = request.header("X-Callback-Url") or ""
         refusal = self.settings.callback_allow.refusal(callback_url)
         if refusal:
-            return text(f"X-Callback-Url refused: {refusal}", 400)
-        call_id = request.headers.get("X-Call-Id") or str(uuid.uuid4())
+            return text(400, f"X-Callback-Url refused: {refusal}")
+        call_id = request.header("X-Call-Id") or str(uuid.uuid4())
         headers, credentials = async_calls.split_credentials(
-            [(k, v) for k, v in request_headers(request.environ) if k.lower() != "x-callback-url"])
+            [(key.decode("latin-1"), value.decode("latin-1")) for key, value in request.headers
+             if key.lower() not in HOP_BY_HOP and key.lower() != b"x-callback-url"])
         call = {
             "call_id": call_id,
             "name": name,
             "method": request.method,
             "path": "/" + rest if slash else "",
-            "query": request.query_string.decode("latin-1"),
+            "query": query,
             "headers": headers,
-            "body": request.get_data(),
+            "body": request.body,
             "callback_url": callback_url,
             "timeout": spec.exec_timeout or self.settings.default_timeout,
             "queued_at": time.time(),
         }
         try:
-            async_calls.enqueue(self.queue, call, call["timeout"], credentials)
+            await asyncio.to_thread(async_calls.enqueue, self.queue, call, call["timeout"], credentials)
         except Exception as exc:  # the queue being away must not look like a function error
             log.error("cannot queue async call of %s: %s", name, exc)
             self._queue = None
-            return text(f"cannot queue the call: the queue is unavailable ({type(exc).__name__})", 503)
-        response = Response(status=202)
-        response.headers["X-Call-Id"] = call_id
-        return response
+            return text(503, f"cannot queue the call: the queue is unavailable ({type(exc).__name__})")
+        return Reply(202, [(b"X-Call-Id", call_id.encode("latin-1"))])
 
 
 def _reconcile_forever(gateway: Gateway) -> None:
@@ -176,24 +120,6 @@ def _reconcile_forever(gateway: Gateway) -> None:
             delay = min(delay * 2, 10.0)
 
 
-def _control_plane(gateway: Gateway, settings: Settings) -> Any:
-    """The Flask application on waitress, on a private loopback port only the front talks to."""
-    from waitress.server import create_server
-
-    return create_server(
-        gateway,
-        host="127.0.0.1",
-        port=0,
-        threads=settings.gateway_threads,
-        max_request_body_size=settings.max_body_bytes,
-        connection_limit=1000,
-        channel_timeout=300,
-        ident="",
-        # Callers reach the gateway through the front door, which sets X-Forwarded-*: pass them on.
-        clear_untrusted_proxy_headers=False,
-    )
-
-
 def _event_loop() -> asyncio.AbstractEventLoop:
     try:
         import uvloop
@@ -202,9 +128,24 @@ def _event_loop() -> asyncio.AbstractEventLoop:
     return uvloop.new_event_loop()
 
 
+async def _serve(gateway: Gateway) -> None:
+    """Serve until cancelled; blocking work (process manager, files, followed logs) goes to the thread pool."""
+    settings = gateway.settings
+    asyncio.get_running_loop().set_default_executor(
+        concurrent.futures.ThreadPoolExecutor(settings.gateway_threads, thread_name_prefix="gateway"))
+    front = Front(gateway.proxy.handle, gateway.control, settings.max_body_bytes, settings.idle_seconds)
+
+    def ready() -> None:
+        log.info("gateway on %s:%d, metrics on :%d", settings.bind, settings.gateway_port, settings.metrics_port)
+
+    try:
+        await serve(front, settings.bind, settings.gateway_port, ready)
+    except OSError as exc:
+        raise SystemExit(f"gateway: cannot listen on {settings.bind}:{settings.gateway_port}: {exc}") from None
+
+
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     try:
         settings = Settings.from_env()
         gateway = Gateway(settings)
@@ -214,19 +155,9 @@ def main() -> None:
         gateway.metrics.serve(settings.bind, settings.metrics_port)
     except OSError as exc:
         raise SystemExit(f"gateway metrics: cannot listen on {settings.bind}:{settings.metrics_port}: {exc}") from None
-    control = _control_plane(gateway, settings)
-    threading.Thread(target=control.run, name="control-plane", daemon=True).start()
     threading.Thread(target=_reconcile_forever, args=(gateway,), name="reconcile", daemon=True).start()
-    front = Front(gateway.proxy.handle, control.effective_port, settings.max_body_bytes)
-
-    def ready() -> None:
-        log.info("gateway on %s:%d, metrics on :%d", settings.bind, settings.gateway_port, settings.metrics_port)
-
     with asyncio.Runner(loop_factory=_event_loop) as runner:
-        try:
-            runner.run(serve(front, settings.bind, settings.gateway_port, ready))
-        except OSError as exc:
-            raise SystemExit(f"gateway: cannot listen on {settings.bind}:{settings.gateway_port}: {exc}") from None
+        runner.run(_serve(gateway))
 
 
 if __name__ == "__main__":

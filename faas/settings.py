@@ -38,6 +38,7 @@ class Settings:
     log_dir: Path = field(default_factory=lambda: PACKAGE_ROOT / ".logs")
     max_body_bytes: int = 64 * 1024 * 1024
     gateway_threads: int = 48
+    idle_seconds: float = 300.0
     default_timeout: float = 60.0
     ready_timeout: float = 10.0
     cron_refresh: float = 5.0
@@ -73,6 +74,7 @@ class Settings:
             log_dir=env_path("FAAS_LOG_DIR", base.log_dir, env),
             max_body_bytes=env_int("FAAS_MAX_BODY_BYTES", base.max_body_bytes, env),
             gateway_threads=env_int("FAAS_GATEWAY_THREADS", base.gateway_threads, env),
+            idle_seconds=env_float("FAAS_IDLE_SECONDS", base.idle_seconds, env),
             default_timeout=env_float("FAAS_DEFAULT_TIMEOUT", base.default_timeout, env),
             ready_timeout=env_float("FAAS_READY_TIMEOUT", base.ready_timeout, env),
             cron_refresh=env_float("FAAS_CRON_REFRESH", base.cron_refresh, env),

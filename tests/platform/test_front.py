@@ -1,8 +1,7 @@
-"""The gateway's listening socket on its own: connection lifetime and body limits, over real loopback sockets.
+"""The gateway's listening socket on its own: connection lifetime, body limits, streaming, over real sockets.
 
-The front runs in a thread with a small invocation handler in place of the function proxy and a small WSGI
-app on waitress in place of the control plane, so these tests need no instance and can use limits small
-enough to reach in milliseconds.
+The front runs in a thread with small handlers in place of the function proxy and of the gateway's control
+handler, so these tests need no instance and can use limits small enough to reach in milliseconds.
 """
 
 from __future__ import annotations
@@ -11,13 +10,11 @@ import asyncio
 import socket
 import threading
 import time
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import AsyncIterator, Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from waitress.server import create_server
 
 from faas.front import Front
 from faas.messages import Reply, Request
@@ -33,26 +30,30 @@ async def answer(request: Request) -> Reply:
     return Reply.text(200, f"received {len(request.body)} bytes")
 
 
-def control_plane(environ: dict[str, Any], start_response: Any) -> list[bytes]:
-    """Stands for the gateway's Flask application: says what reached it."""
-    body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-    start_response("200 OK", [("Content-Type", "text/plain")])
-    return [b"control plane got %d bytes, expect=%s" % (len(body), environ.get("HTTP_EXPECT", "-").encode())]
+async def control(request: Request) -> Reply:
+    """Stands for the gateway's control handler: says what reached it, or streams `?parts=` parts."""
+    parts = int(request.query.get("parts", "0"))
+    if parts:
+        return Reply(200, [(b"Content-Type", b"text/plain")], stream=numbered(parts))
+    return Reply.text(200, f"control got {len(request.body)} bytes")
+
+
+async def numbered(count: int) -> AsyncIterator[bytes]:
+    for number in range(count):
+        await asyncio.sleep(0.01)
+        yield b"part %d\n" % number
 
 
 @pytest.fixture(scope="module")
 def front() -> Iterator[tuple[str, int]]:
-    control = create_server(control_plane, host="127.0.0.1", port=0)
-    threading.Thread(target=control.run, daemon=True).start()
     loop = asyncio.new_event_loop()
-    front = Front(answer, control_port=control.effective_port, max_body_bytes=LIMIT, idle_seconds=IDLE)
+    front = Front(answer, control, max_body_bytes=LIMIT, idle_seconds=IDLE)
     server = loop.run_until_complete(loop.create_server(front.protocol, "127.0.0.1", 0))
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
     yield server.sockets[0].getsockname()[:2]
     loop.call_soon_threadsafe(loop.stop)
     thread.join(5)
-    control.close()
 
 
 def closes_within(sock: socket.socket, limit: float) -> bool:
@@ -110,14 +111,24 @@ def test_a_chunked_body_growing_past_the_limit_is_refused_with_413(front: tuple[
     assert declared.status_code == 413
 
 
-def test_a_relayed_request_gets_one_100_continue_and_its_body_arrives(front: tuple[str, int]) -> None:
+def test_a_control_request_gets_one_100_continue_and_its_body_arrives(front: tuple[str, int]) -> None:
     with socket.create_connection(front, timeout=5) as sock:
         sock.sendall(b"POST /system/anything HTTP/1.1\r\nHost: gw\r\nContent-Length: 5\r\n"
                      b"Expect: 100-continue\r\n\r\n")
-        assert sock.recv(64) == b"HTTP/1.1 100 Continue\r\n\r\n"  # from the front, before the body is sent
+        assert sock.recv(64) == b"HTTP/1.1 100 Continue\r\n\r\n"  # before the body is sent
         sock.sendall(b"hello")
+        answer = read_answer(sock)
+    assert answer.startswith(b"HTTP/1.1 200"), answer[:200]  # not a second interim answer
+    assert answer.endswith(b"control got 5 bytes")
+
+
+def test_a_streamed_answer_arrives_whole_and_ends_its_connection(front: tuple[str, int]) -> None:
+    with socket.create_connection(front, timeout=5) as sock:
+        sock.sendall(b"GET /system/logs?parts=50 HTTP/1.1\r\nHost: gw\r\n\r\n")
         answer = b""
-        while chunk := sock.recv(65536):  # a relayed answer ends with the connection
+        while chunk := sock.recv(65536):  # a streamed answer ends with the connection
             answer += chunk
-    assert answer.startswith(b"HTTP/1.1 200"), answer[:200]  # not a second interim answer from behind the front
-    assert answer.endswith(b"control plane got 5 bytes, expect=-")
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200") and b"transfer-encoding: chunked" in head.lower()
+    assert body == b"".join(b"7\r\npart %d\n\r\n" % number for number in range(10)) + b"".join(
+        b"8\r\npart %d\n\r\n" % number for number in range(10, 50)) + b"0\r\n\r\n"

@@ -54,11 +54,16 @@ def viewer_calls(stack: Stack, token: str, room_id: str) -> list[tuple[str, Call
 
 
 class Clients:
-    """Clients calling in a loop (one thread and connection each) until the block ends; `outcomes` holds every call."""
+    """Clients calling in a loop (one thread and connection each) until the block ends; `outcomes` holds every call.
 
-    def __init__(self, clients: Iterable[list[tuple[str, Call]]], pause: float = 0.1) -> None:
+    `call_timeout` is the longest a call of theirs may take (their own timeout), awaited at the end.
+    """
+
+    def __init__(self, clients: Iterable[list[tuple[str, Call]]], pause: float = 0.1,
+                 call_timeout: float = CALL_TIMEOUT) -> None:
         self.clients = list(clients)
         self.pause = pause
+        self.call_timeout = call_timeout
         self.outcomes: list[Outcome] = []
         self._stop = threading.Event()
         self._threads = [threading.Thread(target=self._run, args=(calls,), daemon=True) for calls in self.clients]
@@ -71,7 +76,7 @@ class Clients:
     def __exit__(self, *exc: Any) -> None:
         self._stop.set()
         for thread in self._threads:
-            thread.join(timeout=CALL_TIMEOUT + 5)
+            thread.join(timeout=self.call_timeout + 5)
 
     def _run(self, calls: list[tuple[str, Call]]) -> None:
         session = requests.Session()

@@ -35,9 +35,9 @@ log = logging.getLogger("workers")
 JOB_MONITORING_INTERVAL = 3
 #: three missed heartbeats: long enough for a busy machine, short enough to retry a dead worker's job soon
 HEARTBEAT_GRACE = 9
-MAINTENANCE_INTERVAL = 5
-#: RQ blocks on the queue for `worker_ttl - 15` seconds between maintenance checks: 5 s here
-WORKER_TTL = 20
+MAINTENANCE_INTERVAL = 3
+#: RQ blocks on the queue for `worker_ttl - 15` seconds between maintenance checks: 3 s here
+WORKER_TTL = 18
 
 _RELEASE_IF_HELD_BY = ("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) "
                        "else return 0 end")

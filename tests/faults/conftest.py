@@ -85,45 +85,48 @@ def upload(stack: Stack, uploads: Uploads, token: str, path: Path, title: str) -
     return content_id, time.monotonic()
 
 
-@dataclass(frozen=True)
-class Undisturbed:
-    content_id: str
-    seconds: float  #: from the end of the upload to ready
+def processed(stack: Stack, uploads: Uploads, token: str, path: Path, title: str) -> tuple[str, float]:
+    """Upload `path` and wait until it is ready: the item's id, and the seconds from the end of the upload."""
+    content_id, finished = upload(stack, uploads, token, path, title)
+    ready = wait_for(stack, token, content_id, timeout=180)
+    assert ready["status"] == "ready", ready
+    return content_id, time.monotonic() - finished
 
 
 @pytest.fixture(scope="session")
-def undisturbed(faults: Stack, uploads: Uploads, admin_token: str, clip: Path) -> Undisturbed:
-    """`clip` processed when nothing goes wrong, on this machine, now: how long it takes, and a ready item."""
-    content_id, finished = upload(faults, uploads, admin_token, clip, "faults: undisturbed")
-    ready = wait_for(faults, admin_token, content_id, timeout=180)
-    assert ready["status"] == "ready", ready
-    return Undisturbed(content_id, time.monotonic() - finished)
+def ready_item(faults: Stack, uploads: Uploads, admin_token: str, clip: Path) -> str:
+    """A film ready to watch."""
+    return processed(faults, uploads, admin_token, clip, "faults: ready")[0]
 
 
 @dataclass(frozen=True)
 class Watching:
-    viewers: list[dict[str, Any]]  #: as `Stack.signup_login` returns them
+    viewers: list[dict[str, Any]]  #: as `Stack.signup_login` returns them; each room's host first
     rooms: dict[str, str]  #: user id → the room that viewer is in
 
+    def join(self, stack: Stack) -> None:
+        """Everyone (back) in their room, hosts first: members who sent no heartbeat for 30 s have left it."""
+        for viewer in self.viewers:
+            joined = stack.call("join-room", json={"room_id": self.rooms[viewer["user"]["id"]]},
+                                token=viewer["token"])
+            assert joined.status_code == 200, joined.text
+
     def clients(self, stack: Stack) -> Clients:
+        """Every viewer calling as a watching browser does, from the moment they are all in their rooms."""
+        self.join(stack)
         return Clients(viewer_calls(stack, v["token"], self.rooms[v["user"]["id"]]) for v in self.viewers)
 
 
 @pytest.fixture(scope="session")
-def watching(faults: Stack, undisturbed: Undisturbed) -> Watching:
-    """Twenty viewers watching the ready item in two rooms (a room holds at most 16)."""
+def watching(faults: Stack, ready_item: str) -> Watching:
+    """Twenty viewers watching a film in two rooms (a room holds at most 16)."""
     viewers = [faults.signup_login("watcher") for _ in range(VIEWERS)]
     rooms: dict[str, str] = {}
     for group in (viewers[: VIEWERS // 2], viewers[VIEWERS // 2:]):
-        host = group[0]
-        created = faults.call("create-room", json={"name": "faults", "content_id": undisturbed.content_id},
-                              token=host["token"])
+        created = faults.call("create-room", json={"name": "faults", "content_id": ready_item},
+                              token=group[0]["token"])
         assert created.status_code == 201, created.text
-        room_id = created.json()["id"]
-        for viewer in group:
-            joined = faults.call("join-room", json={"room_id": room_id}, token=viewer["token"])
-            assert joined.status_code == 200, joined.text
-            rooms[viewer["user"]["id"]] = room_id
+        rooms.update({viewer["user"]["id"]: created.json()["id"] for viewer in group})
     return Watching(viewers, rooms)
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Stack
-from tests.content.conftest import Uploads, ffmpeg_pids, wait_for
+from tests.content.conftest import Uploads, ffmpeg_pids, item, wait_for
 from tests.content.renditions import check_rendition
 from tests.faults.conftest import report, upload
 
@@ -66,10 +66,12 @@ def test_full_media_disk_fails_the_item_and_publishes_nothing_half_written(
             assert "storage is full" in failed["error"], failed["error"]
 
             folder = media / content_id
-            faults.wait_until(lambda: settled(folder), timeout=30)
+            faults.wait_until(lambda: settled(folder), timeout=30)  # the item's other job may still publish
+            final = item(faults, admin_token, content_id)
+            assert final["status"] == "failed", final
             published = {p.name for p in listing(folder)} - EXTRAS
-            assert published == {r["name"] for r in failed["renditions"]}, (published, failed["renditions"])
-            for rendition in failed["renditions"]:
+            assert published == {r["name"] for r in final["renditions"]}, (published, final["renditions"])
+            for rendition in final["renditions"]:
                 check_rendition(faults, rendition, {"duration": 4.0, "audio": True}, tmp_path)
 
             resize("200m")

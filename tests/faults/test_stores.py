@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Stack
-from tests.faults.conftest import Undisturbed, Watching, report
+from tests.faults.conftest import Watching, report
 from tests.faults.load import ACCEPTABLE, check_outcomes, tally, wait_answering
 
 pytestmark = pytest.mark.faults
@@ -45,13 +45,14 @@ def everything(stack: Stack, watching: Watching, admin: str, content_id: str) ->
 
 
 @pytest.mark.parametrize("program", ["redis", "ferretdb"])
-def test_store_killed_under_load_loses_nothing(faults: Stack, watching: Watching, undisturbed: Undisturbed,
+def test_store_killed_under_load_loses_nothing(faults: Stack, watching: Watching, ready_item: str,
                                                admin_token: str, program: str) -> None:
     for viewer in watching.viewers[:VIEWS]:
-        watched = faults.call("content", f"{undisturbed.content_id}/progress", token=viewer["token"],
+        watched = faults.call("content", f"{ready_item}/progress", token=viewer["token"],
                               json={"position": 3.5, "duration": 4.0, "playing_seconds": 6})
         assert watched.status_code == 200, watched.text
-    before = everything(faults, watching, admin_token, undisturbed.content_id)
+    watching.join(faults)
+    before = everything(faults, watching, admin_token, ready_item)
     assert before["views"][1] >= VIEWS
 
     with watching.clients(faults) as clients:
@@ -74,4 +75,4 @@ def test_store_killed_under_load_loses_nothing(faults: Stack, watching: Watching
         assert me.status_code == 200 and me.json()["username"] == viewer["username"], me.text
     for viewer in watching.viewers[:2]:
         assert faults.login(viewer["username"], viewer["password"], address="198.18.0.1")["token"]
-    assert everything(faults, watching, admin_token, undisturbed.content_id) == before
+    assert everything(faults, watching, admin_token, ready_item) == before

@@ -42,9 +42,7 @@ def undisturbed_seconds(faults: Stack, uploads: Uploads, admin_token: str, clip:
 
 def stage_ffmpeg(media: Path, stage: str) -> list[int]:
     """ffmpeg processes writing into the item's work folder of `stage`."""
-    marker = f"{media}/.work-{stage}"
-    return [pid for pid in ffmpeg_pids(str(media))
-            if marker in Path(f"/proc/{pid}/cmdline").read_text(errors="ignore")]
+    return ffmpeg_pids(f"{media}/.work-{stage}")
 
 
 def wait_for_ffmpeg(media: Path, stage: str, timeout: float) -> float:

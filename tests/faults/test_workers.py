@@ -107,5 +107,5 @@ def test_job_that_keeps_killing_its_worker_fails_where_operators_look(faults: St
     assert "stopped unexpectedly" in failed["error"], failed
     assert Job.fetch(job.id, connection=connection).get_status(refresh=True) == JobStatus.FAILED
     assert job.id in FailedJobRegistry(jobs.DOWNSCALE, connection=connection).get_job_ids()
-    assert failed_count(faults, jobs.DOWNSCALE) == before + 1
+    assert failed_count(faults, jobs.DOWNSCALE) >= before + 1  # other tests' jobs may fail meanwhile
     assert item(faults, admin_token, created["_id"])["status"] == "failed"

@@ -41,7 +41,7 @@ def mongo_client() -> pymongo.MongoClient:
                     settings().mongodb_uri,
                     serverSelectionTimeoutMS=2500,
                     connectTimeoutMS=2500,
-                    socketTimeoutMS=15000,
+                    socketTimeoutMS=5000,
                     maxPoolSize=20,
                     tz_aware=True,
                 )

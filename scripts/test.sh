@@ -18,6 +18,7 @@ if [ -f peer/package.json ]; then
 fi
 
 echo "== pytest"
-# Stop a test instance left behind by an interrupted run before starting ours.
+# Stop the test instances left behind by an interrupted run (the shared one, the fault suite's) before starting.
 .venv/bin/python -m ops down --instance test >/dev/null 2>&1 || true
+.venv/bin/python -m ops down --instance faults >/dev/null 2>&1 || true
 exec .venv/bin/pytest "$@"

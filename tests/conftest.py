@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pymongo
 import pytest
@@ -29,7 +30,7 @@ from pymongo.database import Database
 from flmnchll import stores
 from ops import control
 from ops.__main__ import bring_up
-from ops.instance import REPO, Instance
+from ops.instance import PORT_ENV, REPO, Instance
 from ops.supervisor import connect, is_running
 
 TEST_FUNCTIONS = REPO / "tests" / "functions" / "stack.yml"
@@ -143,6 +144,27 @@ class Stack:
             if time.monotonic() > deadline:
                 raise AssertionError(f"condition not met within {timeout}s")
             time.sleep(interval)
+
+
+@dataclass(frozen=True)
+class PrivateInstance:
+    """An instance of the whole stack for tests that must not share one, started and stopped with `ops`."""
+
+    name: str
+    settings: dict[str, str]  #: environment of its own (PORT_OFFSET, STORAGE_BACKEND, ...)
+
+    def environment(self) -> dict[str, str]:
+        """This process's environment without the port settings of the shared test instance (its PEER_PORT and
+        TURN_PORT are exported to the tests), plus ours."""
+        return {**{k: v for k, v in os.environ.items() if k not in PORT_ENV.values()}, **self.settings}
+
+    def load(self) -> Instance:
+        with mock.patch.dict(os.environ, self.environment(), clear=True):
+            return Instance.load(self.name)
+
+    def ops(self, command: str) -> None:
+        subprocess.run([str(REPO / ".venv" / "bin" / "python"), "-m", "ops", command, "--instance", self.name,
+                        "--no-demo"], cwd=REPO, env=self.environment(), check=True, timeout=300)
 
 
 @pytest.fixture(scope="session")

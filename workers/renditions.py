@@ -24,7 +24,7 @@ from flmnchll import storage
 from flmnchll.config import settings
 from flmnchll.content import jobs
 from flmnchll.media import encode
-from flmnchll.media.errors import EncodeError, MediaError, explain
+from flmnchll.media.errors import EncodeError, MediaError, explain, lasting_reason
 from flmnchll.media.ladder import Plan, Rendition, downscale_batches
 from flmnchll.media.probe import MediaInfo, probe
 from flmnchll.media.process import run_ffmpeg
@@ -72,19 +72,23 @@ def tidy(content_id: str, stage: str) -> None:
 def run_stage(reporter: Reporter, work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """Run an encoding job's work with the outcomes every such job shares.
 
-    Media a person must fix marks the item failed (the job itself succeeds: retrying cannot help); an item
-    deleted or re-processed meanwhile stops quietly; the work folder is always removed.
+    What a person must fix (the media, or a full disk) marks the item failed at once (the job itself succeeds:
+    retrying cannot help); an item deleted or re-processed meanwhile stops quietly; the work folder is always
+    removed, so nothing half-written stays behind.
     """
     try:
         return work()
-    except MediaError as exc:
-        log.info("content %s cannot be processed: %s", reporter.content_id, exc.reason)
-        with contextlib.suppress(Cancelled):
-            reporter.failed(exc.reason)
-        return {"failed": exc.reason}
     except Cancelled as exc:
         log.info("content %s: work no longer wanted (%s)", reporter.content_id, exc)
         return {"cancelled": True}
+    except (MediaError, OSError) as exc:
+        reason = lasting_reason(exc)
+        if reason is None:
+            raise
+        log.info("content %s cannot be processed: %s", reporter.content_id, reason)
+        with contextlib.suppress(Cancelled):
+            reporter.failed(reason)
+        return {"failed": reason}
     finally:
         tidy(reporter.content_id, reporter.stage)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 
 class MediaError(Exception):
     """The input cannot be turned into renditions; retrying will not help.
@@ -24,8 +26,12 @@ class EncodeError(RuntimeError):
         self.stderr_tail = stderr_tail
 
 
+DISK_FULL = ("The media storage is full: there was no room to write this video's renditions. Free some space, "
+             "then reprocess the video.")
+
 # ffmpeg/ffprobe messages mapped to reasons a person understands; the first match wins.
 _KNOWN_REASONS = (
+    ("No space left on device", DISK_FULL),
     ("moov atom not found", "The file is incomplete: it looks like an MP4/MOV whose upload or recording was cut off."),
     ("Invalid data found when processing input",
      "The file is not a video ffmpeg can read (corrupt, truncated or not a media file)."),
@@ -42,3 +48,12 @@ def explain(stderr: str, fallback: str) -> str:
         if needle.lower() in stderr.lower():
             return reason
     return fallback
+
+
+def lasting_reason(exc: BaseException) -> str | None:
+    """The reason to show for a failure that retrying cannot fix (the media itself, or a full disk); else None."""
+    if isinstance(exc, MediaError):
+        return exc.reason
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return DISK_FULL
+    return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import errno
 import hashlib
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from flmnchll.content import links
 from flmnchll.content.uploads import check_filename, reject
 from flmnchll.media import encode, hls, thumbnails
-from flmnchll.media.errors import explain
+from flmnchll.media.errors import DISK_FULL, EncodeError, MediaError, explain, lasting_reason
 from flmnchll.media.ladder import plan
 from flmnchll.media.progress import ProgressParser, parse_clock
 from flmnchll.media.subtitles import SubtitleError, language, srt_to_vtt, to_vtt
@@ -173,6 +174,14 @@ def test_filenames_and_hook_rejections() -> None:
 def test_ffmpeg_messages_become_human_reasons() -> None:
     assert "incomplete" in explain("[mov] moov atom not found\n", "x")
     assert explain("something new", "fallback") == "fallback"
+    assert "storage is full" in explain("av_interleaved_write_frame(): No space left on device\n", "x")
+
+
+def test_only_failures_a_person_must_fix_fail_the_item_at_once() -> None:
+    assert lasting_reason(MediaError("The file is not a video.")) == "The file is not a video."
+    assert lasting_reason(OSError(errno.ENOSPC, "No space left on device")) == DISK_FULL
+    assert lasting_reason(OSError(errno.EIO, "Input/output error")) is None  # may pass: retried
+    assert lasting_reason(EncodeError("ffmpeg failed: killed")) is None
 
 
 def test_container_languages_become_browser_codes() -> None:

@@ -6,11 +6,9 @@ Each rendition is fetched through the front door's signed link and probed with f
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import secrets
-import signal
 import subprocess
 import threading
 import time
@@ -24,12 +22,11 @@ from flmnchll.content import links
 from tests.content.conftest import (
     Uploads,
     content_id_of,
-    ffmpeg_pids,
-    item,
     lavfi,
     make_clip,
     wait_for,
 )
+from tests.content.renditions import check_rendition
 
 pytestmark = pytest.mark.slow
 RUN = secrets.token_hex(3)
@@ -64,90 +61,6 @@ def uploaded(content_stack: Any, uploads: Uploads, admin_token: str, clips: Path
         upload = uploads.upload(path, admin_token, title=f"pipeline {key} {RUN}")
         ids[key] = content_id_of(content_stack, upload)
     return ids
-
-
-def download(stack: Any, url: str, target: Path) -> Path:
-    response = requests.get(stack.front_url + url, timeout=30)
-    assert response.status_code == 200, (url, response.status_code)
-    target.write_bytes(response.content)
-    return target
-
-
-def ffprobe(path: Path) -> dict[str, Any]:
-    done = subprocess.run(["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams",
-                           str(path)], capture_output=True, text=True, check=True)
-    return json.loads(done.stdout)
-
-
-def mp4_boxes(data: bytes) -> list[str]:
-    """Top-level box types of an MP4, in file order."""
-    boxes, offset = [], 0
-    while offset + 8 <= len(data):
-        size = int.from_bytes(data[offset:offset + 4], "big")
-        kind = data[offset + 4:offset + 8].decode("latin-1")
-        if size == 1:
-            size = int.from_bytes(data[offset + 8:offset + 16], "big")
-        elif size == 0:
-            size = len(data) - offset
-        boxes.append(kind)
-        offset += max(size, 8)
-    return boxes
-
-
-def _vint(data: bytes, offset: int, keep_marker: bool) -> tuple[int, int]:
-    first = data[offset]
-    length = 1
-    while length <= 8 and not first & (0x80 >> (length - 1)):
-        length += 1
-    value = first if keep_marker else first & (0xFF >> length)
-    for byte in data[offset + 1:offset + length]:
-        value = (value << 8) | byte
-    return value, offset + length
-
-
-def webm_segment_children(data: bytes) -> list[int]:
-    """IDs of the Segment's children in file order (Cues 0x1C53BB6B, Cluster 0x1F43B675, ...)."""
-    offset, children = 0, []
-    while offset < len(data):
-        element, offset = _vint(data, offset, True)
-        size, offset = _vint(data, offset, False)
-        if element == 0x18538067:  # Segment: walk into it
-            end = len(data)
-            while offset < end:
-                child, offset = _vint(data, offset, True)
-                child_size, offset = _vint(data, offset, False)
-                children.append(child)
-                if child == 0x1F43B675:
-                    return children  # the first cluster is enough
-                offset += child_size
-            return children
-        offset += size
-    return children
-
-
-def check_rendition(stack: Any, rendition: dict[str, Any], source: dict[str, Any], tmp: Path) -> dict[str, Any]:
-    path = download(stack, rendition["url"], tmp / rendition["name"])
-    probed = ffprobe(path)
-    videos = [s for s in probed["streams"] if s["codec_type"] == "video"]
-    audios = [s for s in probed["streams"] if s["codec_type"] == "audio"]
-    assert len(videos) == 1
-    expected = {"mp4": ("h264", "aac"), "webm": ("vp9", "opus")}[rendition["container"]]
-    assert videos[0]["codec_name"] == expected[0]
-    assert (videos[0]["width"], videos[0]["height"]) == (rendition["width"], rendition["height"])
-    assert not [s for s in videos[0].get("side_data_list", []) if s.get("rotation")], "left rotated"
-    assert abs(float(probed["format"]["duration"]) - source["duration"]) <= 0.5
-    if source["audio"]:
-        assert [a["codec_name"] for a in audios] == [expected[1]]
-    else:
-        assert audios == []
-    data = path.read_bytes()
-    if rendition["container"] == "mp4":
-        boxes = mp4_boxes(data)
-        assert boxes.index("moov") < boxes.index("mdat"), boxes
-    else:
-        children = webm_segment_children(data)
-        assert 0x1C53BB6B in children, "cues must come before the first cluster"
-    return probed
 
 
 def test_720p_with_audio_gets_720_and_480(content_stack: Any, admin_token: str, uploaded: dict[str, str],
@@ -298,33 +211,6 @@ def test_media_links_expire_and_support_ranges(content_stack: Any, admin_token: 
     assert requests.get(content_stack.front_url + forged, timeout=10).status_code == 403
     bare = rendition["url"].split("?")[0]
     assert requests.get(content_stack.front_url + bare, timeout=10).status_code == 403
-
-
-def test_sigkilled_worker_loses_no_job(content_stack: Any, uploads: Uploads, admin_token: str, clips: Path) -> None:
-    """Kill the transcode worker while its ffmpeg runs: ffmpeg dies with it, and the item still ends ready."""
-    clip = make_clip(clips, "kill.mkv", *lavfi("1920x1080", 3), "-c:v", "libx264", "-preset", "ultrafast",
-                     "-pix_fmt", "yuv422p", "-c:a", "aac", "-shortest")
-    content_id = content_id_of(content_stack, uploads.upload(clip, admin_token, title=f"pipeline kill {RUN}"))
-    media = str(Path(content_stack.env["MEDIA_DIR"]) / content_id)
-    worker = content_stack.component_pid("worker-transcode-0")
-    deadline = time.monotonic() + 90
-    while not any(f"{media}/.work-transcode" in Path(f"/proc/{pid}/cmdline").read_text(errors="ignore")
-                  for pid in ffmpeg_pids(media)):
-        assert time.monotonic() < deadline, "the transcode job never started ffmpeg"
-        time.sleep(0.1)
-    time.sleep(0.5)
-    processing = item(content_stack, admin_token, content_id)
-    assert processing["status"] == "processing" and 0 <= processing["progress"] < 100
-    os.kill(worker, signal.SIGKILL)
-    content_stack.wait_until(lambda: not [p for p in ffmpeg_pids(media) if ".work-transcode" in
-                                          Path(f"/proc/{p}/cmdline").read_text(errors="ignore")], timeout=10)
-    content_stack.wait_until(lambda: content_stack.component_pid("worker-transcode-0") not in (0, worker),
-                             timeout=30)
-    ready = wait_for(content_stack, admin_token, content_id, timeout=180)
-    assert ready["status"] == "ready", ready
-    assert sorted(r["name"] for r in ready["renditions"]) == [
-        "1080p.mp4", "1080p.webm", "480p.mp4", "480p.webm", "720p.mp4", "720p.webm"]
-    assert not ffmpeg_pids(media)
 
 
 def test_rq_info_shows_both_queues_and_their_workers(content_stack: Any) -> None:

@@ -22,37 +22,25 @@ import requests
 
 from flmnchll.content import links
 from flmnchll.media import hls
-from ops.instance import PORT_ENV, REPO, S3_BUCKET, Instance
-from tests.conftest import Stack
+from ops.instance import S3_BUCKET
+from tests.conftest import PrivateInstance, Stack
 from tests.content.conftest import Uploads, content_id_of, lavfi, make_clip, wait_for
 from tests.content.conftest import item as item_of
 
-INSTANCE = "s3test"
-# S3_TEST_PORT_OFFSET lets engineers running the suite side by side keep their instances apart
-SETTINGS = {"STORAGE_BACKEND": "s3", "PORT_OFFSET": os.environ.get("S3_TEST_PORT_OFFSET", "13000")}
-
-
-def environment() -> dict[str, str]:
-    """This process's environment without the port settings of the shared test instance (its PEER_PORT and
-    TURN_PORT are exported to the tests), plus ours."""
-    return {**{k: v for k, v in os.environ.items() if k not in PORT_ENV.values()}, **SETTINGS}
-
-
-def ops(command: str) -> None:
-    subprocess.run([str(REPO / ".venv" / "bin" / "python"), "-m", "ops", command, "--instance", INSTANCE,
-                    "--no-demo"], cwd=REPO, env=environment(), check=True, timeout=300)
+# S3_TEST_PORT_OFFSET keeps instances of suites run side by side apart
+PRIVATE = PrivateInstance("s3test", {"STORAGE_BACKEND": "s3",
+                                     "PORT_OFFSET": os.environ.get("S3_TEST_PORT_OFFSET", "13000")})
 
 
 @pytest.fixture(scope="module")
 def s3_stack() -> Iterator[Stack]:
-    with mock.patch.dict(os.environ, environment(), clear=True):
-        instance = Instance.load(INSTANCE)
-    ops("down")  # one left behind by an interrupted run
-    ops("start")
+    instance = PRIVATE.load()
+    PRIVATE.ops("down")  # one left behind by an interrupted run
+    PRIVATE.ops("start")
     try:
         yield Stack(instance)
     finally:
-        ops("down")
+        PRIVATE.ops("down")
 
 
 @pytest.fixture(scope="module")

@@ -129,6 +129,8 @@ export function Player({ item, videoRef, startAt = 0, autoPlay = false, onMediaE
     const v = videoEl.current;
     if (!v) return;
     if (Number.isFinite(v.duration)) setDuration(v.duration);
+    // a position set before the media loaded (a room's timeline) starts there without a seeked event
+    setCurrent(v.currentTime);
     const pending = restore.current;
     restore.current = null;
     if (pending) {
@@ -248,6 +250,7 @@ export function Player({ item, videoRef, startAt = 0, autoPlay = false, onMediaE
           onDurationChange={(e) => Number.isFinite(e.currentTarget.duration) && setDuration(e.currentTarget.duration)}
           onTimeUpdate={(e) => setCurrent(e.currentTarget.currentTime)}
           onSeeked={(e) => setCurrent(e.currentTarget.currentTime)}
+          onLoadedData={(e) => setCurrent(e.currentTarget.currentTime)}
           onPlay={() => setPaused(false)}
           onPause={() => setPaused(true)}
           onVolumeChange={(e) => {

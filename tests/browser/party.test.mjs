@@ -197,7 +197,7 @@ test('full screen takes the room view: the chat, who is here and who is talking 
   await waitFor(() => page.evaluate(() => document.fullscreenElement?.classList.contains('room-page') ?? false), {
     message: 'the room view to go full screen',
   });
-  assert.equal(await page.getByRole('button', { name: 'Exit full screen' }).count(), 1);
+  await page.getByRole('button', { name: 'Exit full screen' }).waitFor();
   // (the speaking indicator follows a live voice call, which a loaded machine may interrupt for a moment)
   const inView = async (locator, what, timeout = 30_000) => {
     const box = await locator.boundingBox({ timeout });

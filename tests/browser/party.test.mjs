@@ -81,10 +81,13 @@ function chatLine(page, text) {
 
 before(async () => {
   assert.ok(ROOM && HOST && GUEST && PHONE, 'PARTY_ROOM and three PARTY_USERS are required');
-  // The host talks all the time: a steady tone as the fake microphone lights the speaking indicators.
+  // The host talks all the time: a voice-like sound (a gliding pitch in syllables) as the fake microphone
+  // lights the speaking indicators. A steady tone would not do: the browser's noise suppression learns it
+  // away within seconds.
   toneDir = mkdtempSync(join(tmpdir(), 'flmnchll-party-'));
-  const tone = join(toneDir, 'tone.wav');
-  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=330:duration=300', '-ac', '1', '-ar', '48000', tone]);
+  const tone = join(toneDir, 'talk.wav');
+  const talk = "0.7*sin(2*PI*(180+90*sin(2*PI*0.7*t))*t)*(0.55+0.45*sin(2*PI*4*t))";
+  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `aevalsrc=${talk}:s=48000:d=300`, '-ac', '1', tone]);
   talkerBrowser = await launchRoomBrowser([`--use-file-for-fake-audio-capture=${tone}`]);
   browser = await launchRoomBrowser();
   host = await memberContext(talkerBrowser, HOST);

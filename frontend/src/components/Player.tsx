@@ -69,7 +69,8 @@ export function Player({ item, videoRef, startAt = 0, autoPlay = false, onMediaE
   const restore = useRef<PendingRestore | null>(startAt > 0 ? { time: startAt, play: autoPlay } : null);
   const lastErrorRetry = useRef(0);
 
-  const quality = useMemo(
+  // Where the picture comes from, and its quality levels: whole files at a few heights.
+  const [quality] = useState(
     () =>
       new ProgressiveQuality({
         renditions: item.renditions,
@@ -77,8 +78,8 @@ export function Player({ item, videoRef, startAt = 0, autoPlay = false, onMediaE
         devicePixelRatio: typeof window === 'undefined' ? 1 : window.devicePixelRatio,
         viewportWidth: typeof window === 'undefined' ? 1280 : window.innerWidth,
       }),
-    [item.renditions],
   );
+  useEffect(() => quality.setRenditions(item.renditions), [quality, item.renditions]);
   const qualityState = useSyncExternalStore(quality.subscribe, quality.getState);
   // eslint-disable-next-line react-hooks/exhaustive-deps
   const rendition = useMemo(() => quality.rendition(), [quality, qualityState]);

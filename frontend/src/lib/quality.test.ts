@@ -62,4 +62,13 @@ describe('ProgressiveQuality', () => {
     q.setWidth(1900);
     expect(q.getState().active).toBe('1080');
   });
+
+  it('keeps a chosen level when the links are renewed', () => {
+    const q = new ProgressiveQuality({ renditions: ladder, container: 'mp4', devicePixelRatio: 1, viewportWidth: 1200 });
+    q.select('1080');
+    const renewed = ladder.map((x) => ({ ...x, url: `${x.url}?signed=2` }));
+    q.setRenditions(renewed);
+    expect(q.getState()).toMatchObject({ selected: '1080', active: '1080' });
+    expect(q.rendition()?.url).toBe('/media/x/1080.mp4?signed=2');
+  });
 });

@@ -59,17 +59,30 @@ const REPICK_GROWTH = 1.3;
  */
 export class ProgressiveQuality implements QualitySource {
   private readonly options: ProgressiveOptions;
-  private readonly levels: QualityLevel[];
+  private levels: QualityLevel[] = [];
   private width: number;
   private chosen: number | null = null;
   private state: QualityState;
   private readonly listeners = new Set<() => void>();
 
   constructor(options: ProgressiveOptions) {
-    this.options = options;
+    this.options = { ...options };
     this.width = options.viewportWidth;
-    this.levels = renditionHeights(options.renditions, options.container).map((h) => ({ id: String(h), label: qualityLabel(h) }));
+    this.levels = this.levelsOf(options.renditions);
     this.state = this.compute();
+  }
+
+  /** Fresh links to the same film (signed links expire): the choice stays. */
+  setRenditions(renditions: Rendition[]): void {
+    if (renditions === this.options.renditions) return;
+    this.options.renditions = renditions;
+    this.levels = this.levelsOf(renditions);
+    this.state = this.compute();
+    this.listeners.forEach((l) => l());
+  }
+
+  private levelsOf(renditions: Rendition[]): QualityLevel[] {
+    return renditionHeights(renditions, this.options.container).map((h) => ({ id: String(h), label: qualityLabel(h) }));
   }
 
   /** The file to play now. */

@@ -267,6 +267,18 @@ test('on a phone, a notice over the player says who paused, without scrolling, i
   await screenshot(page, 'party-06-phone-notice', { fullPage: false });
   // it steps aside by itself
   await notice.waitFor({ state: 'detached', timeout: 15_000 });
+
+  // Full screen on a phone: the film above, the party below it, both on screen.
+  await page.getByRole('button', { name: 'Full screen' }).tap();
+  await waitFor(() => page.evaluate(() => document.fullscreenElement?.classList.contains('room-page') ?? false), {
+    message: 'the room view to go full screen on the phone',
+  });
+  for (const [locator, what] of [[page.locator('video'), 'the film'], [page.locator('input[name="message"]'), 'the chat box'], [page.locator('.rt-count'), 'the member count']]) {
+    const shown = await locator.boundingBox();
+    assert.ok(shown && shown.y >= 0 && shown.y + shown.height <= PHONE_VIEW.height + 1, `${what} is on the phone's screen: ${JSON.stringify(shown)}`);
+  }
+  await screenshot(page, 'party-07-phone-fullscreen', { fullPage: false });
+  await page.getByRole('button', { name: 'Exit full screen' }).tap();
   await phone.context.close();
 });
 

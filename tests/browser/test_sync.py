@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,18 +32,12 @@ pytestmark = [
 ]
 
 
-def create_room(stack: Any, owner: dict[str, Any], name: str, content_id: str) -> str:
-    response = stack.call("create-room", token=owner["token"], json={"name": name, "content_id": content_id})
-    assert response.status_code == 201, response.text
-    return str(response.json()["id"])
-
-
-def test_watching_together_in_browsers(stack: Any, artifacts: Path) -> None:
+def test_watching_together_in_browsers(stack: Any, artifacts: Path, create_room: Callable[..., str]) -> None:
     assert (REPO / "frontend" / "dist" / "index.html").exists(), "the app is not built (scripts/install.sh)"
     clip = ensure_clip(stack.front_url, stack.admin_token())
     users = [stack.signup_login("sync") for _ in range(4)]
-    room = create_room(stack, users[0], "Sync night", clip["id"])
-    relay_room = create_room(stack, users[0], "Sync night over TURN", clip["id"])
+    room = create_room(users[0], "Sync night", clip["id"])
+    relay_room = create_room(users[0], "Sync night over TURN", clip["id"])
     env = {
         **stack.env,
         "FRONT_URL": stack.front_url,

@@ -5,14 +5,18 @@ import {
   useMemo,
   useRef,
   useState,
-  type KeyboardEvent as ReactKeyboardEvent,
-  type PointerEvent as ReactPointerEvent,
+  useSyncExternalStore,
+  type ReactNode,
+  type RefObject,
 } from 'react';
-import type { ContentItem, Rendition } from '../api/types';
+import type { ContentItem } from '../api/types';
 import { formatDuration } from '../lib/format';
-import { playerKeyAction } from '../lib/playerKeys';
-import { cueAt, parsePreviewVtt, type PreviewCue } from '../lib/previewVtt';
-import { pickRendition, preferredContainer, qualityLabel, qualityOptions } from '../lib/rendition';
+import { keyTargetOf, playerKeyAction, type PlayerKeyAction } from '../lib/playerKeys';
+import { ProgressiveQuality } from '../lib/quality';
+import { preferredContainer } from '../lib/rendition';
+import { Icon } from './player/icons';
+import { QualityMenu } from './player/QualityMenu';
+import { SeekBar } from './player/SeekBar';
 
 let probedContainer: ReturnType<typeof preferredContainer> | null = null;
 function browserContainer() {
@@ -32,6 +36,10 @@ export interface PlayerProps {
   autoPlay?: boolean;
   /** The signed media links may have expired: the parent fetches the item again. */
   onMediaError?: () => void;
+  /** What goes full screen: a room passes its whole view, so the party stays in sight (default: the player). */
+  fullscreenTarget?: RefObject<HTMLElement | null>;
+  /** Shown over the picture (a room's notices). */
+  children?: ReactNode;
 }
 
 interface PendingRestore {
@@ -39,39 +47,54 @@ interface PendingRestore {
   play: boolean;
 }
 
-export function Player({ item, videoRef, startAt = 0, autoPlay = false, onMediaError }: PlayerProps) {
+const CAPTIONS_OFF = -1;
+
+/**
+ * The page's one <video> with the app's own controls (no native ones): whatever drives it, the
+ * element's media events are what a room follows.
+ */
+export function Player({ item, videoRef, startAt = 0, autoPlay = false, onMediaError, fullscreenTarget, children }: PlayerProps) {
   const uid = useId();
   const wrapRef = useRef<HTMLDivElement>(null);
   const videoEl = useRef<HTMLVideoElement | null>(null);
-  const [chosenHeight, setChosenHeight] = useState<number | null>(null);
-  const [width, setWidth] = useState(() => (typeof window === 'undefined' ? 1280 : window.innerWidth));
   const [current, setCurrent] = useState(0);
   const [duration, setDuration] = useState<number>(item.duration ?? 0);
-  const [cues, setCues] = useState<PreviewCue[]>([]);
-  const [hover, setHover] = useState<{ time: number; x: number } | null>(null);
+  const [paused, setPaused] = useState(true);
+  const [muted, setMuted] = useState(false);
+  const [volume, setVolume] = useState(1);
+  const [captions, setCaptions] = useState(CAPTIONS_OFF);
+  const lastCaptions = useRef(0);
+  const [fullscreen, setFullscreen] = useState(false);
   const [mediaError, setMediaError] = useState<string | null>(null);
   const restore = useRef<PendingRestore | null>(startAt > 0 ? { time: startAt, play: autoPlay } : null);
   const lastErrorRetry = useRef(0);
 
-  const container = useMemo(() => browserContainer(), []);
-  const rendition: Rendition | null = useMemo(
+  // Where the picture comes from, and its quality levels: whole files at a few heights.
+  const [quality] = useState(
     () =>
-      pickRendition(item.renditions, {
-        container,
-        viewportWidth: width,
+      new ProgressiveQuality({
+        renditions: item.renditions,
+        container: browserContainer(),
         devicePixelRatio: typeof window === 'undefined' ? 1 : window.devicePixelRatio,
-        height: chosenHeight,
+        viewportWidth: typeof window === 'undefined' ? 1280 : window.innerWidth,
       }),
-    [item.renditions, container, width, chosenHeight],
   );
-  const qualities = useMemo(() => qualityOptions(item.renditions, container), [item.renditions, container]);
+  useEffect(() => quality.setRenditions(item.renditions), [quality, item.renditions]);
+  const qualityState = useSyncExternalStore(quality.subscribe, quality.getState);
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const rendition = useMemo(() => quality.rendition(), [quality, qualityState]);
 
-  // Automatic quality follows the player's size only when it grows a lot (fullscreen, rotation),
-  // so the source does not change under the viewer for small resizes.
+  const fullscreenElement = useCallback(
+    () => fullscreenTarget?.current ?? wrapRef.current,
+    [fullscreenTarget],
+  );
+
+  // Automatic quality looks again when the player grows a lot (full screen, rotation).
   useEffect(() => {
     const measure = () => {
       const w = document.fullscreenElement ? window.screen.width : (wrapRef.current?.clientWidth ?? window.innerWidth);
-      setWidth((prev) => (w > prev * 1.3 ? w : prev));
+      quality.setWidth(w);
+      setFullscreen(document.fullscreenElement !== null && document.fullscreenElement === fullscreenElement());
     };
     measure();
     document.addEventListener('fullscreenchange', measure);
@@ -80,7 +103,7 @@ export function Player({ item, videoRef, startAt = 0, autoPlay = false, onMediaE
       document.removeEventListener('fullscreenchange', measure);
       window.removeEventListener('orientationchange', measure);
     };
-  }, []);
+  }, [quality, fullscreenElement]);
 
   const setVideo = useCallback(
     (el: HTMLVideoElement | null) => {
@@ -103,29 +126,12 @@ export function Player({ item, videoRef, startAt = 0, autoPlay = false, onMediaE
     setMediaError(null);
   }, [src]);
 
-  // Seek-preview sprite map.
-  const previewVtt = item.preview?.vtt ?? null;
-  const previewSprite = item.preview?.sprite ?? null;
-  useEffect(() => {
-    if (!previewVtt) {
-      setCues([]);
-      return;
-    }
-    const controller = new AbortController();
-    fetch(previewVtt, { signal: controller.signal })
-      .then((res) => (res.ok ? res.text() : ''))
-      .then((text) => {
-        const parsed = parsePreviewVtt(text, new URL(previewVtt, window.location.href).toString());
-        setCues(previewSprite ? parsed.map((c) => ({ ...c, url: previewSprite })) : parsed);
-      })
-      .catch(() => setCues([]));
-    return () => controller.abort();
-  }, [previewVtt, previewSprite]);
-
   const onLoadedMetadata = () => {
     const v = videoEl.current;
     if (!v) return;
     if (Number.isFinite(v.duration)) setDuration(v.duration);
+    // a position set before the media loaded (a room's timeline) starts there without a seeked event
+    setCurrent(v.currentTime);
     const pending = restore.current;
     restore.current = null;
     if (pending) {
@@ -151,27 +157,41 @@ export function Player({ item, videoRef, startAt = 0, autoPlay = false, onMediaE
     if (v && Number.isFinite(time)) v.currentTime = Math.max(0, Math.min(time, duration || time));
   };
 
-  const onTimelinePointer = (event: ReactPointerEvent<HTMLInputElement>) => {
-    const rect = event.currentTarget.getBoundingClientRect();
-    if (!rect.width || !duration) return;
-    const ratio = Math.max(0, Math.min(1, (event.clientX - rect.left) / rect.width));
-    setHover({ time: ratio * duration, x: ratio * rect.width });
+  const togglePlay = () => {
+    const v = videoEl.current;
+    if (!v) return;
+    if (v.paused) v.play().catch(() => undefined);
+    else v.pause();
   };
 
-  const previewCue = hover && cues.length ? cueAt(cues, hover.time) : null;
+  const toggleFullscreen = () => {
+    if (document.fullscreenElement) void document.exitFullscreen().catch(() => undefined);
+    else void fullscreenElement()?.requestFullscreen?.().catch(() => undefined);
+  };
 
-  const onKeyDown = (event: ReactKeyboardEvent<HTMLDivElement>) => {
+  const showCaptions = (index: number) => {
     const v = videoEl.current;
-    if (!v || event.altKey || event.ctrlKey || event.metaKey) return;
-    const action = playerKeyAction(event.key, (event.target as HTMLElement).tagName);
-    if (!action) return;
-    // The video element's own controls already handle space and arrows while it has focus.
-    if (event.target === v && (event.key === ' ' || event.key.startsWith('Arrow'))) return;
-    event.preventDefault();
+    if (!v) return;
+    Array.from(v.textTracks).forEach((track, i) => {
+      track.mode = i === index ? 'showing' : 'disabled';
+    });
+    if (index !== CAPTIONS_OFF) lastCaptions.current = index;
+    setCaptions(index);
+  };
+
+  const setLevel = (value: number) => {
+    const v = videoEl.current;
+    if (!v) return;
+    v.volume = value;
+    v.muted = value === 0;
+  };
+
+  const run = (action: PlayerKeyAction) => {
+    const v = videoEl.current;
+    if (!v) return;
     switch (action.kind) {
       case 'toggle':
-        if (v.paused) v.play().catch(() => undefined);
-        else v.pause();
+        togglePlay();
         break;
       case 'seekBy':
         seekTo(v.currentTime + action.seconds);
@@ -180,21 +200,30 @@ export function Player({ item, videoRef, startAt = 0, autoPlay = false, onMediaE
         v.muted = !v.muted;
         break;
       case 'fullscreen':
-        if (document.fullscreenElement) void document.exitFullscreen();
-        else void wrapRef.current?.requestFullscreen?.();
+        toggleFullscreen();
         break;
-      case 'captions': {
-        const tracks = Array.from(v.textTracks);
-        const showing = tracks.findIndex((t) => t.mode === 'showing');
-        tracks.forEach((t) => {
-          t.mode = 'disabled';
-        });
-        const next = showing + 1 < tracks.length ? tracks[showing + 1] : null;
-        if (next) next.mode = 'showing';
+      case 'captions':
+        if (item.subtitles.length) showCaptions(captions === CAPTIONS_OFF ? lastCaptions.current : CAPTIONS_OFF);
         break;
-      }
     }
   };
+
+  // The shortcuts work anywhere on the page but in a field (the chat) or where the key has its own job.
+  const runRef = useRef(run);
+  runRef.current = run;
+  useEffect(() => {
+    const onKeyDown = (event: KeyboardEvent) => {
+      if (event.defaultPrevented) return;
+      const target = event.target instanceof HTMLElement ? event.target : null;
+      const action = playerKeyAction(event, keyTargetOf(target));
+      if (!action) return;
+      event.preventDefault();
+      // a held arrow keeps seeking; a held space does not flicker between play and pause
+      if (!event.repeat || action.kind === 'seekBy') runRef.current(action);
+    };
+    document.addEventListener('keydown', onKeyDown);
+    return () => document.removeEventListener('keydown', onKeyDown);
+  }, []);
 
   if (!rendition) {
     return (
@@ -205,98 +234,106 @@ export function Player({ item, videoRef, startAt = 0, autoPlay = false, onMediaE
     );
   }
 
+  const hasCaptions = item.subtitles.length > 0;
   return (
-    <div className="player" ref={wrapRef} onKeyDown={onKeyDown}>
-      <video
-        ref={setVideo}
-        src={src}
-        controls
-        playsInline
-        preload="metadata"
-        // media may come from object storage on another origin: subtitle tracks load from there only in CORS mode
-        crossOrigin="anonymous"
-        poster={item.thumbnail ?? undefined}
-        autoPlay={autoPlay && startAt === 0}
-        onLoadedMetadata={onLoadedMetadata}
-        onDurationChange={(e) => Number.isFinite(e.currentTarget.duration) && setDuration(e.currentTarget.duration)}
-        onTimeUpdate={(e) => setCurrent(e.currentTarget.currentTime)}
-        onSeeked={(e) => setCurrent(e.currentTarget.currentTime)}
-        onError={onError}
-        aria-label={`Video: ${item.title}`}
-      >
-        {item.subtitles.map((s) => (
-          <track key={`${s.lang}-${s.url}`} kind="subtitles" src={s.url} srcLang={s.lang} label={s.label || s.lang} />
-        ))}
-      </video>
+    <div className={fullscreen ? 'player player-fullscreen' : 'player'} ref={wrapRef}>
+      <div className="player-stage">
+        <video
+          ref={setVideo}
+          src={src}
+          playsInline
+          preload="metadata"
+          // media may come from object storage on another origin: subtitle tracks load from there only in CORS mode
+          crossOrigin="anonymous"
+          poster={item.thumbnail ?? undefined}
+          autoPlay={autoPlay && startAt === 0}
+          onLoadedMetadata={onLoadedMetadata}
+          onDurationChange={(e) => Number.isFinite(e.currentTarget.duration) && setDuration(e.currentTarget.duration)}
+          onTimeUpdate={(e) => setCurrent(e.currentTarget.currentTime)}
+          onSeeked={(e) => setCurrent(e.currentTarget.currentTime)}
+          onLoadedData={(e) => setCurrent(e.currentTarget.currentTime)}
+          onPlay={() => setPaused(false)}
+          onPause={() => setPaused(true)}
+          onVolumeChange={(e) => {
+            setVolume(e.currentTarget.volume);
+            setMuted(e.currentTarget.muted);
+          }}
+          onClick={togglePlay}
+          onDoubleClick={toggleFullscreen}
+          onError={onError}
+          aria-label={`Video: ${item.title}`}
+        >
+          {item.subtitles.map((s) => (
+            <track key={`${s.lang}-${s.url}`} kind="subtitles" src={s.url} srcLang={s.lang} label={s.label || s.lang} />
+          ))}
+        </video>
+        {children}
+      </div>
       {mediaError && (
         <p className="error" role="alert">
           {mediaError}
         </p>
       )}
-      <div className="player-bar">
-        <span className="visually-hidden">Keys: space or k play and pause, arrows or j and l seek, m mute, f full screen, c subtitles.</span>
-        <div className="timeline" onPointerLeave={() => setHover(null)}>
-          <label htmlFor={`${uid}-seek`} className="visually-hidden">
-            Seek (with previews)
-          </label>
-          <input
-            id={`${uid}-seek`}
-            type="range"
-            min={0}
-            max={duration || 0}
-            step={0.1}
-            value={Math.min(current, duration || 0)}
-            onChange={(e) => seekTo(Number(e.target.value))}
-            onPointerMove={onTimelinePointer}
-            onKeyUp={(e) => {
-              const rect = e.currentTarget.getBoundingClientRect();
-              const value = Number(e.currentTarget.value);
-              if (duration && rect.width) setHover({ time: value, x: (value / duration) * rect.width });
-            }}
-            onBlur={() => setHover(null)}
-            aria-valuetext={`${formatDuration(current)} of ${formatDuration(duration)}`}
-            disabled={!duration}
-          />
-          {hover && (
-            <div className="seek-preview" style={{ left: `${hover.x}px` }} aria-hidden="true">
-              {previewCue && (
-                <div
-                  className="seek-thumb"
-                  style={{
-                    width: `${previewCue.w}px`,
-                    height: `${previewCue.h}px`,
-                    backgroundImage: `url("${previewCue.url}")`,
-                    backgroundPosition: `-${previewCue.x}px -${previewCue.y}px`,
-                  }}
-                />
-              )}
-              <span>{formatDuration(hover.time)}</span>
-            </div>
-          )}
-        </div>
+      <div className="player-bar" role="group" aria-label="Player controls" aria-describedby={`${uid}-keys`}>
+        <span id={`${uid}-keys`} className="visually-hidden">
+          Keys: space or k play and pause, arrows or j and l seek, m mute, f full screen, c subtitles.
+        </span>
+        <button type="button" className="player-button" onClick={togglePlay} aria-label={paused ? 'Play' : 'Pause'}>
+          <Icon name={paused ? 'play' : 'pause'} />
+        </button>
+        <SeekBar
+          current={current}
+          duration={duration}
+          previewVtt={item.preview?.vtt ?? null}
+          previewSprite={item.preview?.sprite ?? null}
+          onSeek={seekTo}
+        />
         <span className="time" aria-hidden="true">
           {formatDuration(current)} / {formatDuration(duration)}
         </span>
-        {qualities.length > 0 && (
+        <div className="player-volume">
+          <button type="button" className="player-button" onClick={() => run({ kind: 'mute' })} aria-label={muted ? 'Unmute' : 'Mute'}>
+            <Icon name={muted || volume === 0 ? 'muted' : 'volume'} />
+          </button>
+          <label htmlFor={`${uid}-volume`} className="visually-hidden">
+            Volume
+          </label>
+          <input
+            id={`${uid}-volume`}
+            className="volume"
+            type="range"
+            min={0}
+            max={1}
+            step={0.05}
+            value={muted ? 0 : volume}
+            onChange={(e) => setLevel(Number(e.target.value))}
+            aria-valuetext={`${Math.round((muted ? 0 : volume) * 100)}%`}
+          />
+        </div>
+        <QualityMenu source={quality} />
+        {hasCaptions && (
           <>
-            <label htmlFor={`${uid}-quality`} className="visually-hidden">
-              Quality
+            <label htmlFor={`${uid}-captions`} className="visually-hidden">
+              Subtitles
             </label>
-            <select
-              id={`${uid}-quality`}
-              className="quality"
-              value={chosenHeight ?? 'auto'}
-              onChange={(e) => setChosenHeight(e.target.value === 'auto' ? null : Number(e.target.value))}
-            >
-              <option value="auto">Auto ({qualityLabel(rendition.height)})</option>
-              {qualities.map((q) => (
-                <option key={q.height} value={q.height}>
-                  {q.label}
+            <select id={`${uid}-captions`} className="captions" value={captions} onChange={(e) => showCaptions(Number(e.target.value))}>
+              <option value={CAPTIONS_OFF}>Subtitles off</option>
+              {item.subtitles.map((s, i) => (
+                <option key={`${s.lang}-${s.url}`} value={i}>
+                  {s.label || s.lang}
                 </option>
               ))}
             </select>
           </>
         )}
+        <button
+          type="button"
+          className="player-button"
+          onClick={toggleFullscreen}
+          aria-label={fullscreen ? 'Exit full screen' : 'Full screen'}
+        >
+          <Icon name={fullscreen ? 'exitFullscreen' : 'enterFullscreen'} />
+        </button>
       </div>
     </div>
   );

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Rendition } from '../api/types';
-import { pickRendition, preferredContainer, qualityOptions, renditionsFor } from './rendition';
+import { pickRendition, preferredContainer, renditionHeights, renditionsFor } from './rendition';
 
 const r = (container: 'mp4' | 'webm', width: number, height: number, extra: Partial<Rendition> = {}): Rendition => ({
   container,
@@ -52,7 +52,7 @@ describe('pickRendition', () => {
 
 describe('quality menu', () => {
   it('lists distinct heights, highest first', () => {
-    expect(qualityOptions(ladder, 'mp4').map((q) => q.height)).toEqual([1080, 720, 480]);
+    expect(renditionHeights(ladder, 'mp4')).toEqual([1080, 720, 480]);
     expect(renditionsFor(ladder, 'webm').every((x) => x.container === 'webm')).toBe(true);
   });
 });

@@ -49,15 +49,15 @@ export function pickRendition(renditions: Rendition[], options: PickOptions): Re
   return wideEnough ?? list[list.length - 1];
 }
 
-/** The choices for the quality menu: one per distinct height, highest first. */
-export function qualityOptions(renditions: Rendition[], container: Container): { height: number; label: string }[] {
-  const heights = Array.from(new Set(renditionsFor(renditions, container).map((r) => r.height))).sort((a, b) => b - a);
-  return heights.map((height) => ({ height, label: qualityLabel(height) }));
+/** The distinct heights playable in one container, highest first (the quality menu's rungs). */
+export function renditionHeights(renditions: Rendition[], container: Container): number[] {
+  return Array.from(new Set(renditionsFor(renditions, container).map((r) => r.height))).sort((a, b) => b - a);
 }
 
+/** A rung's name: "1080p HD", "2160p 4K", "480p" (no parentheses, so it can stand inside "Auto (…)"). */
 export function qualityLabel(height: number): string {
-  if (height >= 2160) return `${height}p (4K)`;
-  if (height >= 720) return `${height}p (HD)`;
+  if (height >= 2160) return `${height}p 4K`;
+  if (height >= 720) return `${height}p HD`;
   return `${height}p`;
 }
 

@@ -55,6 +55,11 @@ function fakes() {
   return { sent, api, mesh, events: () => events };
 }
 
+/** Bob's introduction, with the chat history he hands over. */
+function bobHello(chat: unknown[]): WireMessage {
+  return { type: 'hello', v: 1, peer_id: 'r1-u2-b', user_id: 'u2', username: 'bob', state: null, chat, voice: { on: false, muted: false }, buffering: false, members: [], locked: false, host_id: 'u1' } as WireMessage;
+}
+
 afterEach(() => cleanup());
 
 async function flush(): Promise<void> {
@@ -96,10 +101,7 @@ describe('RoomRealtime', () => {
     await flush();
     act(() => {
       f.events().onLink?.('r1-u2-b', true);
-      f.events().onMessage?.(
-        { type: 'hello', v: 1, peer_id: 'r1-u2-b', user_id: 'u2', username: 'bob', state: null, chat: [], voice: { on: false, muted: false }, buffering: false, members: [], locked: false, host_id: 'u1' },
-        'r1-u2-b',
-      );
+      f.events().onMessage?.(bobHello([]), 'r1-u2-b');
       f.events().onMessage?.(
         { type: 'chat', line: { id: 'x1', kind: 'user', user_id: 'u2', name: 'admin', text: '<img src=x onerror=alert(1)>', ts: Date.now() } },
         'r1-u2-b',
@@ -122,7 +124,7 @@ describe('RoomRealtime', () => {
       { id: 'h1', kind: 'user', user_id: 'u2', name: 'bob', text: 'first', ts: 1000 },
       { id: 'h2', kind: 'user', user_id: 'u2', name: 'bob', text: 'second', ts: 2000 },
     ];
-    const hello = { type: 'hello', v: 1, peer_id: 'r1-u2-b', user_id: 'u2', username: 'bob', state: null, chat: history, voice: { on: false, muted: false }, buffering: false, members: [], locked: false, host_id: 'u1' } as WireMessage;
+    const hello = bobHello(history);
     act(() => {
       f.events().onLink?.('r1-u2-b', true);
       f.events().onMessage?.(hello, 'r1-u2-b');
@@ -131,5 +133,53 @@ describe('RoomRealtime', () => {
     await flush();
     const texts = [...document.querySelectorAll('.rt-chat-log .rt-text')].map((e) => e.textContent);
     expect(texts).toEqual(['first', 'second']);
+  });
+});
+
+describe('room notices', () => {
+  function renderWithHost(f: ReturnType<typeof fakes>): HTMLElement {
+    const host = document.createElement('div');
+    document.body.appendChild(host);
+    render(
+      <RoomRealtime room={room} video={null} me={{ id: 'u1', username: 'ann' }} noticeHost={host} deps={{ api: f.api, mesh: () => f.mesh as unknown as Mesh }} />,
+    );
+    return host;
+  }
+
+  it("shows another member's pause over the player, in a polite live region, besides the chat line", async () => {
+    const f = fakes();
+    const host = renderWithHost(f);
+    await flush();
+    const region = host.querySelector('[aria-live="polite"]');
+    expect(region).not.toBeNull();
+    expect(region?.textContent).toBe('');
+    const at = Date.now() + 1;
+    act(() => {
+      f.events().onLink?.('r1-u2-b', true);
+      f.events().onMessage?.(bobHello([]), 'r1-u2-b');
+      f.events().onMessage?.(
+        { type: 'cmd', cmd: { id: 'c9', action: 'pause', state: { playing: false, position: 62, at, rate: 1, id: 'c9' }, issued: at, peer: 'r1-u2-b', user: 'u2', name: 'bob' } },
+        'r1-u2-b',
+      );
+    });
+    await flush();
+    expect(region?.textContent).toBe('bob paused at 1:02.');
+    const log = [...document.querySelectorAll('.rt-chat-log .rt-system')].map((e) => e.textContent);
+    expect(log.some((t) => t?.endsWith('bob paused at 1:02.'))).toBe(true);
+  });
+
+  it('says when the film changed by vote', async () => {
+    const f = fakes();
+    f.api.heartbeat = vi.fn(async () => ({
+      locked: false,
+      host_id: 'u1',
+      members: room.members,
+      content_id: 'c2',
+      playback: { state: 'playing' as const, position: 0, updated_at: Date.now(), rate: 1 },
+    }));
+    const host = renderWithHost(f);
+    await flush();
+    await flush();
+    expect(host.querySelector('[aria-live="polite"]')?.textContent).toBe('Film changed by vote.');
   });
 });

@@ -1,4 +1,6 @@
-import { useEffect, useRef, useState, useSyncExternalStore, type FormEvent, type ReactElement } from 'react';
+import { useEffect, useId, useRef, useState, useSyncExternalStore, type FormEvent, type ReactElement } from 'react';
+import { createPortal } from 'react-dom';
+import { useFresh } from '../lib/freshness';
 import type { JoinRoomResponse } from './api';
 import { MAX_MESSAGE_LENGTH, type ChatLine } from './chat/chat';
 import { RealtimeSession, type Me, type MemberView, type SessionDeps, type SessionSnapshot } from './session';
@@ -8,15 +10,23 @@ export interface RoomRealtimeProps {
   room: JoinRoomResponse;
   video: HTMLVideoElement | null;
   me: Me;
+  /** Where the room's notices go: an element over the player (none: chat lines only). */
+  noticeHost?: HTMLElement | null;
   /** Replacements for the room service and the mesh (tests). */
   deps?: SessionDeps;
 }
 
+/** How long a notice, or a chat line over a full-screen film, stays on screen. */
+const NOTICE_MS = 5000;
+const RECENT_MS = 6000;
+
 const noop = (): (() => void) => () => undefined;
 
 /** Watching together: keeps the page's <video> in sync with the room, and hosts chat and voice. */
-export function RoomRealtime({ room, video, me, deps }: RoomRealtimeProps): ReactElement {
+export function RoomRealtime({ room, video, me, noticeHost, deps }: RoomRealtimeProps): ReactElement {
   const [session, setSession] = useState<RealtimeSession | null>(null);
+  const [chatOpen, setChatOpen] = useState(true);
+  const panelId = useId();
   const roomRef = useRef(room);
   roomRef.current = room;
   const meRef = useRef(me);
@@ -52,12 +62,53 @@ export function RoomRealtime({ room, video, me, deps }: RoomRealtimeProps): Reac
     );
   }
   return (
-    <aside className="card rt" aria-label="Chat and voice">
+    <aside className={chatOpen ? 'card rt' : 'card rt rt-collapsed'} aria-label="Chat and voice">
+      <div className="rt-head">
+        <span className="rt-count">
+          {snap.members.length} {snap.members.length === 1 ? 'person' : 'people'} here
+        </span>
+        {/* over a full-screen film the panel folds away, leaving who is here and the newest lines */}
+        <button type="button" className="rt-fold" aria-expanded={chatOpen} aria-controls={panelId} onClick={() => setChatOpen(!chatOpen)}>
+          {chatOpen ? 'Hide chat' : 'Show chat'}
+        </button>
+      </div>
       <Status snap={snap} onStart={() => session.startPlayback()} />
       <Members members={snap.members} />
-      <VoiceControls snap={snap} session={session} />
-      <Chat lines={snap.chat} onSend={(text) => session.sendChat(text)} />
+      <div className="rt-body" id={panelId}>
+        <VoiceControls snap={snap} session={session} />
+        <Chat lines={snap.chat} onSend={(text) => session.sendChat(text)} />
+      </div>
+      {!chatOpen && <RecentLines lines={snap.chat} />}
+      {noticeHost && createPortal(<Notices notices={snap.notices} />, noticeHost)}
     </aside>
+  );
+}
+
+/** The room's newest actions over the player, read out politely by screen readers. */
+function Notices({ notices }: { notices: readonly ChatLine[] }): ReactElement {
+  const fresh = useFresh(notices, NOTICE_MS);
+  return (
+    <div className="rt-notices" role="status" aria-live="polite">
+      {fresh.map((n) => (
+        <p key={n.id} className="rt-notice">
+          {n.text}
+        </p>
+      ))}
+    </div>
+  );
+}
+
+/** The newest chat lines for a few seconds, for when the chat is folded away over a full-screen film. */
+function RecentLines({ lines }: { lines: readonly ChatLine[] }): ReactElement {
+  const fresh = useFresh(lines, RECENT_MS).slice(-3);
+  return (
+    <ol className="rt-recent" aria-hidden="true">
+      {fresh.map((l) => (
+        <li key={l.id} className={l.kind === 'system' ? 'rt-line rt-system' : 'rt-line'}>
+          {l.kind === 'user' && <strong className="rt-author">{l.name}</strong>} {l.text}
+        </li>
+      ))}
+    </ol>
   );
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { commandLine } from './commandChat';
+import { commandLine, filmChangeLine, lockLine } from './commandChat';
 import type { SyncCommand } from './sync/types';
 
 function cmd(action: SyncCommand['action'], position: number): SyncCommand {
@@ -14,8 +14,21 @@ describe('command chat lines', () => {
     expect(commandLine(cmd('seek', 5), 'Ann', nameOf)).toBe('Ann jumped to 0:05.');
     expect(commandLine(cmd('seek', -5), 'Ann', nameOf)).toBe('Ann jumped to 0:00.');
     expect(commandLine(cmd('rate', 5), 'Ann', nameOf)).toBe('Ann set the speed to 1.5×.');
-    expect(commandLine(cmd('hold', 5), 'Ann', nameOf)).toBe('Paused: waiting for Bob to load.');
+    expect(commandLine(cmd('hold', 5), 'Ann', nameOf)).toBe('Bob is buffering, waiting…');
     expect(commandLine(cmd('state', 5), 'Ann', nameOf)).toBeNull();
     expect(commandLine(cmd('restamp', 5), 'Ann', nameOf)).toBeNull();
+  });
+});
+
+describe('room event lines', () => {
+  it('tells a film the vote started (playing) from one the host put on (paused at the start)', () => {
+    expect(filmChangeLine({ state: 'playing', position: 0, rate: 1 })).toBe('Film changed by vote.');
+    expect(filmChangeLine({ playing: true, position: 0, rate: 1 })).toBe('Film changed by vote.');
+    expect(filmChangeLine({ state: 'paused', position: 0, rate: 1 })).toBe('The host changed the film.');
+    expect(filmChangeLine(null)).toBe('The host changed the film.');
+  });
+  it('says who may control playback', () => {
+    expect(lockLine(true)).toBe('The host locked playback.');
+    expect(lockLine(false)).toBe('Anyone can control playback.');
   });
 });

@@ -1,5 +1,9 @@
-/** The chat's system lines about playback commands ("Ann paused at 1:02."). */
+/**
+ * The words for what happens in a room ("Ann paused at 1:02."): each is a chat line, and the room's
+ * actions are also shown as a notice on the player.
+ */
 import { formatDuration } from '../lib/format';
+import type { RoomPlayback } from './api';
 import type { SyncCommand } from './sync/types';
 
 /**
@@ -19,10 +23,23 @@ export function commandLine(cmd: SyncCommand, who: string, nameOf: (peer: string
     case 'rate':
       return `${who} set the speed to ${cmd.state.rate}×.`;
     case 'hold':
-      return `Paused: waiting for ${nameOf(cmd.peer)} to load.`;
+      return `${nameOf(cmd.peer)} is buffering, waiting…`;
     case 'resume':
       return 'Everyone is ready: playing again.';
     default:
       return null;
   }
+}
+
+/**
+ * The line for a new film: the vote's winner starts playing at once, while the host's "play now"
+ * starts paused.
+ */
+export function filmChangeLine(playback: RoomPlayback | null): string {
+  const playing = playback ? (playback.state ?? (playback.playing ? 'playing' : 'paused')) === 'playing' : false;
+  return playing ? 'Film changed by vote.' : 'The host changed the film.';
+}
+
+export function lockLine(locked: boolean): string {
+  return locked ? 'The host locked playback.' : 'Anyone can control playback.';
 }

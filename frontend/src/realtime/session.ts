@@ -3,8 +3,8 @@
  * together and to the page's <video>. The React component only renders its snapshot.
  */
 import { defaultApi, icePolicyOf, peerConfigOf, type JoinRoomResponse, type RealtimeApi, type RoomStateAnswer } from './api';
-import { ChatLog, parseLine } from './chat/chat';
-import { commandLine } from './commandChat';
+import { ChatLog, parseLine, type ChatLine } from './chat/chat';
+import { commandLine, filmChangeLine, lockLine } from './commandChat';
 import { installDebug, removeDebug, type SyncDebug } from './debug';
 import { bindMediaEvents, DomMedia, Ducker } from './media';
 import { Members } from './members';
@@ -36,6 +36,9 @@ const windowTimers: Timers = {
   clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
 };
 
+/** Notices kept for the player (it shows each for a few seconds). */
+const MAX_NOTICES = 3;
+
 const localClock = { now: (): number => performance.timeOrigin + performance.now() };
 
 export class RealtimeSession {
@@ -65,6 +68,8 @@ export class RealtimeSession {
   private lastStatus: MeshStatus = 'offline';
   private readonly service: RoomService;
   private debug: SyncDebug | null = null;
+  /** The newest room actions, shown on the player besides their chat lines. */
+  private notices: ChatLine[] = [];
 
   constructor(room: JoinRoomResponse, me: Me, deps: SessionDeps = {}) {
     this.room = room;
@@ -245,6 +250,7 @@ export class RealtimeSession {
       statusDetail: this.statusDetail,
       members,
       chat: [...this.chat.all],
+      notices: this.notices,
       locked: this.locked,
       hostId: this.hostId,
       canControl: this.engine.canControl(this.me.id),
@@ -423,11 +429,20 @@ export class RealtimeSession {
     const now = this.clock.now();
     const who = origin === 'local' ? this.me.username : cmd.name || this.nameOf(cmd.peer);
     const line = commandLine(cmd, who, (peer) => this.nameOf(peer));
-    if (line !== null) this.chat.system(line, now);
+    // a member knows what they did themselves: their own commands are chat lines only
+    if (line !== null) this.roomEvent(line, now, origin !== 'local');
     if (cmd.action === 'state') return;
     const report = origin === 'local' || (origin === 'derived' && (cmd.action === 'hold' || cmd.action === 'resume') && this.coordinator());
     if (!report) return;
     this.service.reportPlayback(cmd);
+  }
+
+  /** A room action: a chat line, and a notice on the player unless `notice` is false. */
+  private roomEvent(text: string, ts: number, notice = true): void {
+    const line = this.chat.system(text, ts);
+    if (!notice) return;
+    this.notices = [...this.notices, line].slice(-MAX_NOTICES);
+    this.emit();
   }
 
   // ------------------------------------------------------------------ room service
@@ -438,8 +453,7 @@ export class RealtimeSession {
     this.hostId = hostId;
     this.engine.setLock(locked, hostId);
     if (changed) {
-      this.chat.system(locked ? 'The host locked playback.' : 'Anyone can control playback.', this.clock.now());
-      this.emit();
+      this.roomEvent(lockLine(locked), this.clock.now());
     }
   }
 
@@ -463,6 +477,7 @@ export class RealtimeSession {
     if (answer.content_id !== undefined && answer.content_id !== this.contentId) {
       this.contentId = answer.content_id;
       this.engine.setContent(answer.content_id, answer.playback ?? null);
+      if (answer.content_id !== null) this.roomEvent(filmChangeLine(answer.playback ?? null), this.clock.now());
     }
     this.emit();
   }

@@ -32,6 +32,8 @@ export interface SessionSnapshot {
   statusDetail: string | null;
   members: MemberView[];
   chat: readonly ChatLine[];
+  /** The newest room actions (a subset of the chat's system lines), oldest first. */
+  notices: readonly ChatLine[];
   locked: boolean;
   hostId: string | null;
   canControl: boolean;

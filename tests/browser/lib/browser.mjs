@@ -38,14 +38,15 @@ export const CHROMIUM_ARGS = [
 /**
  * One chromium for all members of a room, a context each (`browser.newContext()`). The contexts share one
  * window's worth of scheduling, so background ones must not have their timers or renderers slowed down.
+ * `extraArgs` are further chromium switches (e.g. a file as the fake microphone).
  */
-export function launchRoomBrowser() {
+export function launchRoomBrowser(extraArgs = []) {
   const shared = [
     '--disable-background-timer-throttling',
     '--disable-renderer-backgrounding',
     '--disable-backgrounding-occluded-windows',
   ];
-  return playwright.chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, ...shared] });
+  return playwright.chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, ...shared, ...extraArgs] });
 }
 
 /**
@@ -180,12 +181,12 @@ export async function loggedInUser(prefix = 'u', options = {}) {
   return { ...session, ...account };
 }
 
-/** Saves a full-page PNG as ARTIFACTS_DIR/NAME.png and returns its path. */
-export async function screenshot(page, name) {
+/** Saves a PNG of the whole page (or with `fullPage: false` of what fits the window) as ARTIFACTS_DIR/NAME.png; returns its path. */
+export async function screenshot(page, name, { fullPage = true } = {}) {
   mkdirSync(ARTIFACTS_DIR, { recursive: true });
   const safe = name.replace(/[^A-Za-z0-9._-]+/g, '-');
   const path = join(ARTIFACTS_DIR, `${safe}.png`);
-  await page.screenshot({ path, fullPage: true });
+  await page.screenshot({ path, fullPage });
   return path;
 }
 

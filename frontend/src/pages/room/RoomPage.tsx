@@ -1,5 +1,5 @@
 import { useTitle } from '../../lib/useTitle';
-import { useMemo, useState, type FormEvent } from 'react';
+import { useMemo, useRef, useState, type FormEvent } from 'react';
 import { Link, useLocation, useParams } from 'react-router';
 import { ApiError, describeError, formatWait } from '../../api/client';
 import { getContent } from '../../api/content';
@@ -26,6 +26,9 @@ function RoomView({ roomId }: { roomId: string }) {
   const location = useLocation();
   const initialPin = (location.state as { pin?: string } | null)?.pin;
   const [video, setVideo] = useState<HTMLVideoElement | null>(null);
+  const [noticeHost, setNoticeHost] = useState<HTMLDivElement | null>(null);
+  // full screen takes the whole room view, so chat and who is talking stay in sight
+  const viewRef = useRef<HTMLElement>(null);
   const session = useRoomSession(roomId, initialPin, video);
   const { phase, room, join } = session;
 
@@ -55,7 +58,7 @@ function RoomView({ roomId }: { roomId: string }) {
   const isHost = room.host_id === user.id;
   const canControl = isHost || !room.locked;
   return (
-    <section className="page room-page" aria-labelledby="room-title">
+    <section className="page room-page" aria-labelledby="room-title" ref={viewRef}>
       <div className="page-head">
         <h1 id="room-title">{room.name}</h1>
         <ShareLink roomId={room.id} />
@@ -80,7 +83,10 @@ function RoomView({ roomId }: { roomId: string }) {
               item={current}
               videoRef={setVideo}
               onMediaError={fetched.reload}
-            />
+              fullscreenTarget={viewRef}
+            >
+              <div className="player-notices" ref={setNoticeHost} />
+            </Player>
           )}
           {!canControl && <p className="hint">The host has locked playback: only the host can play, pause or seek.</p>}
         </div>
@@ -99,7 +105,7 @@ function RoomView({ roomId }: { roomId: string }) {
               </section>
             )}
           >
-            <RealtimeSlot room={join} video={video} me={user} />
+            <RealtimeSlot room={join} video={video} me={user} noticeHost={noticeHost} />
           </ErrorBoundary>
           <MembersList room={room} me={user} onChanged={session.refresh} />
           {isHost && <HostControls room={room} onChanged={session.refresh} />}

@@ -7,6 +7,8 @@ export interface RoomRealtimeProps {
   room: JoinResponse;
   video: HTMLVideoElement | null;
   me: User;
+  /** An element over the player for the room's notices. */
+  noticeHost?: HTMLElement | null;
 }
 
 /** The real-time panel: keeps the page's one <video> in sync with the room and hosts chat and voice. */

@@ -59,6 +59,7 @@ def stream_url(content_id: str, *, duration: float = 0.0, now: float | None = No
 
 def stream_signature_valid(content_id: str, expires: str, signature: str, now: float | None = None) -> bool:
     """Whether a stream link's prefix was signed by us and has not expired."""
-    if not expires.isdigit() or int(expires) < (now if now is not None else time.time()):
+    if not (expires.isascii() and expires.isdigit()) or int(expires) < (now if now is not None else time.time()):
         return False
-    return hmac.compare_digest(_stream_signature(content_id, int(expires)), signature)
+    # compare_digest refuses non-ASCII text: such a signature is simply not ours
+    return signature.isascii() and hmac.compare_digest(_stream_signature(content_id, int(expires)), signature)

@@ -117,6 +117,9 @@ def test_stream_links_sign_the_item_prefix(monkeypatch: pytest.MonkeyPatch) -> N
     assert links.stream_signature_valid("0123456789abcdef", "2000000000", signature, now=1_999_999_999)
     assert not links.stream_signature_valid("0123456789abcdef", "2000000000", signature, now=2_000_000_001)
     assert not links.stream_signature_valid("fedcba9876543210", "2000000000", signature, now=0)
+    # a link mangled into other scripts is refused, not a server error
+    assert not links.stream_signature_valid("0123456789abcdef", "2000000000", "úô\x81«", now=0)
+    assert not links.stream_signature_valid("0123456789abcdef", "２000000000", signature, now=0)
     monkeypatch.setenv("STORAGE_BACKEND", "s3")
     assert links.stream_url("0123456789abcdef", expires=2_000_000_000).startswith("/function/list-content/s/")
 

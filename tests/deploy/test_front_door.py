@@ -17,7 +17,7 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -192,21 +192,26 @@ def test_the_browser_scheme_comes_from_the_proxy_that_ends_tls(front: Front) -> 
     assert "connect-src 'self' wss://watch.example.com/peerjs/ " in headers["content-security-policy"]
 
 
-@pytest.mark.parametrize(("path", "status"), [("/", 200), ("/rooms/abc", 200), ("/assets/missing.js", 404),
-                                              ("/media/a/720p.mp4", 403), ("/function/clock", 200),
-                                              ("/peerjs/9001/peerjs/id", 502), ("/peerjs/12/peerjs/id", 404)])
-def test_every_answer_carries_the_browser_hardening_headers(front: Front, path: str, status: int) -> None:
-    answered, headers, _ = front.request(path)
-    assert answered == status
+def assert_browser_hardening(headers: Mapping[str, str], host: str, media_origins: tuple[str, ...] = ()) -> None:
+    """The policy and headers both front doors send on every answer (`headers` with lower-case names)."""
     policy = {part.split()[0]: part.split()[1:] for part in headers["content-security-policy"].split("; ")}
     assert policy["default-src"] == ["'self'"]
     assert "'unsafe-inline'" not in headers["content-security-policy"]
-    assert policy["media-src"] == ["'self'", "blob:", S3_PUBLIC_URL]
-    assert policy["img-src"] == ["'self'", "data:", "blob:", S3_PUBLIC_URL]
-    assert policy["connect-src"] == ["'self'", f"ws://127.0.0.1:{front.port}/peerjs/", S3_PUBLIC_URL]
+    assert policy["media-src"] == ["'self'", "blob:", *media_origins]
+    assert policy["img-src"] == ["'self'", "data:", "blob:", *media_origins]
+    assert policy["connect-src"] == ["'self'", f"ws://{host}/peerjs/", *media_origins]
     assert policy["worker-src"] == ["'self'", "blob:"]
     for directive, value in (("frame-ancestors", "'none'"), ("base-uri", "'none'"), ("object-src", "'none'"),
                              ("form-action", "'self'")):
         assert policy[directive] == [value]
     assert headers["x-content-type-options"] == "nosniff"
     assert headers["referrer-policy"] == "no-referrer"
+
+
+@pytest.mark.parametrize(("path", "status"), [("/", 200), ("/rooms/abc", 200), ("/assets/missing.js", 404),
+                                              ("/media/a/720p.mp4", 403), ("/function/clock", 200),
+                                              ("/peerjs/9001/peerjs/id", 502), ("/peerjs/12/peerjs/id", 404)])
+def test_every_answer_carries_the_browser_hardening_headers(front: Front, path: str, status: int) -> None:
+    answered, headers, _ = front.request(path)
+    assert answered == status
+    assert_browser_hardening(headers, f"127.0.0.1:{front.port}", (S3_PUBLIC_URL,))

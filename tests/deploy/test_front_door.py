@@ -193,7 +193,7 @@ def test_the_browser_scheme_comes_from_the_proxy_that_ends_tls(front: Front) -> 
 
 
 def assert_browser_hardening(headers: Mapping[str, str], host: str, media_origins: tuple[str, ...] = ()) -> None:
-    """The policy and headers both front doors send on every answer (`headers` with lower-case names)."""
+    """The policy and headers both front doors send on every answer (`headers`: lower-case names, or requests')."""
     policy = {part.split()[0]: part.split()[1:] for part in headers["content-security-policy"].split("; ")}
     assert policy["default-src"] == ["'self'"]
     assert "'unsafe-inline'" not in headers["content-security-policy"]

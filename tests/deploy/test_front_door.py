@@ -60,7 +60,7 @@ def test_production_believes_forwarded_for_only_from_the_configured_ranges() -> 
     assert "set_real_ip_from 192.0.2.0/24;" in server and "set_real_ip_from 2001:db8::/32;" in server
     assert "real_ip_header X-Forwarded-For;" in server and "real_ip_recursive on;" in server
     assert rendered.count("set_real_ip_from") == 2
-    for route in ("location ~ ^/function/", "location /uploads/", "location ~ ^/peerjs/"):
+    for route in ("location /function/", "location /uploads/", "location ~ ^/peerjs/"):
         assert "proxy_set_header X-Real-IP $remote_addr;" in location(rendered, route)
     local = front_door.render(front_door.local(Instance.load("test"), media_secret="m", service_key="k"))
     assert "set_real_ip_from" not in local  # nothing stands in front of the local stack
@@ -183,6 +183,13 @@ def test_uploads_carry_the_service_key_and_functions_never_do(front: Front) -> N
     assert front.echoed("/uploads/", method="POST")["x-internal-secret"] == SERVICE_KEY
     forged = front.echoed("/function/upload-hook", method="POST", headers={"X-Internal-Secret": SERVICE_KEY})
     assert "x-internal-secret" not in forged
+
+
+def test_a_function_gets_its_path_as_the_browser_wrote_it(front: Front) -> None:
+    status, _, body = front.request("/function/room/abc%20def/join?q=a%20b&n=1")
+    assert status == 200 and json.loads(body)["path"] == "/function/room/abc%20def/join?q=a%20b&n=1"
+    assert json.loads(front.request("/function/clock")[2])["path"] == "/function/clock/"
+    assert front.request("/function/%63lock")[0] == 404  # a function's name is written plainly
 
 
 def test_the_browser_scheme_comes_from_the_proxy_that_ends_tls(front: Front) -> None:

@@ -199,6 +199,12 @@ def test_the_browser_scheme_comes_from_the_proxy_that_ends_tls(front: Front) -> 
     assert "connect-src 'self' wss://watch.example.com/peerjs/ " in headers["content-security-policy"]
 
 
+def test_a_malformed_host_cannot_reshape_the_policy(front: Front) -> None:
+    _, headers, _ = front.request("/", headers={"Host": "a;script-src"})
+    assert f"connect-src 'self' {S3_PUBLIC_URL};" in headers["content-security-policy"]
+    assert "script-src" not in headers["content-security-policy"]
+
+
 def assert_browser_hardening(headers: Mapping[str, str], host: str, media_origins: tuple[str, ...] = ()) -> None:
     """The policy and headers both front doors send on every answer (`headers`: lower-case names, or requests')."""
     policy = {part.split()[0]: part.split()[1:] for part in headers["content-security-policy"].split("; ")}

@@ -12,7 +12,8 @@ down: ## stop a stack started by `make up` (from another shell)
 status: ## one line per component: name, up/down, pid, port, uptime
 	@$(PY) -m ops status
 
-test: install ## the whole test suite, on its own ports and folders
+test: ## the whole test suite, on its own ports and folders (its storage tests need the S3 server too)
+	@bash scripts/install.sh --with-s3
 	@bash scripts/test.sh
 
 bench: install ## every benchmark under bench/, each printing its table

@@ -84,8 +84,8 @@ def run(steps: list[int], samples: int) -> list[dict[str, Any]]:
     server: subprocess.Popen[bytes] | None = None
     driver: subprocess.Popen[str] | None = None
     with tempfile.TemporaryDirectory(prefix="peer-bench-") as secrets_dir:
-        (Path(secrets_dir) / "internal-api-secret").write_text(f"{secret}\n")
-        os.chmod(Path(secrets_dir) / "internal-api-secret", 0o600)
+        (Path(secrets_dir) / "peer-token-key").write_text(f"{secret}\n")
+        os.chmod(Path(secrets_dir) / "peer-token-key", 0o600)
         try:
             server = subprocess.Popen(
                 ["node", str(REPO / "peer" / "server.js"), "--port", str(port)],

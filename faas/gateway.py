@@ -130,8 +130,13 @@ class Gateway:
             return text(not_found_text(name), 404)
         if (request.content_length or 0) > self.settings.max_body_bytes:
             return text(f"request body exceeds the limit of {self.settings.max_body_bytes} bytes", 413)
+        callback_url = request.headers.get("X-Callback-Url", "")
+        refusal = self.settings.callback_allow.refusal(callback_url)
+        if refusal:
+            return text(f"X-Callback-Url refused: {refusal}", 400)
         call_id = request.headers.get("X-Call-Id") or str(uuid.uuid4())
-        headers = [(k, v) for k, v in request_headers(request.environ) if k.lower() != "x-callback-url"]
+        headers, credentials = async_calls.split_credentials(
+            [(k, v) for k, v in request_headers(request.environ) if k.lower() != "x-callback-url"])
         call = {
             "call_id": call_id,
             "name": name,
@@ -140,12 +145,12 @@ class Gateway:
             "query": request.query_string.decode("latin-1"),
             "headers": headers,
             "body": request.get_data(),
-            "callback_url": request.headers.get("X-Callback-Url", ""),
+            "callback_url": callback_url,
             "timeout": spec.exec_timeout or self.settings.default_timeout,
             "queued_at": time.time(),
         }
         try:
-            async_calls.enqueue(self.queue, call, call["timeout"])
+            async_calls.enqueue(self.queue, call, call["timeout"], credentials)
         except Exception as exc:  # the queue being away must not look like a function error
             log.error("cannot queue async call of %s: %s", name, exc)
             self._queue = None

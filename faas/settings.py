@@ -9,6 +9,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from faas.callback_allow import DEFAULT_ALLOW, CallbackAllowList
+
 NAMESPACE = "openfaas-fn"
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,6 +55,7 @@ class Settings:
     default_timeout: float = 60.0
     ready_timeout: float = 10.0
     cron_refresh: float = 5.0
+    callback_allow: CallbackAllowList = field(default_factory=lambda: CallbackAllowList.parse(DEFAULT_ALLOW))
     repo_root: Path = PACKAGE_ROOT
 
     @classmethod
@@ -87,6 +90,8 @@ class Settings:
             default_timeout=float(env.get("FAAS_DEFAULT_TIMEOUT", "").strip() or base.default_timeout),
             ready_timeout=float(env.get("FAAS_READY_TIMEOUT", "").strip() or base.ready_timeout),
             cron_refresh=float(env.get("FAAS_CRON_REFRESH", "").strip() or base.cron_refresh),
+            callback_allow=CallbackAllowList.parse(env.get("ASYNC_CALLBACK_ALLOW", "").strip()
+                                                   or DEFAULT_ALLOW),
         )
 
     @property

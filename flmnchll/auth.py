@@ -1,4 +1,7 @@
-"""Who is calling: user sessions (opaque tokens in Redis), admin tasks signed with HMAC, internal callers.
+"""Who is calling: user sessions (opaque tokens in Redis).
+
+Admin authority (sessions of admins and signed admin tasks) is `flmnchll.admin_tasks`; calls between our own
+services are `flmnchll.service_calls`. Each reads its own key, so code that only needs sessions holds neither.
 
 Tokens are random and opaque; Redis keeps only their SHA-256, so a copy of the store holds no usable token.
 Revocation is deleting keys, so logout and password changes take effect on the very next call.
@@ -7,20 +10,17 @@ Revocation is deleting keys, so logout and password changes take effect on the v
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import secrets
 from dataclasses import asdict, dataclass
 
-from flmnchll.config import read_secret, settings
-from flmnchll.errors import Forbidden, Unauthorized
+from flmnchll.config import settings
+from flmnchll.errors import Unauthorized
 from flmnchll.stats.activity import mark_active
 from flmnchll.stores import redis_client
 from flmnchll.web import Request
 
 ROLES = ("viewer", "admin")
-SIGNATURE_HEADER = "x-hub-signature"
-INTERNAL_HEADER = "x-internal-secret"
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,7 @@ class Principal:
         return asdict(self)
 
 
+# Who an admin task (`flmnchll.admin_tasks`) runs as.
 ADMIN_TASK = Principal(id="admin-task", username="admin-task", role="admin")
 
 
@@ -119,37 +120,3 @@ def authenticate(request: Request) -> Principal:
         raise Unauthorized("Your session has expired or was ended. Please log in again.", code="session_expired")
     mark_active(principal.id)
     return principal
-
-
-def signature_is_valid(request: Request) -> bool:
-    """True when the body carries faas-cli's `--sign X-Hub-Signature` HMAC made with the internal secret."""
-    header = request.headers.get(SIGNATURE_HEADER, "")
-    if not header or "=" not in header:
-        return False
-    algorithm, _, digest = header.partition("=")
-    algorithms = {"sha1": hashlib.sha1, "sha256": hashlib.sha256}
-    if algorithm.lower() not in algorithms:
-        return False
-    key = read_secret("internal-api-secret", "INTERNAL_API_SECRET").encode()
-    expected = hmac.new(key, request.body, algorithms[algorithm.lower()]).hexdigest()
-    return hmac.compare_digest(expected, digest.strip().lower())
-
-
-def require_admin(request: Request) -> Principal:
-    """An admin's session, or an admin task signed with the internal secret (`faas-cli invoke --sign`)."""
-    if request.headers.get(SIGNATURE_HEADER):
-        if signature_is_valid(request):
-            return ADMIN_TASK
-        raise Unauthorized("The request signature does not match.", code="bad_signature")
-    principal = authenticate(request)
-    if not principal.is_admin:
-        raise Forbidden("This needs an administrator account.", code="admin_only")
-    return principal
-
-
-def require_internal(request: Request) -> None:
-    """Refuse callers that are not our own services (workers, the upload server's hooks)."""
-    given = request.headers.get(INTERNAL_HEADER, "")
-    expected = read_secret("internal-api-secret", "INTERNAL_API_SECRET")
-    if not given or not hmac.compare_digest(given.encode(), expected.encode()):
-        raise Unauthorized("This endpoint is for internal services only.", code="internal_only")

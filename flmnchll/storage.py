@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote
 
+from flmnchll import keys
 from flmnchll.config import read_secret, settings
 
 MEDIA = "media"
@@ -192,7 +193,7 @@ class LocalStorage:
         uri = MEDIA_PREFIX + "/".join(quote(part) for part in check_key(key).split("/"))
         if expires is None:
             expires = rounded_expiry(link_ttl(duration), now)
-        secret = self._secret if self._secret is not None else read_secret("media-secret", "MEDIA_SECRET")
+        secret = self._secret if self._secret is not None else keys.read(keys.MEDIA_SECRET)
         url = f"{uri}?md5={secure_link_signature(uri, expires, secret)}&expires={expires}"
         return self.public_url + url if absolute else url
 

@@ -7,18 +7,16 @@ never a hung request. The same code runs against FerretDB locally and MongoDB in
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from urllib.parse import urlparse
 
 import pymongo
-import pymongo.errors
 import redis
-import redis.exceptions
 from pymongo.database import Database
 
 from flmnchll.config import MissingSecret, read_secret, settings
-from flmnchll.errors import ServiceUnavailable
+from flmnchll.outages import REDIS_ERRORS as REDIS_ERRORS  # re-exported: flmnchll.ratelimit imports it from here
+from flmnchll.outages import store_errors
 
 _lock = threading.Lock()
 _mongo: pymongo.MongoClient | None = None
@@ -26,9 +24,6 @@ _redis: redis.Redis | None = None
 _rq_redis: redis.Redis | None = None
 _indexes_ready = False
 _index_builders: list[Callable[[Database], None]] = []
-
-MONGO_ERRORS = (pymongo.errors.ConnectionFailure, pymongo.errors.ServerSelectionTimeoutError)
-REDIS_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 
 
 def register_indexes(builder: Callable[[Database], None]) -> Callable[[Database], None]:
@@ -107,21 +102,6 @@ def rq_connection() -> redis.Redis:
                 client.connection_pool.connection_kwargs["socket_timeout"] = None
                 _rq_redis = client
     return _rq_redis
-
-
-@contextmanager
-def store_errors() -> Iterator[None]:
-    """Turn a store outage into a 503 that names the store."""
-    try:
-        yield
-    except MONGO_ERRORS as exc:
-        raise ServiceUnavailable(
-            "The database is not reachable right now. Please try again in a moment.", code="database_unavailable"
-        ) from exc
-    except REDIS_ERRORS as exc:
-        raise ServiceUnavailable(
-            "The session store is not reachable right now. Please try again in a moment.", code="redis_unavailable"
-        ) from exc
 
 
 def reset_clients() -> None:

@@ -17,7 +17,7 @@ import jsonschema
 from jsonschema import Draft202012Validator
 
 from flmnchll.errors import ApiError, BadRequest, MethodNotAllowed, NotFound, PayloadTooLarge
-from flmnchll.stores import store_errors
+from flmnchll.outages import store_errors
 
 log = logging.getLogger("flmnchll")
 
@@ -52,6 +52,7 @@ class Request:
     headers: Headers
     body: bytes
     params: dict[str, str] = field(default_factory=dict)
+    function: str = ""  # the function this request reached, as its router names it
     _json: Any = None
 
     @classmethod
@@ -79,6 +80,11 @@ class Request:
         if schema is not None:
             validate(self._json, schema)
         return self._json
+
+    def replace_body(self, payload: Any) -> None:
+        """Stand `payload` in for the body (an admin task's envelope, once checked, gives way to its payload)."""
+        self.body = json.dumps(payload).encode()
+        self._json = payload
 
     @property
     def client_ip(self) -> str:
@@ -146,9 +152,13 @@ Handler = Callable[[Request], Any]
 
 
 class Router:
-    """Maps (method, path pattern) to handlers; `{name}` in a pattern captures one path segment."""
+    """Maps (method, path pattern) to handlers; `{name}` in a pattern captures one path segment.
 
-    def __init__(self) -> None:
+    `function` is the name the function is deployed under: signed admin tasks name the function they are for.
+    """
+
+    def __init__(self, function: str) -> None:
+        self.function = function
         self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
 
     def route(self, method: str, pattern: str) -> Callable[[Handler], Handler]:
@@ -182,6 +192,7 @@ class Router:
         def handle(event: Any, context: Any) -> tuple[Any, int, dict[str, str]]:
             try:
                 request = Request.from_event(event)
+                request.function = self.function
                 if request.method == "OPTIONS":
                     return "", 204, {"Allow": "GET, POST, PUT, PATCH, DELETE, OPTIONS"}
                 with store_errors():

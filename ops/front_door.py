@@ -38,7 +38,7 @@ PRODUCTION_HEADER = """\
 #   PEER_HOST_PREFIX / PEER_HOST_SUFFIX   pool member N is at PREFIX + N + SUFFIX, port 9000
 #   MEDIA_ROOT         folder of renditions for the local storage backend (a shared volume)
 #   MEDIA_SECRET       the media-secret, for signed links (same scheme as the local stack)
-#   SERVICE_KEY        the service-to-service key that upload-hook expects from tusd's hook calls
+#   SERVICE_KEY        the service-key secret: upload-hook refuses tusd's hook calls without it
 #   S3_PUBLIC_URL      with S3 storage, the origin media links point at (empty otherwise)
 #   NGINX_LOCAL_RESOLVERS  set by the image's entrypoint from /etc/resolv.conf
 """

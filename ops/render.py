@@ -94,7 +94,7 @@ def render(instance: Instance) -> list[Program]:
     _write_private(run / "redis.conf", _template(TEMPLATES / "redis.conf").substitute(
         redis_port=ports["redis"], redis_password=read("redis-password"), redis_dir=instance.data_dir / "redis"))
 
-    door = front_door.local(instance, media_secret=read("media-secret"), service_key=read("internal-api-secret"))
+    door = front_door.local(instance, media_secret=read("media-secret"), service_key=read("service-key"))
     _write_private(run / "front-door.conf", front_door.render(door))
     _write_private(run / "nginx.conf", _template(TEMPLATES / "nginx.conf").substitute(
         user=getpass.getuser(), run_dir=run, front_door=run / "front-door.conf"))

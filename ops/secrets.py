@@ -1,4 +1,10 @@
-"""Generate the instance's secrets on first run: one 0600 file each, overridable by environment."""
+"""The instance's secrets: one 0600 file each, overridable by environment.
+
+Generated on first run: the root secret (`internal-api-secret`) and the passwords. Every purpose key
+(`flmnchll.keys`) is derived from the root and rewritten on every start, so changing the root (delete its file,
+or set INTERNAL_API_SECRET) rotates them all; an install from before the keys were derived has its random
+`turn-secret` and `media-secret` replaced once, ending the TURN credentials and media links issued before.
+"""
 
 from __future__ import annotations
 
@@ -6,38 +12,33 @@ import os
 import secrets as random
 from pathlib import Path
 
-SECRETS = {
+from flmnchll import keys
+
+GENERATED = {
     "redis-password": "REDIS_PASSWORD",
-    "internal-api-secret": "INTERNAL_API_SECRET",
+    keys.ROOT: "INTERNAL_API_SECRET",
     "basic-auth-password": "BASIC_AUTH_PASSWORD",
     "admin-password": "ADMIN_PASSWORD",
-    "turn-secret": "TURN_SECRET",
-    "media-secret": "MEDIA_SECRET",
     # The S3 storage backend's credentials (unused with local storage, but every function that signs media
     # links lists them, and OpenFaaS refuses to deploy a function whose secret does not exist).
     "s3-access-key": "S3_ACCESS_KEY",
     "s3-secret-key": "S3_SECRET_KEY",
 }
+SECRETS = [*GENERATED, *keys.PURPOSES]
 
 
 def ensure_secrets(directory: Path) -> None:
-    """Create missing secrets; an environment variable, when set, replaces the stored value."""
+    """Create missing secrets and derive the purpose keys; an environment variable replaces a stored value."""
     directory.mkdir(parents=True, exist_ok=True)
     directory.chmod(0o700)
-    for name, env_var in SECRETS.items():
+    for name, env_var in GENERATED.items():
         path = directory / name
         override = os.environ.get(env_var)
         if override:
-            _write(path, override)
+            keys.write_files({name: override}, directory)
         elif not path.exists():
-            _write(path, random.token_urlsafe(24))
-
-
-def _write(path: Path, value: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(value)
-    path.chmod(0o600)
+            keys.write_files({name: random.token_urlsafe(24)}, directory)
+    keys.write_files(keys.derive_all(read(directory, keys.ROOT)), directory)
 
 
 def read(directory: Path, name: str) -> str:

@@ -1,7 +1,7 @@
 // One PeerJS signalling server of the pool: node server.js --port 9000
 //
 // Environment: PEER_PORT (when --port is absent), PEER_BIND (127.0.0.1), PEER_PATH (/peerjs),
-// PEER_KEY (flmnchll), SECRETS_DIR (holds internal-api-secret) or INTERNAL_API_SECRET.
+// PEER_KEY (flmnchll), SECRETS_DIR (holds peer-token-key) or PEER_TOKEN_KEY.
 // Websockets live at ${PEER_PATH}/peerjs (what the PeerJS client derives from its `path` option) and
 // must carry a valid peer token (see token.js) whose `peer` is the connecting id. GET /health
 // answers {"ok":true,"peers":N,"rooms":M}.
@@ -21,24 +21,25 @@ function log(event, fields = {}) {
   process.stdout.write(`${JSON.stringify({ t: new Date().toISOString(), event, ...fields })}\n`);
 }
 
-// The signing secret, as the Python side reads it: INTERNAL_API_SECRET when set, else the file
-// SECRETS_DIR/internal-api-secret (whitespace-trimmed). The file is re-read on every connection so a
-// rotated secret takes effect without a restart; if it becomes unreadable the last value is kept.
+// The peer-token key, derived from the root secret for this one use (flmnchll/keys.py): PEER_TOKEN_KEY
+// when set, else the file SECRETS_DIR/peer-token-key (whitespace-trimmed). The root secret is never read
+// here. The file is re-read on every connection so a rotated key takes effect without a restart; if it
+// becomes unreadable the last value is kept.
 export function secretSource(env) {
-  if (env.INTERNAL_API_SECRET) {
-    const value = env.INTERNAL_API_SECRET;
+  if (env.PEER_TOKEN_KEY) {
+    const value = env.PEER_TOKEN_KEY;
     return () => value;
   }
   if (!env.SECRETS_DIR) throw new Error("SECRETS_DIR is not set");
-  const file = path.join(env.SECRETS_DIR, "internal-api-secret");
+  const file = path.join(env.SECRETS_DIR, "peer-token-key");
   let last = readFileSync(file, "utf8").trim();
-  if (!last) throw new Error("empty internal-api-secret");
+  if (!last) throw new Error("empty peer-token-key");
   return () => {
     try {
       const value = readFileSync(file, "utf8").trim();
       if (value) last = value;
     } catch (err) {
-      log("error", { message: `cannot read internal-api-secret: ${err.code ?? err.message}` });
+      log("error", { message: `cannot read peer-token-key: ${err.code ?? err.message}` });
     }
     return last;
   };
@@ -52,7 +53,7 @@ function refuse(ws, reason) {
 
 export function createPeerServer({ port, host = "127.0.0.1", basePath = "/peerjs", key = "flmnchll", secret }) {
   const getSecret = typeof secret === "function" ? secret : () => secret;
-  if (!getSecret()) throw new Error("empty internal-api-secret");
+  if (!getSecret()) throw new Error("empty peer-token-key");
   const connected = new Map(); // peer id -> {room, user}
   const wsPath = path.posix.join(basePath, "peerjs");
 

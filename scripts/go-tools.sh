@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# Builds the Go programs the stack runs (FerretDB, tusd, faas-cli) and the
-# S3-compatible server the storage tests use (SeaweedFS) once per
+# Builds the Go programs the stack runs (FerretDB, tusd, faas-cli) once per
 # version into a machine-wide cache, then links them into this checkout's
 # .tools/bin/. Building is slow (about 2-3 minutes cold) and every checkout,
 # instance and CI run needs the same binaries, so a second run only checks
 # that the cached files exist and refreshes the links.
 #
+# The S3-compatible server (SeaweedFS, 164 MB and about 4 minutes to build)
+# is built only when asked for: by `--with-s3` (the test suite, whose storage
+# tests need it) or STORAGE_BACKEND=s3 (`make up` on object storage).
+#
 # Environment:
 #   FLMNCHLL_CACHE   cache root (default ~/.cache/flmnchll); binaries go to bin/
 #   GO               go command to use (default: go on PATH, else /usr/local/go/bin/go)
+#   STORAGE_BACKEND  s3: also build SeaweedFS
 set -euo pipefail
 
 # The checkout is wherever this script lives, so CI's fresh clone in another
@@ -89,12 +93,14 @@ link() { # name target
 # build_if_missing runs a build function unless the target already exists.
 # Builds write to a temporary name and are renamed into place, so an
 # interrupted or concurrent run never leaves a half-written binary behind.
-build_if_missing() { # name version target build_fn
+build_if_missing() { # name version target build_fn [expected duration]
     local name="$1" version="$2" target="$3" fn="$4"
     if [ -x "$target" ]; then
         report "$name" "$version" cached "$target"
     else
         find_go
+        # Said before the build starts: a cold build is silent for minutes.
+        report "$name" "$version" "building (${5:-a minute or two})..." "$target"
         local tmp="$target.tmp.$$" start=$SECONDS
         trap "rm -rf '$tmp' '$tmp.d'" EXIT
         # Build functions run with errexit suspended (they sit left of ||),
@@ -165,6 +171,13 @@ build_seaweedfs() { # out
 }
 
 main() {
+    local with_s3=0
+    [ "${STORAGE_BACKEND:-local}" = s3 ] && with_s3=1
+    case "${1:-}" in
+    --with-s3) with_s3=1 ;;
+    "") ;;
+    *) die "usage: go-tools.sh [--with-s3]" ;;
+    esac
     mkdir -p "$BIN_DIR" "$LINK_DIR"
 
     # One build at a time per machine: `make up` and `make test` may both
@@ -185,7 +198,10 @@ main() {
     build_if_missing tusd "$TUSD_VERSION" "$BIN_DIR/tusd-$TUSD_VERSION" build_tusd
     build_if_missing faas-cli "$FAAS_CLI_VERSION" \
         "$BIN_DIR/faas-cli-$FAAS_CLI_VERSION" build_faas_cli
-    build_if_missing weed "$SEAWEEDFS_VERSION" "$BIN_DIR/weed-$SEAWEEDFS_VERSION" build_seaweedfs
+    if [ "$with_s3" = 1 ]; then
+        build_if_missing weed "$SEAWEEDFS_VERSION" "$BIN_DIR/weed-$SEAWEEDFS_VERSION" build_seaweedfs \
+            "about 4 minutes"
+    fi
 }
 
 main "$@"

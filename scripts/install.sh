@@ -2,7 +2,14 @@
 # Install and build everything the local stack needs. Idempotent and cached: a second run takes seconds.
 #   Debian packages (only when one is missing), the Python virtualenv (keyed by the requirements' hash),
 #   the Go tools (FerretDB, tusd, faas-cli), Node packages of peer/ and frontend/, and the app's build.
+# `--with-s3` (the test suite) or STORAGE_BACKEND=s3 also builds the S3-compatible server (SeaweedFS).
 set -euo pipefail
+GO_TOOLS_ARGS=()
+case "${1:-}" in
+  --with-s3) GO_TOOLS_ARGS=(--with-s3) ;;
+  "") ;;
+  *) echo "usage: scripts/install.sh [--with-s3]" >&2; exit 2 ;;
+esac
 cd "$(dirname "$0")/.."
 REPO=$(pwd)
 CACHE=${FLMNCHLL_CACHE:-$HOME/.cache/flmnchll}
@@ -55,7 +62,8 @@ if [ "$(cat .venv/.installed 2>/dev/null)" != "$PY_HASH" ]; then
 fi
 
 # --- Go tools --------------------------------------------------------------------------------------------
-bash scripts/go-tools.sh
+say "Go tools"
+bash scripts/go-tools.sh "${GO_TOOLS_ARGS[@]}"
 
 # --- Node packages ---------------------------------------------------------------------------------------
 npm_install() {  # folder: install from the lockfile when it changed

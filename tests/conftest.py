@@ -9,6 +9,7 @@ test`) is reused and left running, which keeps the edit-test loop short.
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import secrets as random
 import subprocess
@@ -67,6 +68,12 @@ class Stack:
 
     def secret(self, name: str) -> str:
         return (self.secrets_dir / name).read_text().strip()
+
+    def admin_task(self, function: str, payload: Any = None, method: str = "POST", path: str = "/") -> bytes:
+        """The body of a fresh admin task, built by the command the README gives admins."""
+        args = [self.instance.python, "-m", "flmnchll.admin_tasks", function, json.dumps(payload or {}),
+                "--method", method, "--path", path]
+        return subprocess.run(args, capture_output=True, check=True, cwd=REPO).stdout
 
     def faas_cli(self, *args: str, input: bytes | None = None, check: bool = False,
                  ) -> subprocess.CompletedProcess[bytes]:

@@ -1,6 +1,6 @@
 """How jobs tell the content manager what happened, and what happens when a job finally gives up.
 
-Events go to the `content` function (`POST /function/content/ID/events`, internal secret) so that one place
+Events go to the `content` function (`POST /function/content/ID/events`, service key) so that one place
 owns the catalog. Percent-done goes straight to Redis: it is written every second and only read for display.
 A 404/409/410 answer means the item was deleted or re-processed since the job was queued: the job stops.
 """
@@ -15,10 +15,11 @@ from typing import Any
 import requests
 from rq.job import Job
 
-from flmnchll.config import read_secret, settings
+from flmnchll.config import settings
 from flmnchll.content import progress as progress_store
 from flmnchll.media.errors import EncodeError
-from flmnchll.stores import REDIS_ERRORS
+from flmnchll.outages import REDIS_ERRORS
+from flmnchll.service_calls import caller_headers
 
 log = logging.getLogger("workers")
 
@@ -47,7 +48,7 @@ class Reporter:
         delay = 0.5
         for attempt in range(1, ATTEMPTS + 1):
             try:
-                headers = {"X-Internal-Secret": read_secret("internal-api-secret", "INTERNAL_API_SECRET")}
+                headers = caller_headers()
                 response = requests.post(url, json=body, headers=headers, timeout=15)
             except requests.RequestException as exc:
                 if attempt == ATTEMPTS:

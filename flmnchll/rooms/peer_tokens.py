@@ -1,7 +1,7 @@
 """Short-lived tokens that let one member open one PeerJS connection with one peer id.
 
 Format (checked by the PeerJS servers in `peer/token.mjs`): part1 = base64url(JSON {room, peer, user, exp}),
-part2 = base64url(HMAC-SHA256(internal-api-secret, part1)), token = part1 + "." + part2, no padding.
+part2 = base64url(HMAC-SHA256(peer-token-key, part1)), token = part1 + "." + part2, no padding.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import json
 import os
 import time
 
-from flmnchll.config import read_secret
+from flmnchll import keys
 
 DEFAULT_TTL_SECONDS = 600
 
@@ -46,7 +46,7 @@ def issue(room: str, peer: str, user: str, *, ttl: int | None = None, now: float
           secret: str | None = None) -> tuple[str, int]:
     """(token, exp) for `peer` of `user` in `room`."""
     exp = int((now if now is not None else time.time()) + (ttl if ttl is not None else token_ttl()))
-    key = secret if secret is not None else read_secret("internal-api-secret", "INTERNAL_API_SECRET")
+    key = secret if secret is not None else keys.read(keys.PEER_TOKEN_KEY)
     return sign_payload({"room": room, "peer": peer, "user": user, "exp": exp}, key), exp
 
 

@@ -1,34 +1,34 @@
-"""Room PINs: bcrypt hashes at rest, and brute-force limits kept in Redis.
+"""Room PINs: bcrypt hashes at rest, and guessing slowed by the shared guess throttle.
 
-A 4-digit PIN falls to a few thousand guesses, so failures are counted per client (user and address) and per
-room in fixed windows; once a counter reaches its limit the caller gets 429 with `Retry-After` until the window
-ends. Counters live in Redis because FerretDB has no atomic increment.
+A 4-digit PIN falls to a few thousand guesses, so each (room, member) pair gets a few free tries and then waits
+that double with every further failure; failures against the room from everyone, and from one address across
+rooms, lengthen the waits of members who have failed themselves. No one's failures ever delay another member's
+first try, so no stranger can keep a member with the right PIN out of a room (docs/accounts.md).
 """
 
 from __future__ import annotations
 
-import os
 import re
 
 import bcrypt
 
 from flmnchll.config import settings
-from flmnchll.errors import BadRequest, Forbidden, TooManyRequests
-from flmnchll.stores import redis_client
+from flmnchll.errors import BadRequest, Forbidden
+from flmnchll.ratelimit import GuessPolicy, GuessThrottle
 
 PIN_RE = re.compile(r"^[0-9]{4,12}$")
 
-
-def client_limit() -> int:
-    return int(os.environ.get("ROOM_PIN_CLIENT_LIMIT", 5))
-
-
-def room_limit() -> int:
-    return int(os.environ.get("ROOM_PIN_ROOM_LIMIT", 30))
+PIN_DEFAULTS = GuessPolicy(free_failures=3, free_failures_under_pressure=1, first_delay=2.0, max_delay=3600.0,
+                           memory=86400, pressure_window=900, target_pressure_step=10, address_pressure_step=10)
 
 
-def window_seconds() -> int:
-    return int(os.environ.get("ROOM_PIN_WINDOW_SECONDS", 900))
+def pin_policy() -> GuessPolicy:
+    return GuessPolicy.from_env("ROOM_PIN", "room", PIN_DEFAULTS)
+
+
+PIN_GUESSES = GuessThrottle(kind="pin", target="room", policy=pin_policy,
+                            refusal="Too many wrong PINs for this room.", code="too_many_pin_tries",
+                            failure=Forbidden)
 
 
 def check_format(pin: str) -> str:
@@ -42,44 +42,10 @@ def hash_pin(pin: str) -> str:
     return bcrypt.hashpw(pin.encode(), bcrypt.gensalt(rounds=settings().bcrypt_rounds)).decode()
 
 
-def _counter_keys(room_id: str, user_id: str, client_ip: str) -> list[tuple[str, int]]:
-    return [
-        (f"pin-fail:{room_id}:user:{user_id}", client_limit()),
-        (f"pin-fail:{room_id}:ip:{client_ip}", client_limit()),
-        (f"pin-fail:{room_id}:room", room_limit()),
-    ]
-
-
-def _refuse_if_blocked(keys: list[tuple[str, int]]) -> None:
-    client = redis_client()
-    pipe = client.pipeline(transaction=False)
-    for key, _ in keys:
-        pipe.get(key)
-        pipe.ttl(key)
-    answers = pipe.execute()
-    for index, (_, limit) in enumerate(keys):
-        count, ttl = answers[2 * index], answers[2 * index + 1]
-        if count is not None and int(count) >= limit:
-            raise TooManyRequests("Too many wrong PINs for this room. Please wait before trying again.",
-                                  retry_after=ttl if ttl and ttl > 0 else window_seconds(), code="too_many_pin_tries")
-
-
-def _count_failure(keys: list[tuple[str, int]]) -> None:
-    pipe = redis_client().pipeline(transaction=False)
-    for key, _ in keys:
-        pipe.incr(key)
-        pipe.expire(key, window_seconds(), nx=True)
-    pipe.execute()
-
-
 def check_pin(pin_hash: str, given: str | None, *, room_id: str, user_id: str, client_ip: str) -> None:
-    """Pass silently for the right PIN; 403 for a wrong or missing one; 429 once a limit is reached."""
-    keys = _counter_keys(room_id, user_id, client_ip)
-    _refuse_if_blocked(keys)
+    """Pass silently for the right PIN; 403 for a wrong or missing one; 429 while this member must wait."""
     if not given:
         raise Forbidden("This room needs a PIN.", code="pin_required")
-    ok = bool(PIN_RE.match(given)) and bcrypt.checkpw(given.encode(), pin_hash.encode())
-    if not ok:
-        _count_failure(keys)
-        raise Forbidden("Wrong PIN for this room.", code="wrong_pin")
-    redis_client().delete(keys[0][0])
+    with PIN_GUESSES.attempt(room_id, user_id, client_ip):
+        if not (PIN_RE.match(given) and bcrypt.checkpw(given.encode(), pin_hash.encode())):
+            raise Forbidden("Wrong PIN for this room.", code="wrong_pin")

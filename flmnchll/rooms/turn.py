@@ -12,7 +12,8 @@ import hmac
 import os
 import time
 
-from flmnchll.config import read_secret, settings
+from flmnchll import keys
+from flmnchll.config import settings
 
 DEFAULT_TTL_SECONDS = 12 * 3600
 
@@ -32,7 +33,7 @@ def credentials(user_id: str, *, ttl: int | None = None, now: float | None = Non
     """(username, password, expiry epoch seconds) valid for `ttl` seconds."""
     expiry = int((now if now is not None else time.time()) + (ttl if ttl is not None else credential_ttl()))
     username = f"{expiry}:{user_id}"
-    key = secret if secret is not None else read_secret("turn-secret", "TURN_SECRET")
+    key = secret if secret is not None else keys.read(keys.TURN_SECRET)
     return username, turn_password(key, username), expiry
 
 

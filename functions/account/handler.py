@@ -8,7 +8,7 @@ from __future__ import annotations
 from flmnchll import accounts, auth, openapi, ratelimit
 from flmnchll.web import Request, Router
 
-router = Router()
+router = Router("account")
 
 
 @router.route("GET", "/me")

@@ -1,17 +1,19 @@
 """admin-users: POST {action: list|promote|demote|reset-password|delete, username?, password?}.
 
 For an admin's session, or an admin task signed by `faas-cli invoke admin-users --sign X-Hub-Signature --key
-<internal-api-secret>`. The signature is checked before the body is even parsed.
+<admin-task-key>` (body built by `python -m flmnchll.admin_tasks admin-users '{"action": "list"}'`). The
+signature is checked before the body is even parsed.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flmnchll import accounts, auth, openapi
+from flmnchll import accounts, openapi
+from flmnchll.admin_tasks import require_admin
 from flmnchll.web import Request, Router
 
-router = Router()
+router = Router("admin-users")
 
 
 def _list(body: dict[str, Any]) -> dict[str, Any]:
@@ -47,7 +49,7 @@ ACTIONS = {"list": _list, "promote": _promote, "demote": _demote, "reset-passwor
 
 @router.route("POST", "/")
 def admin_users(request: Request) -> dict[str, Any]:
-    auth.require_admin(request)
+    require_admin(request)
     body = request.json(openapi.schema("AdminUsersRequest"))
     return ACTIONS[body["action"]](body)
 

@@ -2,8 +2,8 @@
 
 Admins (Bearer token or `faas-cli invoke --sign`): PATCH /ID, DELETE /ID, POST /ID/reprocess,
 POST /ID/subtitles, POST /ID/thumbnail (image bytes). Viewers: POST /ID/progress, GET /progress.
-Workers (X-Internal-Secret): POST /ID/events.
-Admin tasks from `faas-cli invoke content --sign X-Hub-Signature --key SECRET` (no sub-path there):
+Workers (X-Internal-Secret, the service key): POST /ID/events.
+Admin tasks from `faas-cli invoke content --sign X-Hub-Signature --key ADMIN_TASK_KEY` (no sub-path there):
 POST / {"action": "update|delete|reprocess|subtitles|thumbnail", "id", ...the fields of that action}
 (`thumbnail` takes the image as `image_base64`).
 """
@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import base64
 
-from flmnchll.auth import authenticate, require_admin, require_internal
+from flmnchll.admin_tasks import require_admin
+from flmnchll.auth import authenticate
 from flmnchll.content import catalog, events, manage, watching
 from flmnchll.errors import BadRequest
+from flmnchll.service_calls import require_internal
 from flmnchll.web import Request, Response, Router, validate
 
-router = Router()
+router = Router("content")
 
 
 ACTION_SCHEMA = {

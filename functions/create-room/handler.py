@@ -7,7 +7,7 @@ from flmnchll.auth import authenticate
 from flmnchll.rooms import rooms
 from flmnchll.web import Request, Response, Router
 
-router = Router()
+router = Router("create-room")
 
 
 @router.route("POST", "/")

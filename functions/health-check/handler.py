@@ -3,7 +3,7 @@
 Each run also does the statistics' housekeeping: exact daily active counts into MongoDB, the account count
 recounted.
 
-Callers with the internal secret, an admin token or a signed admin task get an immediate probe and every
+Callers with the service key, an admin token or a signed admin task get an immediate probe and every
 detail. Unauthenticated calls (the cron connector sends none) probe at most once per `CRON_MIN_INTERVAL`
 seconds and learn only whether all is up, so the front door cannot be used to hammer the components or read
 their internals. GET / answers the latest recorded status without probing (authenticated callers only).
@@ -11,22 +11,23 @@ their internals. GET / answers the latest recorded status without probing (authe
 
 from __future__ import annotations
 
-from flmnchll import auth
+from flmnchll.admin_tasks import SIGNATURE_HEADER, require_admin
+from flmnchll.service_calls import INTERNAL_HEADER, require_internal
 from flmnchll.stats import activity, health, uptime, users
 from flmnchll.stores import redis_client
 from flmnchll.web import Request, Response, Router
 
-router = Router()
+router = Router("health-check")
 CRON_MIN_INTERVAL = 20
 
 
 def _authenticated(request: Request) -> bool:
     """True for internal or admin callers; False for anonymous ones; a 401/403 for bad credentials."""
-    if request.headers.get(auth.INTERNAL_HEADER):
-        auth.require_internal(request)
+    if request.headers.get(INTERNAL_HEADER):
+        require_internal(request)
         return True
-    if request.headers.get(auth.SIGNATURE_HEADER) or request.headers.get("authorization"):
-        auth.require_admin(request)
+    if request.headers.get(SIGNATURE_HEADER) or request.headers.get("authorization"):
+        require_admin(request)
         return True
     return False
 
@@ -54,7 +55,7 @@ def probe(request: Request) -> Response | dict:
 @router.route("GET", "/")
 def latest(request: Request) -> dict:
     if not _authenticated(request):
-        auth.require_internal(request)
+        require_internal(request)
     return {"services": uptime.services(), "checked_at": uptime.last_checked()}
 
 

@@ -7,7 +7,7 @@ from flmnchll.auth import authenticate
 from flmnchll.rooms import rooms
 from flmnchll.web import Request, Router
 
-router = Router()
+router = Router("join-room")
 
 
 @router.route("POST", "/")

@@ -5,12 +5,13 @@ Viewers see ready items; administrators see every item with its progress and, wh
 
 from __future__ import annotations
 
-from flmnchll.auth import SIGNATURE_HEADER, Principal, authenticate, require_admin
+from flmnchll.admin_tasks import SIGNATURE_HEADER, require_admin
+from flmnchll.auth import Principal, authenticate
 from flmnchll.content import catalog
 from flmnchll.errors import BadRequest, NotFound
 from flmnchll.web import Request, Router
 
-router = Router()
+router = Router("list-content")
 
 
 def _caller(request: Request) -> Principal:

@@ -7,7 +7,7 @@ from flmnchll.config import settings
 from flmnchll.stats.activity import mark_active
 from flmnchll.web import Request, Router
 
-router = Router()
+router = Router("login")
 
 
 @router.route("POST", "/")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flmnchll import openapi
 from flmnchll.web import Request, Response, Router
 
-router = Router()
+router = Router("openapi")
 CACHE = {"Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*"}
 
 

@@ -7,7 +7,7 @@ from flmnchll.auth import authenticate
 from flmnchll.rooms import rooms, turn
 from flmnchll.web import Request, Router
 
-router = Router()
+router = Router("room")
 
 HEARTBEAT = {"type": "object", "properties": {"position": {"type": "number", "minimum": 0},
                                               "playing": {"type": "boolean"}}}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flmnchll import accounts, openapi, ratelimit
 from flmnchll.web import Request, Response, Router
 
-router = Router()
+router = Router("signup")
 
 
 @router.route("POST", "/")

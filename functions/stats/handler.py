@@ -1,17 +1,18 @@
 """stats: the usage and service-status document for admins, and business metrics for Prometheus.
 
 GET / → the stats document (admin token or `faas-cli invoke stats --sign X-Hub-Signature`);
-GET /metrics → Prometheus text format (admin token, signature or internal secret).
+GET /metrics → Prometheus text format (admin token, signature or the service key).
 """
 
 from __future__ import annotations
 
-from flmnchll import auth
+from flmnchll.admin_tasks import require_admin
 from flmnchll.errors import BadRequest
+from flmnchll.service_calls import INTERNAL_HEADER, require_internal
 from flmnchll.stats import metrics, summary
 from flmnchll.web import Request, Response, Router
 
-router = Router()
+router = Router("stats")
 
 
 def _limit(request: Request) -> int | None:
@@ -25,7 +26,7 @@ def _limit(request: Request) -> int | None:
 
 @router.route("GET", "/")
 def stats(request: Request) -> Response:
-    auth.require_admin(request)
+    require_admin(request)
     return Response(summary.build(limit=_limit(request)), headers={"Cache-Control": "no-store"})
 
 
@@ -37,10 +38,10 @@ def stats_task(request: Request) -> Response:
 
 @router.route("GET", "/metrics")
 def prometheus(request: Request) -> Response:
-    if request.headers.get(auth.INTERNAL_HEADER):
-        auth.require_internal(request)
+    if request.headers.get(INTERNAL_HEADER):
+        require_internal(request)
     else:
-        auth.require_admin(request)
+        require_admin(request)
     return Response(metrics.render(), headers={"Content-Type": metrics.CONTENT_TYPE}, raw=True)
 
 

@@ -1,19 +1,17 @@
 """upload-hook: tusd's HTTP hooks (pre-create, pre-finish, post-finish, ...) and S3 bucket notifications.
 
-Internal callers only: tusd's hook requests carry `X-Internal-Secret` (the front door adds it to every upload
-request and tusd forwards it); MinIO webhooks may send the same secret as a Bearer token instead.
+Internal callers only, checked before the body is even parsed: tusd's hook requests carry `X-Internal-Secret`
+(the front door adds the service key to every upload request and tusd forwards it); MinIO webhooks may send the
+service key as a Bearer token instead.
 """
 
 from __future__ import annotations
 
-import hmac
-
-from flmnchll.auth import require_internal
-from flmnchll.config import read_secret
 from flmnchll.content import uploads
+from flmnchll.service_calls import require_internal
 from flmnchll.web import Request, Router
 
-router = Router()
+router = Router("upload-hook")
 
 HOOK_SCHEMA = {
     "type": "object",
@@ -21,20 +19,12 @@ HOOK_SCHEMA = {
 }
 
 
-def _bearer_is_internal(request: Request) -> bool:
-    token = request.bearer_token() or ""
-    expected = read_secret("internal-api-secret", "INTERNAL_API_SECRET")
-    return bool(token) and hmac.compare_digest(token.encode(), expected.encode())
-
-
 @router.route("POST", "/")
 def hook(request: Request) -> dict:
+    require_internal(request, bearer_too=True)
     body = request.json(HOOK_SCHEMA)
     if uploads.is_s3_notification(body):
-        if not _bearer_is_internal(request):
-            require_internal(request)
         return uploads.s3_notification(body)
-    require_internal(request)
     kind = body.get("Type") or request.headers.get("hook-name", "")
     event = body.get("Event") or {}
     if kind == "pre-create":

@@ -16,7 +16,7 @@ const SECRET = "s3cret-for-peer-tests";
 
 function makeSecrets(secret = SECRET) {
   const dir = mkdtempSync(path.join(tmpdir(), "peer-secrets-"));
-  writeFileSync(path.join(dir, "internal-api-secret"), `${secret}\n`, { mode: 0o600 });
+  writeFileSync(path.join(dir, "peer-token-key"), `${secret}\n`, { mode: 0o600 });
   return dir;
 }
 
@@ -261,7 +261,7 @@ describe("configuration", () => {
     const srv = startServer();
     try {
       const port = await srv.ready;
-      writeFileSync(path.join(srv.secretsDir, "internal-api-secret"), "rotated-secret\n");
+      writeFileSync(path.join(srv.secretsDir, "peer-token-key"), "rotated-secret\n");
       const old = connect(port, { id: "rr-u-1", token: tokenFor("rr", "rr-u-1") });
       assert.equal((await old.next((m) => m.type === "OPEN" || m.type === "ERROR")).type, "ERROR");
       const fresh = connect(port, { id: "rr-u-2", token: tokenFor("rr", "rr-u-2", { secret: "rotated-secret" }) });
@@ -272,8 +272,8 @@ describe("configuration", () => {
     }
   });
 
-  test("INTERNAL_API_SECRET overrides the file", async () => {
-    const srv = startServer({ env: { INTERNAL_API_SECRET: "from-env" } });
+  test("PEER_TOKEN_KEY overrides the file", async () => {
+    const srv = startServer({ env: { PEER_TOKEN_KEY: "from-env" } });
     try {
       const port = await srv.ready;
       const p = connect(port, { id: "ev-u-1", token: tokenFor("ev", "ev-u-1", { secret: "from-env" }) });

@@ -77,6 +77,13 @@ def format_response(result: Any) -> Response:
     return _response(result)
 
 
+@app.get("/_/health")
+def health() -> Response:
+    """Ready once the handler is imported: of-watchdog answers this path itself in the function's image, and
+    the local gateway forwards it here, so `/function/NAME/_/health` means the same in both places."""
+    return Response("OK", status=200, mimetype="text/plain")
+
+
 @app.route("/", defaults={"path": ""}, methods=METHODS)
 @app.route("/<path:path>", methods=METHODS)
 def call_handler(path: str) -> Response:

@@ -91,7 +91,7 @@ def uploads(content_stack: Any, admin_token: str) -> Iterator[Uploads]:
             except requests.ConnectionError:
                 time.sleep(0.1)
         yield Uploads(f"http://127.0.0.1:{port}/uploads/",
-                      {"X-Internal-Secret": content_stack.secret("internal-api-secret")}, front_door=False)
+                      {"X-Internal-Secret": content_stack.secret("service-key")}, front_door=False)
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -96,9 +96,9 @@ def test_admins_edit_and_viewers_see_it(content_stack: Any, admin_token: str, re
 
 
 def test_faas_cli_signed_admin_task(content_stack: Any, ready_item: str) -> None:
-    body = f'{{"action": "update", "id": "{ready_item}", "description": "signed"}}'.encode()
+    body = content_stack.admin_task("content", {"action": "update", "id": ready_item, "description": "signed"})
     done = content_stack.faas_cli("invoke", "content", "-g", content_stack.gateway_url, "--sign", "X-Hub-Signature",
-                                  "--key", content_stack.secret("internal-api-secret"), input=body)
+                                  "--key", content_stack.secret("admin-task-key"), input=body)
     assert done.returncode == 0, done.stderr
     assert content_stack.db().content.find_one({"_id": ready_item})["description"] == "signed"
     forged = content_stack.faas_cli("invoke", "content", "-g", content_stack.gateway_url, "--sign", "X-Hub-Signature",
@@ -152,7 +152,7 @@ def test_s3_notifications_create_one_item(content_stack: Any, admin_token: str) 
                                                        "eTag": "abc123"}}}]}
     refused = content_stack.call("upload-hook", json=event)
     assert refused.status_code == 401
-    bearer = {"Authorization": f"Bearer {content_stack.secret('internal-api-secret')}"}
+    bearer = {"Authorization": f"Bearer {content_stack.secret('service-key')}"}
     first = content_stack.call("upload-hook", json=event, headers=bearer)
     second = content_stack.call("upload-hook", json=event, headers=bearer)
     assert first.status_code == 200 and first.json()["items"] == second.json()["items"]

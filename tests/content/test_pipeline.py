@@ -231,8 +231,20 @@ def test_hook_needs_the_internal_secret(content_stack: Any) -> None:
     response = content_stack.call("upload-hook", json={"Type": "pre-create", "Event": {}})
     assert response.status_code == 401
     assert content_stack.call("upload-hook", json={"Type": "pre-create", "Event": {}}, via_front=True,
-                              headers={"X-Internal-Secret": content_stack.secret("internal-api-secret")}
+                              headers={"X-Internal-Secret": content_stack.secret("service-key")}
                               ).status_code == 401  # the front door strips it
+
+
+def test_hook_checks_the_caller_before_reading_the_body(content_stack: Any) -> None:
+    """Threat model, row "Hooks": a stranger learns nothing from how the hook parses, not even that it is JSON."""
+    for headers in ({}, {"X-Internal-Secret": "wrong"}, {"Authorization": "Bearer wrong"},
+                    {"X-Internal-Secret": content_stack.secret("internal-api-secret")}):
+        response = content_stack.call("upload-hook", data=b'{"Type": "pre-create", "Event": ', headers=headers)
+        assert response.status_code == 401, (headers, response.text)
+        assert response.json()["error"]["code"] == "internal_only"
+    trusted = content_stack.call("upload-hook", data=b'{"Type": ', headers={
+        "X-Internal-Secret": content_stack.secret("service-key")})
+    assert trusted.status_code == 400 and trusted.json()["error"]["code"] == "invalid_json"
 
 
 def test_finishing_twice_makes_one_item(content_stack: Any, admin_token: str, uploaded: dict[str, str]) -> None:
@@ -245,7 +257,7 @@ def test_finishing_twice_makes_one_item(content_stack: Any, admin_token: str, up
                                "Path": str(Path(content_stack.env["UPLOAD_DIR"]) / upload_id)}},
         "HTTPRequest": {"Method": "PATCH", "URI": f"/uploads/{upload_id}", "RemoteAddr": "127.0.0.1:1",
                         "Header": {}}}}
-    headers = {"X-Internal-Secret": content_stack.secret("internal-api-secret")}
+    headers = {"X-Internal-Secret": content_stack.secret("service-key")}
     answers: list[requests.Response] = []
     threads = [threading.Thread(target=lambda: answers.append(
         content_stack.call("upload-hook", json=event, headers=headers))) for _ in range(3)]
@@ -259,7 +271,7 @@ def test_finishing_twice_makes_one_item(content_stack: Any, admin_token: str, up
 
 
 def test_hook_refuses_paths_outside_the_upload_folder(content_stack: Any) -> None:
-    headers = {"X-Internal-Secret": content_stack.secret("internal-api-secret")}
+    headers = {"X-Internal-Secret": content_stack.secret("service-key")}
     for upload_id, path in (("abc", "/etc/passwd"), ("../etc", None), ("abc", "/tmp/abc")):
         event = {"Type": "post-finish", "Event": {"Upload": {"ID": upload_id, "Size": 1, "Offset": 1,
                                                              "Storage": {"Type": "filestore", "Path": path}}}}

@@ -22,7 +22,7 @@ import yaml
 from tests.deploy.conftest import DEPLOY, REPO, run_faas_cli, stack_copy
 
 COMPOSE = DEPLOY / "docker-compose.yml"
-SECRET_NAMES = ("redis-password", "internal-api-secret", "turn-secret", "media-secret")
+SECRET_NAMES = ("redis-password", "admin-task-key", "service-key", "peer-token-key", "turn-secret", "media-secret")
 
 
 def compose() -> dict[str, Any]:
@@ -71,6 +71,17 @@ def test_secrets_are_files_never_values() -> None:
     # a secret on a command line or in the environment is only ever read from its mounted file
     inline = re.findall(r"(?i)(?:password|secret)=(?!\\?\"\$\$\(cat /run/secrets/)\S+", COMPOSE.read_text())
     assert not inline, inline
+
+
+def test_each_service_mounts_only_the_keys_it_reads() -> None:
+    """Threat model, row "Least privilege": as in stack.yml (less the S3 keys compose does not define)."""
+    functions = yaml.safe_load((REPO / "stack.yml").read_text())["functions"]
+    services = compose()["services"]
+    for name, spec in functions.items():
+        assert services[name]["secrets"] == [s for s in spec.get("secrets") or [] if s in SECRET_NAMES], name
+    assert services["peer-0"]["secrets"] == ["peer-token-key"]
+    assert set(services["workers-transcode"]["secrets"]) == {"redis-password", "service-key", "media-secret"}
+    assert not any("internal-api-secret" in (service.get("secrets") or []) for service in services.values())
 
 
 # ---- integration: only where a Docker engine answers ----------------------------------------------------

@@ -43,7 +43,8 @@ def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """SeaweedFS in its single-process mode on free loopback ports, accepting only our test identity."""
     weed = Path(__file__).resolve().parents[2] / ".tools" / "bin" / "weed"
     if not weed.exists():
-        pytest.fail(f"{weed} is missing: run scripts/install.sh (it builds the S3 server the tests use)")
+        pytest.fail(f"{weed} is missing: run `make test` or `scripts/install.sh --with-s3` "
+                    "(they build the S3 server the tests use)")
     home = tmp_path_factory.mktemp("s3")
     (home / "s3.json").write_text(seaweedfs.identities(ACCESS_KEY, SECRET_KEY))
     s3_port = free_port()

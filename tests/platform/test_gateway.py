@@ -15,11 +15,13 @@ import socket
 import stat
 import threading
 import time
+import zlib
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+import redis
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -351,6 +353,111 @@ def test_async_timeout_is_reported_to_callback(functions: Any, callback: Callbac
     assert headers["X-Function-Status"] == "504"
     assert headers["X-Function-Name"] == "sleep"
     assert headers["X-Call-Id"] == response.headers["X-Call-Id"]
+
+
+def redis_databases(faas: Any) -> list[redis.Redis]:
+    """Every database of the instance's Redis that holds keys (the FaaS queue's and the app's)."""
+    port = getattr(faas, "redis_port", None) or faas.instance.ports["redis"]
+    password = faas.secret("redis-password")
+    first = redis.Redis(port=port, password=password, socket_timeout=10)
+    return [redis.Redis(port=port, password=password, db=int(name[2:]), socket_timeout=10)
+            for name in first.info("keyspace")]
+
+
+def _stored_values(db: redis.Redis, key: bytes) -> list[bytes]:
+    kind = db.type(key)
+    if kind == b"string":
+        return [db.get(key) or b""]
+    if kind == b"hash":
+        return [item for pair in db.hgetall(key).items() for item in pair]
+    if kind == b"list":
+        return db.lrange(key, 0, -1)
+    if kind == b"set":
+        return list(db.smembers(key))
+    if kind == b"zset":
+        return db.zrange(key, 0, -1)
+    if kind == b"stream":
+        return [item for _, fields in db.xrange(key) for pair in fields.items() for item in pair]
+    return []
+
+
+def keys_holding(faas: Any, secret: str) -> list[str]:
+    """Keys whose stored values contain `secret`, looking inside RQ's compressed job data too."""
+    needle, found = secret.encode(), []
+    for db in redis_databases(faas):
+        for key in db.scan_iter(count=1000):
+            for value in _stored_values(db, key):
+                try:
+                    unpacked = zlib.decompress(value)
+                except zlib.error:
+                    unpacked = b""
+                if needle in value or needle in unpacked:
+                    found.append(key.decode(errors="replace"))
+    return found
+
+
+def job_status(faas: Any, call_id: str) -> str | None:
+    for db in redis_databases(faas):
+        status = db.hget(f"rq:job:{call_id}", "status")
+        if status is not None:
+            return status.decode()
+    return None
+
+
+@pytest.mark.parametrize(
+    "url", ["http://example.com/cb", "http://169.254.169.254/latest/meta-data", "http://127.0.0.1@example.com/"]
+)
+def test_async_callback_off_the_allow_list_is_refused_at_once(functions: Any, url: str) -> None:
+    call_id = f"refused-{random.token_hex(6)}"
+    response = requests.post(f"{functions.gateway_url}/async-function/hello", data=b"x",
+                             headers={"X-Callback-Url": url, "X-Call-Id": call_id}, timeout=10)
+    assert response.status_code == 400
+    assert response.text.startswith("X-Callback-Url refused: ")
+    assert "ASYNC_CALLBACK_ALLOW" in response.text or "user name" in response.text
+    assert job_status(functions, call_id) is None  # never queued
+
+
+def test_async_calls_keep_no_bearer_token_in_redis(functions: Any, callback: CallbackServer) -> None:
+    """Finished or failed, a call leaves the caller's Authorization and cookies nowhere in Redis."""
+    token, cookie = random.token_urlsafe(24), random.token_urlsafe(24)
+    credentials = {"Authorization": f"Bearer {token}", "Cookie": f"session={cookie}"}
+    call_ids = {}
+    for target, path in (("hello", "/finished"), ("crash/crash", "/failed")):
+        response = requests.post(f"{functions.gateway_url}/async-function/{target}", data=b"x", timeout=10,
+                                 headers={"X-Callback-Url": callback.url + path, **credentials})
+        assert response.status_code == 202, response.text
+        call_ids[path] = response.headers["X-Call-Id"]
+    results = {result["path"]: result for result in callback.wait(2)}
+    echo = json.loads(results["/finished"]["body"])
+    assert echo["headers"]["Authorization"] == f"Bearer {token}"  # the function itself still got them
+    assert f"session={cookie}" in echo["headers"]["Cookie"]
+    assert results["/failed"]["headers"]["X-Function-Status"].startswith("5")
+    deadline = time.monotonic() + 30
+    while any(job_status(functions, i) not in ("finished", "failed") for i in call_ids.values()):
+        assert time.monotonic() < deadline, "the async jobs did not end"
+        time.sleep(0.1)
+    assert keys_holding(functions, token) == []
+    assert keys_holding(functions, cookie) == []
+
+
+def test_a_queued_call_keeps_its_token_apart_and_no_longer_than_its_timeout(
+        functions: Any, callback: CallbackServer) -> None:
+    token = random.token_urlsafe(24)
+    functions.stop_component("faas-async")
+    try:
+        response = requests.post(f"{functions.gateway_url}/async-function/hello", data=b"x", timeout=10,
+                                 headers={"X-Callback-Url": callback.url, "Authorization": f"Bearer {token}"})
+        assert response.status_code == 202, response.text
+        assert job_status(functions, response.headers["X-Call-Id"]) == "queued"
+        holders = keys_holding(functions, token)
+        assert len(holders) == 1 and not holders[0].startswith("rq:")  # the job itself does not hold it
+        ttl = max(db.ttl(holders[0]) for db in redis_databases(functions))
+        assert 0 < ttl <= 60  # hello has no exec_timeout: the gateway's default of 60 s
+    finally:
+        functions.start_component("faas-async")
+    echo = json.loads(callback.wait()[0]["body"])
+    assert echo["headers"]["Authorization"] == f"Bearer {token}"
+    assert keys_holding(functions, token) == []  # taken when the call started
 
 
 def test_async_unknown_function_is_404(faas: Any) -> None:

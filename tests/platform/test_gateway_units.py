@@ -179,3 +179,65 @@ def test_template_adapter_shapes_responses(template_app: Any) -> None:
         assert (r.status_code, r.get_data()) == (200, b"")
         r = shape(b"\x00\x01")
         assert r.get_data() == b"\x00\x01"
+
+
+# ---- async callback allow-list (ASYNC_CALLBACK_ALLOW) ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8123/done",
+        "http://127.9.9.9/",
+        "http://[::1]:9000/x",
+        "http://localhost:3000/cb",
+        "http://results/cb",  # a service of the same namespace
+        "http://results.media.svc.cluster.local:8080/cb",
+        "https://results.media.svc.cluster.local./cb",
+    ],
+)
+def test_default_callback_allow_list_takes_loopback_and_the_clusters_services(url: str) -> None:
+    assert Settings.from_env({}).callback_allow.refusal(url) is None
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("http://example.com/cb", "example.com is not on the callback allow-list"),
+        ("http://169.254.169.254/latest/meta-data", "169.254.169.254 is not on"),
+        ("http://10.0.0.7:8080/", "10.0.0.7:8080 is not on"),
+        ("http://2130706433/", "2130706433 is not on"),  # 127.0.0.1 spelt as one number: names are not addresses
+        ("http://0x7f000001/", "is not on"),
+        ("http://127.1/", "127.1 is not on"),
+        ("http://svc.cluster.local.evil.example/", "is not on"),
+        ("http://[::ffff:169.254.169.254]/", "is not on"),
+        ("http://127.0.0.1@evil.example/", "user name or password"),
+        ("http://evil.example\\@127.0.0.1/", "backslashes"),
+        ("ftp://127.0.0.1/", "http:// or https://"),
+        ("file:///etc/passwd", "http:// or https://"),
+        ("127.0.0.1:8000/cb", "http:// or https://"),
+        ("http://127.0.0.1:99999/", "cannot be parsed"),
+    ],
+)
+def test_callback_urls_off_the_allow_list_are_refused_with_the_reason(url: str, why: str) -> None:
+    refusal = Settings.from_env({}).callback_allow.refusal(url)
+    assert refusal is not None and why in refusal
+
+
+def test_callback_allow_list_entries() -> None:
+    allow = Settings.from_env(
+        {"ASYNC_CALLBACK_ALLOW": " 10.1.0.0/16 , hooks.example.org, *.internal.example, https://ci.example.com/hook/"}
+    ).callback_allow
+    allowed = ["http://10.1.200.3:81/", "http://hooks.example.org/x", "http://a.b.internal.example/",
+               "https://ci.example.com/hook/build/7", "https://ci.example.com:443/hook/"]
+    refused = ["http://10.2.0.1/", "http://127.0.0.1/", "http://results/", "http://internal.example/",
+               "http://ci.example.com/hook/", "https://ci.example.com:8443/hook/", "https://ci.example.com/hooks",
+               "https://ci.example.com/hook/../admin", "http://hooks.example.org.evil.example/"]
+    assert [url for url in allowed if allow.refusal(url)] == []
+    assert [url for url in refused if allow.refusal(url) is None] == []
+
+
+@pytest.mark.parametrize("entry", ["not a host!", "*.", "ftp://x/", "http://user@x/", "10.0.0.0/33"])
+def test_a_bad_allow_list_entry_stops_the_start_with_its_name(entry: str) -> None:
+    with pytest.raises(ValueError, match="ASYNC_CALLBACK_ALLOW"):
+        Settings.from_env({"ASYNC_CALLBACK_ALLOW": f"127.0.0.1,{entry}"})

@@ -124,7 +124,7 @@ def relays(a: WebSocket, a_id: str, b: WebSocket, b_id: str) -> None:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, str]]:
     secrets_dir = tmp_path_factory.mktemp("secrets")
     secret = base64.b64encode(os.urandom(24)).decode()
-    (secrets_dir / "internal-api-secret").write_text(secret + "\n")
+    (secrets_dir / "peer-token-key").write_text(secret + "\n")
     env = {"PATH": os.environ["PATH"], "SECRETS_DIR": str(secrets_dir)}
     process = subprocess.Popen(["node", str(SERVER), "--port", "0"], env=env, stdout=subprocess.PIPE, text=True)
     try:
@@ -191,7 +191,7 @@ def test_vectors_match_this_signer() -> None:
 
 def test_pool_members_are_healthy_and_reachable_through_the_front_door(stack: Any) -> None:
     instance = stack.instance
-    secret = stack.secret("internal-api-secret")
+    secret = stack.secret("peer-token-key")
     exp = int(time.time()) + 60
     for port in instance.peer_ports:
         assert health(port)["ok"] is True
@@ -216,7 +216,7 @@ def test_a_killed_member_comes_back_and_the_others_keep_their_peers(stack: Any) 
     instance = stack.instance
     if len(instance.peer_ports) < 2:
         pytest.skip("needs a pool of two")
-    secret = stack.secret("internal-api-secret")
+    secret = stack.secret("peer-token-key")
     exp = int(time.time()) + 120
     survivor_port, victim_port = instance.peer_ports[1], instance.peer_ports[0]
     a = connect(survivor_port, "kill-u1-a", peer_token(secret, "kill", "kill-u1-a", "u1", exp))

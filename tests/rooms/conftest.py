@@ -29,7 +29,7 @@ def rooms_env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
         return
     mongo_port, redis_port = local.split(":")
     secrets_dir = tmp_path_factory.mktemp("secrets")
-    for name in ("internal-api-secret", "turn-secret"):
+    for name in ("peer-token-key", "turn-secret"):
         (secrets_dir / name).write_text(secrets.token_hex(16))
     saved = dict(os.environ)
     os.environ.update(MONGODB_URI=f"mongodb://127.0.0.1:{mongo_port}/flmnchll_rooms_test",

@@ -11,7 +11,7 @@ import pytest
 
 from flmnchll import stores
 from flmnchll.errors import Conflict, Forbidden, TooManyRequests
-from flmnchll.rooms import rooms
+from flmnchll.rooms import pins, rooms
 from flmnchll.stats import views
 
 pytestmark = pytest.mark.usefixtures("rooms_env")
@@ -31,13 +31,33 @@ def test_pin_wrong_right_and_brute_force(make_user: Any) -> None:
     assert wrong.value.status == 403
     joined = rooms.join(guest, room["id"], "4821", "10.0.0.1")
     assert [m["user_id"] for m in joined["members"]] == [guest.id]
-    for _ in range(5):
+    for _ in range(pins.pin_policy().free_failures):
         with pytest.raises(Forbidden):
             rooms.join(attacker, room["id"], "1111", "10.0.0.66")
     with pytest.raises(TooManyRequests) as limited:
         rooms.join(attacker, room["id"], "4821", "10.0.0.66")
-    assert limited.value.status == 429
-    assert 0 < int(limited.value.headers["Retry-After"]) <= 900
+    assert limited.value.status == 429 and limited.value.code == "too_many_pin_tries"
+    assert limited.value.headers["Retry-After"] == "2" and "Please wait 2 seconds" in limited.value.message
+
+
+def test_no_stranger_can_keep_a_member_with_the_right_pin_out(make_user: Any) -> None:
+    """Threat model row "Login throttling" (room PINs): failures against a room slow the guessers only."""
+    host, guest = make_user("host"), make_user("guest")
+    room = rooms.create(host, "Busy night", pin="4821")
+    heard = 0
+    for i in range(40):
+        attacker = make_user(f"attacker{i}")
+        for _ in range(pins.pin_policy().free_failures + 2):
+            try:
+                rooms.join(attacker, room["id"], "1111", f"10.1.{i}.66")
+                raise AssertionError("a wrong PIN let someone in")
+            except Forbidden:
+                heard += 1
+            except TooManyRequests:
+                break
+    assert heard >= 40  # every newcomer's first try is heard, however busy the guessing
+    joined = rooms.join(guest, room["id"], "4821", "10.1.0.66")  # even from a guesser's address
+    assert guest.id in [m["user_id"] for m in joined["members"]]
 
 
 def test_members_rejoin_without_the_pin_and_state_hides_from_strangers(make_user: Any) -> None:

@@ -1,5 +1,5 @@
 # FLMnCHLL — the commands people and CI use. See README.md.
-.PHONY: up down status test bench install lint
+.PHONY: up down status test fuzz bench install lint
 
 PY := .venv/bin/python
 
@@ -15,6 +15,10 @@ status: ## one line per component: name, up/down, pid, port, uptime
 test: ## the whole test suite, on its own ports and folders (its storage tests need the S3 server too)
 	@bash scripts/install.sh --with-s3
 	@bash scripts/test.sh
+
+fuzz: install ## schemathesis against the test instance, many more cases than `make test` (FUZZ_EXAMPLES per operation)
+	@FLMNCHLL_INSTANCE=test FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-300} .venv/bin/pytest tests/api/test_api_conformance.py \
+		-s -q --timeout=0
 
 bench: install ## every benchmark under bench/, each printing its table
 	@bash scripts/bench.sh

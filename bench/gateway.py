@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from faas.testing import start_local
+from tests.faas_harness import start_local
 
 
 def _connection(port: int) -> http.client.HTTPConnection:

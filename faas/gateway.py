@@ -67,7 +67,7 @@ class Gateway:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.registry = Registry(settings.registry_file)
-        self.supervisor = Supervisor(settings)
+        self.supervisor = Supervisor(settings.supervisor_url, settings.supervisor_user, settings.supervisor_password)
         self.provider = Provider(settings, self.registry, self.supervisor)
         self.metrics = Metrics()
         self.secrets = SecretStore(settings.secrets_dir)

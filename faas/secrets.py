@@ -7,27 +7,15 @@ for names and permissions live in one place.
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 from pathlib import Path
 
-# Kubernetes secret names: DNS subdomain rules, which also keeps them safe as file names.
-_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
+from process_settings import SecretNameError, secret_name
+from process_settings import read_secret as read_secret_file
+
 PROTECTED = frozenset({"basic-auth-password"})
-
-
-class SecretError(ValueError):
-    """A bad secret name or value."""
-
-
-def check_name(name: object) -> str:
-    """Return `name` if it is a valid secret name, else raise SecretError."""
-    if not isinstance(name, str) or not _NAME.match(name) or ".." in name:
-        raise SecretError(
-            f"invalid secret name {name!r}: use lower case letters, digits, '-' and '.', starting and ending "
-            "with a letter or digit"
-        )
-    return name
+SecretError = SecretNameError
+check_name = secret_name
 
 
 class SecretStore:
@@ -46,7 +34,7 @@ class SecretStore:
         """Names of all secrets (never their values)."""
         if not self.folder.is_dir():
             return []
-        return sorted(p.name for p in self.folder.iterdir() if p.is_file() and _NAME.match(p.name))
+        return sorted(p.name for p in self.folder.iterdir() if p.is_file() and _valid(p.name))
 
     def read(self, name: str) -> bytes:
         return self.path(name).read_bytes()
@@ -75,8 +63,14 @@ class SecretStore:
 
 
 def read_secret(folder: Path, name: str, default: str | None = None) -> str | None:
-    """Read one secret as text without its trailing newline (the platform's own secrets)."""
+    """Read one of the platform's own secrets (the one reader, process_settings), or `default`."""
+    value = read_secret_file(folder, name)
+    return default if value is None else value
+
+
+def _valid(name: str) -> bool:
     try:
-        return (folder / check_name(name)).read_text().rstrip("\r\n")
-    except FileNotFoundError:
-        return default
+        secret_name(name)
+    except SecretNameError:
+        return False
+    return True

@@ -10,24 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from faas.callback_allow import DEFAULT_ALLOW, CallbackAllowList
+from process_settings import env_float, env_int, env_path, env_str
 
 NAMESPACE = "openfaas-fn"
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
-
-
-def _int(env: dict[str, str], name: str, default: int) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
-
-
-def _path(env: dict[str, str], name: str, default: Path) -> Path:
-    raw = env.get(name, "").strip()
-    return Path(raw).resolve() if raw else default
 
 
 @dataclass(frozen=True)
@@ -66,32 +52,31 @@ class Settings:
         functions_path = tuple(
             Path(p).resolve() for p in env.get("FAAS_FUNCTIONS_PATH", "").split(os.pathsep) if p.strip()
         ) or (PACKAGE_ROOT / "functions",)
-        password_file = env.get("FAAS_REDIS_PASSWORD_FILE", "").strip()
-        secrets_dir = _path(env, "FAAS_SECRETS_DIR", base.secrets_dir)
+        password_file = env_str("FAAS_REDIS_PASSWORD_FILE", "", env)
+        secrets_dir = env_path("FAAS_SECRETS_DIR", base.secrets_dir, env)
         return cls(
-            bind=env.get("FAAS_BIND", "").strip() or base.bind,
-            gateway_port=_int(env, "FAAS_GATEWAY_PORT", base.gateway_port),
-            metrics_port=_int(env, "FAAS_METRICS_PORT", base.metrics_port),
-            state_dir=_path(env, "FAAS_STATE_DIR", base.state_dir),
-            supervisor_url=env.get("FAAS_SUPERVISOR_URL", "").strip(),
-            supervisor_user=env.get("FAAS_SUPERVISOR_USER", "").strip(),
+            bind=env_str("FAAS_BIND", base.bind, env),
+            gateway_port=env_int("FAAS_GATEWAY_PORT", base.gateway_port, env),
+            metrics_port=env_int("FAAS_METRICS_PORT", base.metrics_port, env),
+            state_dir=env_path("FAAS_STATE_DIR", base.state_dir, env),
+            supervisor_url=env_str("FAAS_SUPERVISOR_URL", "", env),
+            supervisor_user=env_str("FAAS_SUPERVISOR_USER", "", env),
             supervisor_password=env.get("FAAS_SUPERVISOR_PASSWORD", ""),
             functions_path=functions_path,
-            template_dir=_path(env, "FAAS_TEMPLATE_DIR", base.template_dir),
-            python=env.get("FAAS_PYTHON", "").strip() or _default_python(),
+            template_dir=env_path("FAAS_TEMPLATE_DIR", base.template_dir, env),
+            python=env_str("FAAS_PYTHON", "", env) or _default_python(),
             secrets_dir=secrets_dir,
-            redis_url=env.get("FAAS_REDIS_URL", "").strip() or base.redis_url,
+            redis_url=env_str("FAAS_REDIS_URL", base.redis_url, env),
             redis_password_file=Path(password_file).resolve() if password_file else secrets_dir / "redis-password",
-            function_port_base=_int(env, "FAAS_FUNCTION_PORT_BASE", base.function_port_base),
-            function_port_count=_int(env, "FAAS_FUNCTION_PORT_COUNT", base.function_port_count),
-            log_dir=_path(env, "FAAS_LOG_DIR", base.log_dir),
-            max_body_bytes=_int(env, "FAAS_MAX_BODY_BYTES", base.max_body_bytes),
-            gateway_threads=_int(env, "FAAS_GATEWAY_THREADS", base.gateway_threads),
-            default_timeout=float(env.get("FAAS_DEFAULT_TIMEOUT", "").strip() or base.default_timeout),
-            ready_timeout=float(env.get("FAAS_READY_TIMEOUT", "").strip() or base.ready_timeout),
-            cron_refresh=float(env.get("FAAS_CRON_REFRESH", "").strip() or base.cron_refresh),
-            callback_allow=CallbackAllowList.parse(env.get("ASYNC_CALLBACK_ALLOW", "").strip()
-                                                   or DEFAULT_ALLOW),
+            function_port_base=env_int("FAAS_FUNCTION_PORT_BASE", base.function_port_base, env),
+            function_port_count=env_int("FAAS_FUNCTION_PORT_COUNT", base.function_port_count, env),
+            log_dir=env_path("FAAS_LOG_DIR", base.log_dir, env),
+            max_body_bytes=env_int("FAAS_MAX_BODY_BYTES", base.max_body_bytes, env),
+            gateway_threads=env_int("FAAS_GATEWAY_THREADS", base.gateway_threads, env),
+            default_timeout=env_float("FAAS_DEFAULT_TIMEOUT", base.default_timeout, env),
+            ready_timeout=env_float("FAAS_READY_TIMEOUT", base.ready_timeout, env),
+            cron_refresh=env_float("FAAS_CRON_REFRESH", base.cron_refresh, env),
+            callback_allow=CallbackAllowList.parse(env_str("ASYNC_CALLBACK_ALLOW", DEFAULT_ALLOW, env)),
         )
 
     @property

@@ -1,4 +1,7 @@
-"""A thin client of supervisord's XML-RPC API (the same calls `supervisorctl update/status` makes)."""
+"""The one client of supervisord's XML-RPC API (the calls `supervisorctl update/status` makes).
+
+The gateway's provider, the local stack (`ops`) and the test harnesses all talk to supervisord through here.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +12,6 @@ from typing import Any
 
 from supervisor.xmlrpc import SupervisorTransport
 
-from faas.settings import Settings
-
 GROUP_PREFIX = "fn-"
 
 
@@ -18,25 +19,34 @@ class SupervisorError(RuntimeError):
     """supervisord could not be reached or refused a call."""
 
 
+def connect(url: str, user: str = "", password: str = "") -> Any:
+    """supervisord's `supervisor.*` namespace at `url` (`unix:///path/to/socket` or `http://...`)."""
+    transport = SupervisorTransport(user or None, password or None, url)
+    return xmlrpc.client.ServerProxy("http://127.0.0.1", transport=transport, allow_none=True).supervisor
+
+
+def is_running(url: str) -> bool:
+    """supervisord answers at `url` and is not shutting down."""
+    try:
+        return connect(url).getState()["statename"] == "RUNNING"
+    except (OSError, xmlrpc.client.Error):
+        return False
+
+
 class Supervisor:
     """Calls supervisord over its socket; one call at a time because the transport keeps one connection."""
 
-    def __init__(self, settings: Settings) -> None:
-        if not settings.supervisor_url:
+    def __init__(self, url: str, user: str = "", password: str = "") -> None:
+        if not url:
             raise SupervisorError("FAAS_SUPERVISOR_URL is not set")
-        self._settings = settings
+        self._url, self._user, self._password = url, user, password
         self._lock = threading.Lock()
         self._proxy: Any = None
 
     def _server(self) -> Any:
         if self._proxy is None:
-            transport = SupervisorTransport(
-                self._settings.supervisor_user or None,
-                self._settings.supervisor_password or None,
-                self._settings.supervisor_url,
-            )
-            self._proxy = xmlrpc.client.ServerProxy("http://127.0.0.1", transport=transport, allow_none=True)
-        return self._proxy.supervisor
+            self._proxy = connect(self._url, self._user, self._password)
+        return self._proxy
 
     def call(self, method: str, *args: Any) -> Any:
         with self._lock:
@@ -46,7 +56,7 @@ class Supervisor:
                 raise SupervisorError(f"supervisord {method}: {exc.faultString}") from exc
             except OSError as exc:
                 self._proxy = None
-                raise SupervisorError(f"supervisord at {self._settings.supervisor_url} unreachable: {exc}") from exc
+                raise SupervisorError(f"supervisord at {self._url} unreachable: {exc}") from exc
 
     def update(self, keep: Callable[[str], bool] | None = None) -> dict[str, list[str]]:
         """Apply changed include files to the function groups, like `supervisorctl update`.

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import process_settings
+from process_settings import env_int, env_path, env_str
+
 OPENFAAS_SECRETS_DIR = "/var/openfaas/secrets"
 
 
@@ -15,7 +18,7 @@ class MissingSecret(RuntimeError):
 
 
 def secrets_dir() -> Path:
-    return Path(os.environ.get("SECRETS_DIR", OPENFAAS_SECRETS_DIR))
+    return env_path("SECRETS_DIR", Path(OPENFAAS_SECRETS_DIR))
 
 
 def read_secret(name: str, env_var: str | None = None) -> str:
@@ -26,11 +29,10 @@ def read_secret(name: str, env_var: str | None = None) -> str:
     """
     if env_var and os.environ.get(env_var):
         return os.environ[env_var]
-    path = secrets_dir() / name
-    try:
-        return path.read_text().strip()
-    except FileNotFoundError as exc:
-        raise MissingSecret(f"secret {name!r} is not mounted (looked in {path.parent})") from exc
+    value = process_settings.read_secret(secrets_dir(), name)
+    if value is None:
+        raise MissingSecret(f"secret {name!r} is not mounted (looked in {secrets_dir()})")
+    return value
 
 
 @dataclass(frozen=True)
@@ -60,29 +62,24 @@ class Settings:
         return name or "flmnchll"
 
 
-def _int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    return int(raw) if raw else default
-
-
 @lru_cache(maxsize=1)
 def settings() -> Settings:
-    data_dir = Path(os.environ.get("DATA_DIR", "/var/lib/flmnchll"))
+    data_dir = env_path("DATA_DIR", Path("/var/lib/flmnchll"))
     return Settings(
-        mongodb_uri=os.environ.get("MONGODB_URI", "mongodb://127.0.0.1:27017/flmnchll"),
-        redis_url=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
-        gateway_url=os.environ.get("GATEWAY_URL", "http://127.0.0.1:8080").rstrip("/"),
-        public_url=os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+        mongodb_uri=env_str("MONGODB_URI", "mongodb://127.0.0.1:27017/flmnchll"),
+        redis_url=env_str("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        gateway_url=env_str("GATEWAY_URL", "http://127.0.0.1:8080").rstrip("/"),
+        public_url=env_str("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
         data_dir=data_dir,
-        media_dir=Path(os.environ.get("MEDIA_DIR", str(data_dir / "media"))),
-        upload_dir=Path(os.environ.get("UPLOAD_DIR", str(data_dir / "uploads"))),
-        peer_host=os.environ.get("PEER_HOST", "127.0.0.1"),
-        peer_port=_int("PEER_PORT", 9000),
-        peer_pool_size=_int("PEER_POOL_SIZE", 2),
-        peer_path=os.environ.get("PEER_PATH", "/peerjs"),
-        peer_key=os.environ.get("PEER_KEY", "flmnchll"),
-        turn_host=os.environ.get("TURN_HOST", "127.0.0.1"),
-        turn_port=_int("TURN_PORT", 3478),
-        bcrypt_rounds=_int("BCRYPT_ROUNDS", 12),
-        session_ttl_seconds=_int("SESSION_TTL_SECONDS", 7 * 24 * 3600),
+        media_dir=env_path("MEDIA_DIR", data_dir / "media"),
+        upload_dir=env_path("UPLOAD_DIR", data_dir / "uploads"),
+        peer_host=env_str("PEER_HOST", "127.0.0.1"),
+        peer_port=env_int("PEER_PORT", 9000),
+        peer_pool_size=env_int("PEER_POOL_SIZE", 2),
+        peer_path=env_str("PEER_PATH", "/peerjs"),
+        peer_key=env_str("PEER_KEY", "flmnchll"),
+        turn_host=env_str("TURN_HOST", "127.0.0.1"),
+        turn_port=env_int("TURN_PORT", 3478),
+        bcrypt_rounds=env_int("BCRYPT_ROUNDS", 12),
+        session_ttl_seconds=env_int("SESSION_TTL_SECONDS", 7 * 24 * 3600),
     )

@@ -1,13 +1,15 @@
-"""The OpenAPI 3.1 document of every function, and the request schemas handlers validate with.
+"""The OpenAPI 3.1 document of every function, and the requests handlers validate against it.
 
-One document is the single source of truth: handlers validate bodies against its component schemas, the
-`openapi` function serves it, and the tests check the functions' answers against it. OpenAPI 3.1 schemas are
-JSON Schema 2020-12, so jsonschema validates them as they are once `$ref`s are inlined.
+One document is the single source of truth: each route names its operation (`operationId`), the router
+validates that route's query and body against the operation, the `openapi` function serves the document, and
+the tests check the functions' answers against it. OpenAPI 3.1 schemas are JSON Schema 2020-12, so jsonschema
+validates them as they are once `$ref`s are inlined.
 """
 
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ from typing import Any
 import yaml
 
 DOCUMENT_PATH = Path(__file__).with_name("openapi.yaml")
+METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 
 
 @lru_cache(maxsize=1)
@@ -66,3 +69,61 @@ def response_schema(path: str, method: str, status: int) -> dict[str, Any] | Non
 
 def documented_statuses(path: str, method: str) -> set[int]:
     return {int(code) for code in document()["paths"][path][method.lower()]["responses"]}
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    location: str  # "query", "path" or "header"
+    required: bool
+    schema: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation of the document, with its `$ref`s inlined: what a route accepts and may answer."""
+
+    id: str
+    method: str
+    path: str
+    parameters: tuple[Parameter, ...]
+    body: dict[str, Any] | None  # the JSON schema of an application/json request body
+    statuses: frozenset[int]
+
+    def query(self) -> tuple[Parameter, ...]:
+        return tuple(p for p in self.parameters if p.location == "query")
+
+
+def _parameters(item: dict[str, Any], op: dict[str, Any], doc: dict[str, Any]) -> tuple[Parameter, ...]:
+    """The path item's parameters overridden by the operation's own (same name and place)."""
+    merged: dict[tuple[str, str], Parameter] = {}
+    for raw in [*item.get("parameters", []), *op.get("parameters", [])]:
+        param = _resolve(raw, doc)
+        merged[(param["name"], param["in"])] = Parameter(param["name"], param["in"], bool(param.get("required")),
+                                                         param.get("schema", {}))
+    return tuple(merged.values())
+
+
+@lru_cache(maxsize=1)
+def operations() -> dict[str, Operation]:
+    """Every operation of the document by its operationId."""
+    doc = document()
+    found: dict[str, Operation] = {}
+    for path, item in doc["paths"].items():
+        for method in METHODS:
+            op = item.get(method)
+            if op is None:
+                continue
+            body = _resolve(op.get("requestBody", {}), doc).get("content", {}).get("application/json")
+            found[op["operationId"]] = Operation(
+                id=op["operationId"], method=method.upper(), path=path, parameters=_parameters(item, op, doc),
+                body=body.get("schema") if body else None, statuses=frozenset(int(s) for s in op["responses"]))
+    return found
+
+
+def operation(operation_id: str) -> Operation:
+    """The operation named `operation_id`; a KeyError names the id when the document has none."""
+    try:
+        return operations()[operation_id]
+    except KeyError:
+        raise KeyError(f"the OpenAPI document has no operation {operation_id!r}") from None

@@ -41,7 +41,8 @@ S3_MAX_TTL = 7 * 24 * 3600
 SAFE_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 #: Types browsers need for what the pipeline publishes; some systems' mimetypes lack .vtt and .webm.
 CONTENT_TYPES = {".mp4": "video/mp4", ".webm": "video/webm", ".vtt": "text/vtt", ".jpg": "image/jpeg",
-                 ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
+                 ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp",
+                 ".m3u8": "application/vnd.apple.mpegurl", ".m4s": "video/mp4"}
 
 
 class StorageError(RuntimeError):

@@ -1,7 +1,9 @@
 """The glue between the function template's `handle(event, context)` and the business rules.
 
-Handlers declare routes on a `Router`; the router parses the request, turns `ApiError`s and store outages into
-JSON errors with the right status, and shapes every answer as `(body, status, headers)`.
+Handlers declare routes on a `Router`, each naming its operation in the OpenAPI document; the router parses the
+request, validates its query (at once) and its JSON body (when the handler reads it, so callers are told who may
+call before what to send) against that operation, turns `ApiError`s and store outages into JSON errors with the
+right status, and shapes every answer as `(body, status, headers)`.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 import jsonschema
 from jsonschema import Draft202012Validator
 
+from flmnchll import openapi
 from flmnchll.errors import ApiError, BadRequest, MethodNotAllowed, NotFound, PayloadTooLarge
 from flmnchll.outages import store_errors
 
@@ -53,6 +56,8 @@ class Request:
     body: bytes
     params: dict[str, str] = field(default_factory=dict)
     function: str = ""  # the function this request reached, as its router names it
+    args: dict[str, Any] = field(default_factory=dict)  # the documented query parameters, typed, with defaults
+    operation: openapi.Operation | None = None
     _json: Any = None
 
     @classmethod
@@ -65,8 +70,8 @@ class Request:
         return cls(method=event.method.upper(), path=path, query=query,
                    headers=Headers(dict(event.headers or {})), body=body)
 
-    def json(self, schema: dict | None = None) -> Any:
-        """The body as JSON, validated against `schema` when given; a clear 400 otherwise."""
+    def json(self) -> Any:
+        """The body as JSON, valid for the route's operation; a clear 400 otherwise."""
         if self._json is None:
             if len(self.body) > MAX_JSON_BYTES:
                 raise PayloadTooLarge("The request body is too large.")
@@ -77,8 +82,8 @@ class Request:
                     self._json = json.loads(self.body)
                 except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # deep nesting is a bad body too
                     raise BadRequest("The request body is not valid JSON.", code="invalid_json") from exc
-        if schema is not None:
-            validate(self._json, schema)
+        if self.operation is not None and self.operation.body is not None:
+            validate(self._json, self.operation.body)
         return self._json
 
     def replace_body(self, payload: Any) -> None:
@@ -118,73 +123,152 @@ class Response:
     raw: bool = False  # body is already bytes/str with its own Content-Type
 
 
-def _field_name(error: jsonschema.ValidationError) -> str:
-    path = ".".join(str(p) for p in error.absolute_path)
-    if error.validator == "required" and isinstance(error.validator_value, list):
-        missing = re.findall(r"'([^']+)' is a required property", error.message)
-        if missing:
-            return ".".join(filter(None, [path, missing[0]]))
-    return path
+TYPE_NAMES = {"string": "text", "integer": "a whole number", "number": "a number", "boolean": "true or false",
+              "object": "an object", "array": "a list", "null": "null"}
 
 
-def validate(data: Any, schema: dict) -> None:
+def _plural(count: Any, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _listed(values: Any) -> str:
+    return ", ".join(json.dumps(v) if not isinstance(v, str) else v for v in values)
+
+
+def _rule(error: jsonschema.ValidationError) -> str:
+    """What the broken rule asks for, in words, from the error's keyword and the value the schema gives it."""
+    rule, value = error.validator, error.validator_value
+    types = value if isinstance(value, list) else [value]
+    phrases: dict[str, Callable[[], str]] = {
+        "type": lambda: "must be " + " or ".join(TYPE_NAMES.get(t, t) for t in types) + ".",
+        "enum": lambda: f"must be one of {_listed(value)}.",
+        "const": lambda: f"must be {_listed([value])}.",
+        "minLength": lambda: (f"must be at least {_plural(value, 'character')} long." if value != 1
+                              else "must not be empty."),
+        "maxLength": lambda: f"must be at most {_plural(value, 'character')} long.",
+        "pattern": lambda: "is not in the expected form.",
+        "format": lambda: f"must be a valid {value}.",
+        "minimum": lambda: f"must be at least {value}.",
+        "maximum": lambda: f"must be at most {value}.",
+        "exclusiveMinimum": lambda: f"must be more than {value}.",
+        "exclusiveMaximum": lambda: f"must be less than {value}.",
+        "multipleOf": lambda: f"must be a multiple of {value}.",
+        "minItems": lambda: f"must have at least {_plural(value, 'item')}.",
+        "maxItems": lambda: f"must have at most {_plural(value, 'item')}.",
+        "uniqueItems": lambda: "must not repeat an item.",
+        "minProperties": lambda: f"must have at least {_plural(value, 'field')}.",
+        "maxProperties": lambda: f"must have at most {_plural(value, 'field')}.",
+    }
+    phrase = phrases.get(str(rule))
+    return phrase() if phrase else "is not valid here."
+
+
+def _unexpected(error: jsonschema.ValidationError) -> list[str]:
+    """The fields an `additionalProperties: false` object does not take."""
+    known = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+    patterns = error.schema.get("patternProperties", {}) if isinstance(error.schema, dict) else {}
+    instance = error.instance if isinstance(error.instance, dict) else {}
+    return [str(k) for k in instance if k not in known and not any(re.search(p, str(k)) for p in patterns)]
+
+
+def message_for(error: jsonschema.ValidationError, subject: str = "The request body") -> str:
+    """A sentence a person understands, naming the field (its path in the body) and what it must be."""
+    name = ".".join(str(part) for part in error.absolute_path)
+    if error.validator == "required":
+        instance = error.instance if isinstance(error.instance, dict) else {}
+        missing = [k for k in error.validator_value if k not in instance] or list(error.validator_value)
+        return f"'{'.'.join(filter(None, [name, missing[0]]))}' is required."
+    if error.validator == "additionalProperties":
+        extra = _unexpected(error)
+        if extra:
+            return f"Unexpected field{'s' if len(extra) > 1 else ''}: {', '.join(extra)}."
+        return "The request has fields this endpoint does not take."
+    custom = error.schema.get("errorMessage") if isinstance(error.schema, dict) else None
+    phrase = custom or _rule(error)
+    return f"'{name}' {phrase}" if name else f"{subject} {phrase}"
+
+
+def validate(data: Any, schema: dict, subject: str = "The request body") -> None:
     """Validate against a JSON Schema, raising a 400 a person can read."""
     validator = Draft202012Validator(schema)
     error = jsonschema.exceptions.best_match(validator.iter_errors(data))
-    if error is None:
-        return
-    name = _field_name(error)
-    custom = (error.schema.get("errorMessage") if isinstance(error.schema, dict) else None)
-    if error.validator == "required":
-        message = f"'{name}' is required."
-    elif error.validator == "additionalProperties":
-        extra = re.findall(r"'([^']*)'", error.message.split("(")[-1])
-        message = (f"Unexpected field{'s' if len(extra) > 1 else ''}: {', '.join(extra)}." if extra
-                   else "The request has fields this endpoint does not take.")
-    elif custom:
-        message = f"'{name}' {custom}" if name else custom
-    else:
-        message = f"'{name}': {error.message}" if name else error.message
-    raise BadRequest(message, code="invalid_request")
+    if error is not None:
+        raise BadRequest(message_for(error, subject), code="invalid_request")
+
+
+def _query_args(request: Request, operation: openapi.Operation) -> dict[str, Any]:
+    """The operation's query parameters, typed as the document says, with its defaults; a 400 when one is wrong."""
+    args: dict[str, Any] = {}
+    for param in operation.query():
+        raw = request.query.get(param.name, "")
+        if raw == "":
+            if param.required:
+                raise BadRequest(f"'{param.name}' is required.", code="invalid_request")
+            if "default" in param.schema:
+                args[param.name] = param.schema["default"]
+            continue
+        kind = param.schema.get("type")
+        try:
+            value: Any = int(raw) if kind == "integer" else float(raw) if kind == "number" else raw
+        except ValueError as exc:
+            raise BadRequest(f"'{param.name}' must be {TYPE_NAMES.get(kind, kind)}.", code="invalid_request") from exc
+        validate(value, param.schema, subject=f"'{param.name}'")
+        args[param.name] = value
+    return args
 
 
 Handler = Callable[[Request], Any]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    pattern: str
+    regex: re.Pattern[str]
+    operation: openapi.Operation
+    func: Handler
 
 
 class Router:
     """Maps (method, path pattern) to handlers; `{name}` in a pattern captures one path segment.
 
     `function` is the name the function is deployed under: signed admin tasks name the function they are for.
+    Every route names its operation in the OpenAPI document, which says what its query and body may hold.
     """
 
     def __init__(self, function: str) -> None:
         self.function = function
-        self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
+        self.routes: list[Route] = []
 
-    def route(self, method: str, pattern: str) -> Callable[[Handler], Handler]:
-        regex = re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", pattern.rstrip("/") or "/") + "/?$")
+    def route(self, method: str, pattern: str, operation: str) -> Callable[[Handler], Handler]:
+        regex = re.compile(re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", pattern.rstrip("/") or "/") + "/?")
+        described = openapi.operation(operation)
+        if described.method != method.upper():
+            raise ValueError(f"{method} {pattern}: the operation {operation!r} is a {described.method}")
 
         def register(func: Handler) -> Handler:
-            self._routes.append((method.upper(), regex, func))
+            self.routes.append(Route(method.upper(), pattern, regex, described, func))
             return func
 
         return register
 
     def dispatch(self, request: Request) -> Any:
         allowed = []
-        for method, regex, func in self._routes:
-            match = regex.match(request.path)
+        for route in self.routes:
+            match = route.regex.fullmatch(request.path)
             if not match:
                 continue
-            if method != request.method and not (method == "GET" and request.method == "HEAD"):
-                allowed.append(method)
+            if route.method != request.method and not (route.method == "GET" and request.method == "HEAD"):
+                allowed.append(route.method)
                 continue
             request.params = match.groupdict()
-            return func(request)
+            request.operation = route.operation
+            request.args = _query_args(request, route.operation)
+            return route.func(request)
         if allowed:
             raise MethodNotAllowed(f"{request.method} is not allowed here; use {' or '.join(sorted(set(allowed)))}.",
                                    headers={"Allow": ", ".join(sorted(set(allowed)))})
-        raise NotFound(f"No such endpoint: {request.method} {request.path}")
+        raise NotFound(f"No such endpoint: {request.method} {request.path[:200]}")
 
     def handler(self) -> Callable[[Any, Any], tuple[Any, int, dict[str, str]]]:
         """The `handle(event, context)` entry point of the function template."""

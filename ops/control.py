@@ -177,7 +177,7 @@ def stop(instance: Instance, timeout: float = 60.0) -> bool:
         return False
     pid = int(pid_file.read_text()) if pid_file.exists() else None
     with contextlib.suppress(OSError):
-        connect(instance).supervisor.shutdown()
+        connect(instance).shutdown()
     deadline = time.monotonic() + timeout
     while pid and time.monotonic() < deadline:
         try:

@@ -11,6 +11,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from process_settings import env_int, env_str
+
 REPO = Path(__file__).resolve().parent.parent
 
 BASE_PORTS: dict[str, int] = {
@@ -58,10 +60,10 @@ class Instance:
     def load(cls, name: str | None = None) -> Instance:
         name = name or os.environ.get("FLMNCHLL_INSTANCE", "dev")
         default_offset = DEFAULT_OFFSETS.get(name, 20000)
-        offset = int(os.environ.get("PORT_OFFSET", default_offset))
-        ports = {key: int(os.environ.get(PORT_ENV[key], base + offset)) for key, base in BASE_PORTS.items()}
+        offset = env_int("PORT_OFFSET", default_offset)
+        ports = {key: env_int(PORT_ENV[key], base + offset) for key, base in BASE_PORTS.items()}
         home = REPO if name == "dev" else REPO / ".instances" / name
-        storage = os.environ.get("STORAGE_BACKEND", "local").strip().lower() or "local"
+        storage = env_str("STORAGE_BACKEND", "local").lower()
         if storage not in STORAGE_BACKENDS:
             raise ValueError(f"STORAGE_BACKEND must be one of {', '.join(STORAGE_BACKENDS)}, not {storage!r}")
         return cls(
@@ -69,9 +71,9 @@ class Instance:
             offset=offset,
             home=home,
             ports=ports,
-            peer_pool_size=int(os.environ.get("PEER_POOL_SIZE", "2")),
-            transcode_workers=int(os.environ.get("TRANSCODE_WORKERS", "1")),
-            downscale_workers=int(os.environ.get("DOWNSCALE_WORKERS", "1")),
+            peer_pool_size=env_int("PEER_POOL_SIZE", 2),
+            transcode_workers=env_int("TRANSCODE_WORKERS", 1),
+            downscale_workers=env_int("DOWNSCALE_WORKERS", 1),
             storage=storage,
         )
 
@@ -145,6 +147,7 @@ class Instance:
             "TURN_HOST": "127.0.0.1",
             "TURN_PORT": str(self.ports["turn"]),
             "BCRYPT_ROUNDS": os.environ.get("BCRYPT_ROUNDS", "4" if self.name == "test" else "12"),
+            "PROGRESSIVE_FILES": os.environ.get("PROGRESSIVE_FILES", "on"),
             "SUPERVISOR_URL": f"unix://{self.supervisor_socket}",
             "PATH": f"{self.tools_bin}:{REPO / '.venv' / 'bin'}:{os.environ.get('PATH', '/usr/bin:/bin')}",
             **self.storage_environment(),

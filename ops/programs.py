@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ops import seaweedfs
+from ops import components, seaweedfs
 from ops.instance import REPO, S3_BUCKET, Instance
 
 
@@ -56,35 +56,30 @@ def programs(instance: Instance) -> list[Program]:
     if instance.storage == "s3":
         listed.append(Program("s3", s3_command(instance), ports["s3"], startsecs=2))
     for index, port in enumerate(instance.peer_ports):
-        listed.append(Program(f"peer-{index}", f"node {REPO / 'peer' / 'server.js'} --port {port}", port))
-    for queue, count in (("transcode", instance.transcode_workers), ("downscale", instance.downscale_workers)):
+        command = components.peer_command("node", REPO / "peer" / "server.js", port)
+        listed.append(Program(f"peer-{index}", " ".join(command), port))
+    counts = {"transcode": instance.transcode_workers, "downscale": instance.downscale_workers}
+    for queue in components.QUEUES:
+        count = counts[queue]
         for index in range(count):
-            listed.append(Program(f"worker-{queue}-{index}", f"{python} -m workers {queue}", None, stopwaitsecs=30))
+            listed.append(Program(f"worker-{queue}-{index}", " ".join(components.worker_command(python, queue)),
+                                  None, stopwaitsecs=30))
     return listed
 
 
 def tusd_command(instance: Instance) -> str:
-    ports = instance.ports
-    hook_url = f"http://127.0.0.1:{ports['gateway']}/function/upload-hook"
-    return " ".join([
-        str(instance.tools_bin / "tusd"),
-        "-host 127.0.0.1",
-        f"-port {ports['tusd']}",
-        "-base-path /uploads/",
-        *_tusd_store(instance),
-        "-behind-proxy",
-        f"-hooks-http {hook_url}",
-        "-hooks-http-forward-headers Authorization,X-Internal-Secret",
-        "-hooks-enabled-events pre-create,pre-finish,post-finish",
-        "-disable-download",
-    ])
+    """The production tusd's flags (ops.components) on loopback, its hooks to the instance's gateway."""
+    hook_url = f"{instance.url('gateway')}/function/upload-hook"
+    args = components.tusd_args(host="127.0.0.1", port=instance.ports["tusd"], store=_tusd_store(instance),
+                                hook_url=hook_url)
+    return " ".join([str(instance.tools_bin / "tusd"), *args])
 
 
 def _tusd_store(instance: Instance) -> list[str]:
     """Where tusd keeps uploads: the uploads folder, or `uploads/` in the bucket (as production does on S3)."""
     if instance.storage != "s3":
-        return [f"-upload-dir {instance.data_dir / 'uploads'}"]
-    return [f"-s3-bucket {S3_BUCKET}", f"-s3-endpoint {instance.url('s3')}", "-s3-object-prefix uploads/"]
+        return components.upload_dir(instance.data_dir / "uploads")
+    return components.s3_store(S3_BUCKET, instance.url("s3"))
 
 
 def tusd_environment(instance: Instance) -> dict[str, str]:

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from string import Template
 
-from ops import front_door, seaweedfs, secrets
+from ops import components, front_door, seaweedfs, secrets
 from ops.instance import REPO, Instance
 from ops.programs import Program, programs
 
@@ -91,8 +91,8 @@ def render(instance: Instance) -> list[Program]:
     ports = instance.ports
     run = instance.run_dir
 
-    _write_private(run / "redis.conf", _template(TEMPLATES / "redis.conf").substitute(
-        redis_port=ports["redis"], redis_password=read("redis-password"), redis_dir=instance.data_dir / "redis"))
+    _write_private(run / "redis.conf", components.redis_conf(
+        port=ports["redis"], password=read("redis-password"), folder=instance.data_dir / "redis"))
 
     door = front_door.local(instance, media_secret=read("media-secret"), service_key=read("service-key"))
     _write_private(run / "front-door.conf", front_door.render(door))

@@ -13,6 +13,7 @@ import secrets as random
 from pathlib import Path
 
 from flmnchll import keys
+from process_settings import read_secret
 
 GENERATED = {
     "redis-password": "REDIS_PASSWORD",
@@ -42,4 +43,8 @@ def ensure_secrets(directory: Path) -> None:
 
 
 def read(directory: Path, name: str) -> str:
-    return (directory / name).read_text().strip()
+    """One of the instance's secrets (they all exist once `ensure_secrets` ran)."""
+    value = read_secret(directory, name)
+    if value is None:
+        raise FileNotFoundError(f"secret {name!r} is missing from {directory}")
+    return value

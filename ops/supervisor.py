@@ -1,31 +1,28 @@
-"""Talk to an instance's supervisord over its unix socket (XML-RPC), as supervisorctl does."""
+"""An instance's supervisord, reached over its unix socket through the one client (faas.supervisor_api)."""
 
 from __future__ import annotations
 
-import xmlrpc.client
 from typing import Any
 
-from supervisor.xmlrpc import SupervisorTransport
-
+from faas import supervisor_api
 from ops.instance import Instance
 
 
+def url(instance: Instance) -> str:
+    return f"unix://{instance.supervisor_socket}"
+
+
 def connect(instance: Instance) -> Any:
-    transport = SupervisorTransport(None, None, f"unix://{instance.supervisor_socket}")
-    return xmlrpc.client.ServerProxy("http://127.0.0.1", transport=transport)
+    """supervisord's `supervisor.*` calls for this instance."""
+    return supervisor_api.connect(url(instance))
 
 
 def is_running(instance: Instance) -> bool:
-    if not instance.supervisor_socket.exists():
-        return False
-    try:
-        return connect(instance).supervisor.getState()["statename"] == "RUNNING"
-    except (OSError, xmlrpc.client.Error):
-        return False
+    return instance.supervisor_socket.exists() and supervisor_api.is_running(url(instance))
 
 
 def processes(instance: Instance) -> list[dict[str, Any]]:
     """supervisord's view of every process, or [] when it is not running."""
     if not is_running(instance):
         return []
-    return connect(instance).supervisor.getAllProcessInfo()
+    return connect(instance).getAllProcessInfo()

@@ -60,6 +60,8 @@ if [ "$(cat .venv/.installed 2>/dev/null)" != "$PY_HASH" ]; then
   .venv/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
   echo "$PY_HASH" > .venv/.installed
 fi
+# The pipeline's ffmpeg comes inside a wheel: refuse to go on with an altered or incomplete binary.
+.venv/bin/python -m flmnchll.media.ffmpeg check >/dev/null
 
 # --- Go tools --------------------------------------------------------------------------------------------
 say "Go tools"

@@ -123,7 +123,7 @@ class Stack:
 
     # --- components (supervisord programs) -----------------------------------------------------------
     def _supervisor(self) -> Any:
-        return connect(self.instance).supervisor
+        return connect(self.instance)
 
     def stop_component(self, name: str) -> None:
         self._supervisor().stopProcess(name, True)

@@ -24,6 +24,7 @@ from rq.registry import StartedJobRegistry
 from rq.utils import parse_composite_key
 
 from flmnchll.content import jobs
+from flmnchll.media import ffmpeg
 from flmnchll.media.process import die_with_parent
 
 log = logging.getLogger("workers")
@@ -104,6 +105,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stdout,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        log.info("encoding with %s", ffmpeg.binary())  # verified once here; every job inherits the result
+    except ffmpeg.FFmpegMissing as exc:
+        log.error("%s", exc)
+        return 1
     connection = jobs.connection()
     name = args.name or default_name(args.queue)
     clear_stale_registration(connection, name)

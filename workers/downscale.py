@@ -1,7 +1,9 @@
-"""Job `downscale` (queue `downscale`): the lower rungs of an item, all from one decode of the source.
+"""Job `downscale` (queue `downscale`): the lower rungs of an item, all from one decode of the source, each
+an HLS stream published as it grows (the item is playable after their first segments), then their
+progressive files.
 
-The planning job decides the batches; the first batch (the lowest rung) also queues the thumbnails, which
-are cut from the smallest rendition rather than the source because it decodes many times faster.
+Its first published segments let the waiting source-size job start; at the end it queues the thumbnails,
+which are cut from the smallest rendition rather than the source because it decodes many times faster.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from flmnchll.media.process import die_with_parent
 from workers import source as sources
 from workers.renditions import encode_group, queue_thumbnails, run_stage
 from workers.report import Reporter
+from workers.transcode import mark_playable
 
 
 def run(task: dict[str, Any]) -> dict[str, Any]:
@@ -25,7 +28,8 @@ def run(task: dict[str, Any]) -> dict[str, Any]:
 
     def work() -> dict[str, Any]:
         path = sources.local_path(task["source"])
-        done = encode_group(reporter, path, info, renditions)
+        done = encode_group(reporter, path, info, renditions, progressive=bool(task.get("progressive", True)),
+                            on_playable=lambda: mark_playable(task))
         if task.get("thumbnails"):
             queue_thumbnails(task, ladder.smallest(renditions), info.duration, at_front=True)
         return {"renditions": [r["name"] for r in done]}

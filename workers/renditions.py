@@ -1,15 +1,18 @@
-"""Encoding a group of renditions from one decode, checking them and publishing each one.
+"""Encoding a group of renditions from one decode as HLS streams, publishing them as they grow, then the
+progressive files remuxed from them.
 
-Outputs are written in a hidden work folder and published to the media storage (a rename into
-`MEDIA_DIR/<id>/` locally, an upload on S3) only after ffprobe agrees they are whole, so a half-written file is
-never served and a rendition is playable the moment it is announced. A source that decodes to much less
-than its declared length is reported as truncated.
+ffmpeg writes each stream into a hidden work folder; `workers.streams` publishes its segments and growing
+playlist while it runs, so the item plays after its first segments. When ffmpeg is done every stream must
+have ended, the joined segments must probe whole, and (unless `PROGRESSIVE_FILES=off`) each stream is
+remuxed into its mp4 or webm file, published only after ffprobe agrees it is whole. A source that decodes
+to much less than its declared length is reported as truncated.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -26,12 +29,19 @@ from flmnchll.media.ladder import Plan, Rendition, downscale_batches
 from flmnchll.media.probe import MediaInfo, probe
 from flmnchll.media.process import run_ffmpeg
 from workers.report import Cancelled, Reporter
+from workers.streams import StreamPublisher, join_segments
 
 log = logging.getLogger("workers")
 
 DEFAULT_FFMPEG_TIMEOUT = 6 * 3600
 TIMEOUT_MARGIN = 20
 TRUNCATED_RATIO = 0.9
+OFF = {"0", "off", "false", "no"}
+
+
+def progressive_files() -> bool:
+    """Whether each stream is also remuxed into a progressive mp4/webm (`PROGRESSIVE_FILES`, default on)."""
+    return os.environ.get("PROGRESSIVE_FILES", "on").strip().lower() not in OFF
 
 
 def media_dir(content_id: str) -> Path:
@@ -95,16 +105,19 @@ def ffmpeg_timeout() -> float:
     return float(DEFAULT_FFMPEG_TIMEOUT)
 
 
-def plan_entries(plan: Plan) -> list[dict[str, Any]]:
+def plan_entries(plan: Plan, progressive: bool) -> list[dict[str, Any]]:
     """The plan as the catalog stores it: which stage makes each rendition and what it weighs for progress
-    (roughly its encoding cost: pixels, VP9 about three times H.264, a remux almost nothing)."""
-    def weight(rendition: Rendition) -> float:
-        factor = 0.05 if rendition.copy_video else (3.0 if rendition.container == "webm" else 1.0)
-        return factor * rendition.pixels / 1e5
+    (roughly its encoding cost: pixels, VP9 about three times H.264), its stream and whether a progressive
+    file is made of it."""
 
-    entries = [{**r.to_dict(), "stage": "transcode", "weight": weight(r)} for r in plan.source]
+    def entry(rendition: Rendition, stage: str) -> dict[str, Any]:
+        weight = (3.0 if rendition.container == "webm" else 1.0) * rendition.pixels / 1e5
+        return {**rendition.to_dict(), "stream": rendition.stream, "stage": stage, "weight": weight,
+                "progressive": progressive}
+
+    entries = [entry(r, "transcode") for r in plan.source]
     for position, batch in enumerate(downscale_batches(plan)):
-        entries += [{**r.to_dict(), "stage": downscale_stage(position), "weight": weight(r)} for r in batch]
+        entries += [entry(r, downscale_stage(position)) for r in batch]
     return entries
 
 
@@ -120,7 +133,7 @@ def verify(path: Path, rendition: Rendition, source: MediaInfo) -> MediaInfo:
     except MediaError as exc:
         raise EncodeError(f"the {rendition.name} output is unreadable: {exc.reason}") from exc
     expected = {"mp4": "h264", "webm": "vp9"}[rendition.container]
-    if not rendition.copy_video and info.video_codec != expected:
+    if info.video_codec != expected:
         raise EncodeError(f"the {rendition.name} output has codec {info.video_codec}, expected {expected}")
     if info.duration < source.duration * TRUNCATED_RATIO - 0.5:
         raise MediaError(f"The file is truncated or damaged: only {info.duration:.1f} s of its "
@@ -128,33 +141,55 @@ def verify(path: Path, rendition: Rendition, source: MediaInfo) -> MediaInfo:
     return info
 
 
-def encode_group(reporter: Reporter, source_path: Path, source: MediaInfo,
-                 renditions: Sequence[Rendition], niceness: int = 0) -> list[dict[str, Any]]:
-    """Encode `renditions` in one ffmpeg run, then publish each; returns what was announced.
+def encode_group(reporter: Reporter, source_path: Path, source: MediaInfo, renditions: Sequence[Rendition], *,
+                 progressive: bool, niceness: int = 0,
+                 on_playable: Callable[[], None] | None = None) -> list[dict[str, Any]]:
+    """Encode `renditions` as HLS streams in one ffmpeg run, published as they grow; then check each stream
+    and, if `progressive` (the plan's choice), publish its progressive file. Returns the files announced.
 
     ffmpeg's limit follows the probed duration and the work asked for, within what is left of the job's own.
+    `on_playable` is called once, when the first segments of this job are published.
     """
     work = work_dir(reporter.content_id, reporter.stage)
-    outputs = [(rendition, work / rendition.name) for rendition in renditions]
+    outputs = [(rendition, work / rendition.stream) for rendition in renditions]
+    for _, folder in outputs:
+        folder.mkdir()
     reporter.progress(0)
+    publisher = StreamPublisher(reporter, source, outputs, on_first=on_playable)
+
+    def progress(percent: float) -> None:
+        publisher.check()
+        publisher.percent = min(percent, 99.0)
+        reporter.progress(publisher.percent)
+
     try:
-        cost = sum(r.pixels * (0.05 if r.copy_video else 1.0) for r in renditions) / (1920 * 1080 * 2)
+        cost = sum(r.pixels for r in renditions) / (1920 * 1080 * 2)
         limit = min(ffmpeg_timeout(), float(jobs.job_timeout(source.duration, cost)))
-        run_ffmpeg(encode.command(source_path, source, outputs), duration=source.duration,
-                   timeout=limit, on_progress=reporter.progress, niceness=niceness)
+        with publisher:
+            run_ffmpeg(encode.command(source_path, source, outputs), duration=source.duration,
+                       timeout=limit, on_progress=progress, niceness=niceness)
+        publisher.check()
     except EncodeError as exc:
         reason = explain(exc.stderr_tail, "")
         if reason:
             raise MediaError(reason, exc.stderr_tail) from exc
         raise
+    publisher.sweep(final=True)
     announced = []
-    for rendition, path in sorted(outputs, key=lambda item: item[0].container != "mp4"):
+    for rendition, folder in sorted(outputs, key=lambda item: item[0].container != "mp4"):
+        joined = join_segments(folder, publisher.playlists[rendition.stream], work / f"{rendition.stream}.mp4")
+        info = verify(joined, rendition, source)  # the whole stream, as a player gets it
+        if not progressive:
+            continue
+        path = work / rendition.name
+        run_ffmpeg(encode.progressive_args(joined, rendition.container, path), duration=info.duration,
+                   timeout=max(60.0, source.duration))
         info = verify(path, rendition, source)
         size = path.stat().st_size
         publish(reporter.content_id, path, rendition.name)
+        joined.unlink()
         described = {**rendition.to_dict(), "size": size, "video_codec": info.video_codec,
-                     "audio_codec": info.audio_codec, "remuxed": rendition.copy_video,
-                     "duration": info.duration}
+                     "audio_codec": info.audio_codec, "remuxed": True, "duration": info.duration}
         reporter.event("rendition", rendition=described)
         announced.append(described)
     reporter.progress(100)

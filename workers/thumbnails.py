@@ -1,6 +1,6 @@
 """Job `thumbnails` (queue `downscale`): poster, seek-preview sprite and its WebVTT map, cut from the
 smallest rendition (already published, read in place locally or fetched from S3), which decodes far faster
-than the source.
+than the source; from its HLS stream when no progressive files are made.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from flmnchll.media.ladder import Rendition
 from flmnchll.media.process import die_with_parent, run_ffmpeg
 from workers.renditions import ffmpeg_timeout, publish, tidy, work_dir
 from workers.report import Cancelled, Reporter
+from workers.streams import published_stream
 
 log = logging.getLogger("workers")
 
@@ -33,8 +34,11 @@ def run(task: dict[str, Any]) -> dict[str, Any]:
     try:
         try:
             source = storage.readable_path(storage.media(), f"{reporter.content_id}/{rendition.name}", work)
-        except storage.NotFound as exc:
-            raise Cancelled(f"{rendition.name} is gone") from exc
+        except storage.NotFound:
+            try:
+                source = published_stream(reporter.content_id, rendition, work / "stream.mp4")
+            except storage.NotFound as exc:
+                raise Cancelled(f"{rendition.name} is gone") from exc
         run_ffmpeg(thumbnails.poster_args(str(source), duration, str(work / POSTER)), duration=1,
                    timeout=min(300.0, ffmpeg_timeout()))
         run_ffmpeg(thumbnails.sprite_args(str(source), layout, str(work / SPRITE)), duration=duration,

@@ -1,9 +1,10 @@
-"""Job `transcode` (queue `transcode`): probe and plan an upload, queue the lower rungs, then make the
-source-size mp4 and webm (remuxed instead of re-encoded where the source already fits).
+"""Job `transcode` (queue `transcode`): probe and plan an upload, queue the lower rungs, then encode the
+source size's H.264 and VP9 streams (and their progressive files).
 
-Lower rungs are queued first, the lowest rung's mp4 on its own. While a `downscale` worker is busy with
-that one, this job waits (bounded) before starting its big encode: the small file then has the whole
-machine and is playable sooner, and afterwards the two workers encode the rest side by side.
+The lower rungs are queued first, as one `downscale` job. While a `downscale` worker is starting on it, this
+job waits (bounded) until that job's first segments are published before starting its own, bigger encode:
+the lower rungs then have the whole machine for their first seconds, so the item plays sooner, and
+afterwards the two workers encode side by side.
 """
 
 from __future__ import annotations
@@ -20,26 +21,39 @@ from flmnchll.media import ladder
 from flmnchll.media.probe import MediaInfo, probe
 from flmnchll.media.process import die_with_parent
 from workers import source as sources
-from workers.renditions import downscale_stage, encode_group, plan_entries, queue_thumbnails, run_stage
+from workers.renditions import (
+    downscale_stage,
+    encode_group,
+    plan_entries,
+    progressive_files,
+    queue_thumbnails,
+    run_stage,
+)
 from workers.report import Reporter
 
 log = logging.getLogger("workers")
 
-FIRST_START_GRACE = 3.0  # seconds for an idle downscale worker to pick the first batch up
+FIRST_START_GRACE = 3.0  # seconds for an idle downscale worker to pick the lower rungs up
+FIRST_SEGMENTS_WAIT = 20.0  # the longest the source size yields to the lower rungs' first segments
 DONE_STATUSES = {JobStatus.FINISHED, JobStatus.FAILED, JobStatus.CANCELED, JobStatus.STOPPED}
 
 
-def first_rendition_wait(duration: float) -> float:
-    """The longest the source-size encode yields to the first playable rendition: the clip's length (that
-    rendition takes a fraction of it), at least half a minute."""
-    return max(30.0, duration)
+def playable_key(content_id: str, generation: int) -> str:
+    """Set by the downscale job when its first segments are published."""
+    return jobs.job_id(content_id, generation, downscale_stage(0)) + ":playable"
 
 
-def yield_to_first_rendition(task: dict[str, Any], info: MediaInfo) -> None:
-    """Wait while the first downscale batch of this item runs (not while it merely waits in a busy queue)."""
+def mark_playable(task: dict[str, Any]) -> None:
+    jobs.connection().set(playable_key(task["content_id"], int(task["generation"])), "1", ex=24 * 3600)
+
+
+def yield_to_first_segments(task: dict[str, Any]) -> None:
+    """Wait while this item's downscale job runs and has no segment out yet (not while it merely waits in a
+    busy queue)."""
     identifier = jobs.job_id(task["content_id"], int(task["generation"]), downscale_stage(0))
+    flag = playable_key(task["content_id"], int(task["generation"]))
     start = time.monotonic()
-    while time.monotonic() - start < first_rendition_wait(info.duration):
+    while time.monotonic() - start < FIRST_SEGMENTS_WAIT and not jobs.connection().exists(flag):
         try:
             status = Job.fetch(identifier, connection=jobs.connection()).get_status(refresh=True)
         except NoSuchJobError:
@@ -48,17 +62,18 @@ def yield_to_first_rendition(task: dict[str, Any], info: MediaInfo) -> None:
             return
         if status != JobStatus.STARTED and time.monotonic() - start > FIRST_START_GRACE:
             return
-        time.sleep(0.2)
+        time.sleep(0.1)
 
 
-def queue_followups(task: dict[str, Any], info: MediaInfo, plan: ladder.Plan) -> None:
-    """Enqueue lower rungs (lowest alone, the rest together: one decode for them), subtitles and thumbnails."""
+def queue_followups(task: dict[str, Any], info: MediaInfo, plan: ladder.Plan, progressive: bool) -> None:
+    """Enqueue the lower rungs (one job, one decode for them all; it queues the thumbnails) and subtitles."""
     base = {"content_id": task["content_id"], "generation": task["generation"], "source": task["source"],
             "info": info.to_dict()}
     for position, batch in enumerate(ladder.downscale_batches(plan)):
         cost = sum(r.pixels for r in batch) / (1920 * 1080 * 2)
         jobs.enqueue(jobs.DOWNSCALE, "workers.downscale.run",
-                     {**base, "renditions": [r.to_dict() for r in batch], "thumbnails": position == 0},
+                     {**base, "renditions": [r.to_dict() for r in batch], "thumbnails": position == 0,
+                      "progressive": progressive},
                      downscale_stage(position), timeout=jobs.job_timeout(info.duration, cost))
     if info.subtitles:
         jobs.enqueue(jobs.DOWNSCALE, "workers.subtitles.run", base, "subtitles",
@@ -73,12 +88,13 @@ def run(task: dict[str, Any]) -> dict[str, Any]:
         path = sources.local_path(task["source"])
         info = probe(path)
         plan = ladder.plan(info)
+        progressive = progressive_files()  # decided once per plan, for every job of it
         reporter.event("planned", info={"duration": info.duration, "width": info.width, "height": info.height,
-                                        "has_audio": info.has_audio}, plan=plan_entries(plan))
-        queue_followups(task, info, plan)
+                                        "has_audio": info.has_audio}, plan=plan_entries(plan, progressive))
+        queue_followups(task, info, plan, progressive)
         if plan.lower:
-            yield_to_first_rendition(task, info)
-        done = encode_group(reporter, path, info, plan.source)
+            yield_to_first_segments(task)
+        done = encode_group(reporter, path, info, plan.source, progressive=progressive)
         if not plan.lower:
             queue_thumbnails(task, plan.smallest, info.duration)
         return {"renditions": [r["name"] for r in done]}

@@ -1,7 +1,8 @@
 """The catalog: content items in MongoDB and the shape clients see.
 
 An item is created once per upload (a unique index on `upload_id` makes a repeated hook harmless), starts
-`processing`, gains renditions as workers finish them and becomes `ready` when the plan is complete, or
+`processing`, becomes `playable` when its first HLS segments are published (viewers see it from then on),
+gains progressive renditions as workers finish them and becomes `ready` when the plan is complete, or
 `failed` with a reason. `generation` grows on every re-processing so late events of an older run are ignored.
 """
 
@@ -56,6 +57,7 @@ def create(upload_id: str, source: dict[str, Any], *, title: str, description: s
         "_id": new_id(), "upload_id": upload_id, "source": source, "title": title, "description": description,
         "filename": filename, "size": size, "owner": owner, "status": "processing", "error": None,
         "generation": 1, "duration": None, "width": None, "height": None, "plan": [], "renditions": [],
+        "streams": [], "playable": False,
         "subtitles": [], "thumbnail": None, "custom_thumbnail": None, "preview": None,
         "created_at": stamp, "updated_at": stamp, "ready_at": None,
     }
@@ -84,10 +86,18 @@ def save(content_id: str, changes: dict[str, Any]) -> None:
     collection().update_one({"_id": content_id}, {"$set": {**changes, "updated_at": now()}})
 
 
+def watchable(item: dict[str, Any]) -> bool:
+    """What viewers may see: ready items, and items still processing that already play."""
+    return item.get("status") == "ready" or (item.get("status") == "processing" and bool(item.get("playable")))
+
+
+WATCHABLE = {"$or": [{"status": "ready"}, {"status": "processing", "playable": True}]}
+
+
 def search(query: str = "", *, page: int = 1, per_page: int = 20, include_all: bool = False,
            ) -> tuple[list[dict[str, Any]], int]:
-    """One page of items, newest first; viewers only ever see ready ones. `query` matches titles, any case."""
-    selector: dict[str, Any] = {} if include_all else {"status": "ready"}
+    """One page of items, newest first; viewers only see `watchable` ones. `query` matches titles, any case."""
+    selector: dict[str, Any] = {} if include_all else dict(WATCHABLE)
     if query.strip():
         selector["title"] = {"$regex": re.escape(query.strip()), "$options": "i"}
     per_page = max(1, min(MAX_PER_PAGE, per_page))
@@ -112,6 +122,16 @@ def _rendition_public(content_id: str, rendition: dict[str, Any], duration: floa
     }
 
 
+def _ordered_streams(item: dict[str, Any]) -> list[dict[str, Any]]:
+    return sorted(item.get("streams") or [], key=lambda s: (s["container"] != "mp4", s["width"] * s["height"]))
+
+
+def _stream_public(stream: dict[str, Any]) -> dict[str, Any]:
+    return {"name": stream["name"], "container": stream["container"], "width": stream["width"],
+            "height": stream["height"], "codecs": stream["codecs"], "bandwidth": stream["bandwidth"],
+            "complete": stream.get("complete", False)}
+
+
 def public(item: dict[str, Any], *, admin: bool = False) -> dict[str, Any]:
     """The CONTRACT shape of an item, with signed links; admins also get progress, error and the plan."""
     content_id = item["_id"]
@@ -133,6 +153,10 @@ def public(item: dict[str, Any], *, admin: bool = False) -> dict[str, Any]:
         "preview": {**preview, "sprite": links.sign(content_id, preview["sprite"], duration=duration),
                     "vtt": links.sign(content_id, preview["vtt"], duration=duration)} if preview else None,
         "renditions": [_rendition_public(content_id, r, duration) for r in renditions],
+        "playable": bool(item.get("playable")),
+        "stream": {"type": "hls", "url": links.stream_url(content_id, duration=duration),
+                   "renditions": [_stream_public(s) for s in _ordered_streams(item)]}
+        if item.get("playable") else None,
         "subtitles": [{"lang": s["lang"], "label": s.get("label") or s["lang"],
                        "url": links.sign(content_id, s["file"], duration=duration)}
                       for s in item.get("subtitles") or []],

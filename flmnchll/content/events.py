@@ -2,8 +2,12 @@
 
 Two kinds of workers finish renditions of the same item at the same moment, and FerretDB's updates are
 read-modify-write, so every change to an item happens under a short Redis lock on that item. An item becomes
-`ready` when the last planned rendition is recorded, whoever records it; each rendition is listed (and
-playable) as soon as it is recorded.
+`ready` when every planned stream has ended and every planned progressive file is recorded, whoever records
+the last one; each progressive file is listed as soon as it is recorded.
+
+A `stream` event (a rung's HLS stream has its first segments, or has ended) is recorded in the item's
+`streams` and rewrites the item's master playlist in the media storage, under the same lock, so the master
+always lists exactly the streams that have segments: the item is `playable` from the first one.
 """
 
 from __future__ import annotations
@@ -14,32 +18,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from flmnchll import storage
 from flmnchll.content import catalog, progress
+from flmnchll.content.links import media_key
 from flmnchll.errors import ApiError, BadRequest, Conflict, ServiceUnavailable
+from flmnchll.media import hls
 from flmnchll.stores import redis_client
 
 LOCK_TTL_MS = 10_000
 LOCK_WAIT_SECONDS = 8.0
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
-
-EVENT_SCHEMA = {
-    "type": "object",
-    "required": ["kind", "generation"],
-    "properties": {
-        "kind": {"enum": ["planned", "progress", "rendition", "thumbnail", "subtitles", "ready", "failed"]},
-        "generation": {"type": "integer", "minimum": 1},
-        "stage": {"type": "string", "maxLength": 64},
-        "percent": {"type": "number", "minimum": 0, "maximum": 100},
-        "error": {"type": "string", "maxLength": 2000},
-        "info": {"type": "object"},
-        "plan": {"type": "array", "maxItems": 32},
-        "rendition": {"type": "object", "required": ["name", "container", "width", "height"]},
-        "poster": {"type": ["string", "null"]},
-        "preview": {"type": ["object", "null"]},
-        "tracks": {"type": "array", "maxItems": 64},
-    },
-}
-
 
 class Gone(ApiError):
     status, code = 410, "gone"
@@ -72,9 +60,8 @@ def _current(content_id: str, generation: int) -> dict[str, Any]:
 
 
 def plan_complete(item: dict[str, Any]) -> bool:
-    planned = {entry["name"] for entry in item.get("plan") or []}
-    done = {entry["name"] for entry in item.get("renditions") or []}
-    return bool(planned) and planned <= done
+    plan = item.get("plan") or []
+    return bool(plan) and all(progress.entry_done(item, entry) for entry in plan)
 
 
 def apply(content_id: str, event: dict[str, Any]) -> dict[str, Any]:
@@ -96,6 +83,12 @@ def apply(content_id: str, event: dict[str, Any]) -> dict[str, Any]:
             rendition = _clean_rendition(event["rendition"])
             others = [r for r in item.get("renditions") or [] if r["name"] != rendition["name"]]
             changes["renditions"] = [*others, rendition]
+        elif kind == "stream":
+            stream = _clean_stream(event["stream"])
+            others = [s for s in item.get("streams") or [] if s["name"] != stream["name"]]
+            changes.update({"streams": [*others, stream], "playable": True})
+            storage.media().put_bytes(media_key(content_id, f"{hls.ROOT}/{hls.MASTER}"),
+                                      hls.master_playlist(changes["streams"]).encode(), hls.MIME)
         elif kind == "thumbnail":
             changes.update({"thumbnail": event.get("poster"), "preview": event.get("preview")})
         elif kind == "subtitles":
@@ -110,12 +103,30 @@ def apply(content_id: str, event: dict[str, Any]) -> dict[str, Any]:
         elif kind == "ready" and not plan_complete(item):
             raise BadRequest("Not every planned rendition is done yet.", code="plan_incomplete")
         merged = {**item, **changes}
-        if kind in ("rendition", "ready", "planned") and merged.get("status") == "processing" \
+        if kind in ("rendition", "stream", "ready", "planned") and merged.get("status") == "processing" \
                 and plan_complete(merged):
             changes.update({"status": "ready", "error": None, "ready_at": catalog.now()})
         if changes:
             catalog.save(content_id, changes)
         return {"status": changes.get("status", item.get("status"))}
+
+
+def _clean_stream(raw: dict[str, Any]) -> dict[str, Any]:
+    name = storage.check_key(str(raw["name"]))
+    if raw.get("container") not in ("mp4", "webm") or "/" in name:
+        raise BadRequest("A stream is one named mp4 (H.264) or webm (VP9) rung.", code="invalid_request")
+    codecs = str(raw["codecs"])
+    if not codecs or '"' in codecs or "\n" in codecs:
+        raise BadRequest("A stream's codecs are an RFC 6381 list.", code="invalid_request")
+    return {
+        "name": name, "rendition": str(raw["rendition"]), "container": raw["container"],
+        "rung": int(raw.get("rung") or min(int(raw["width"]), int(raw["height"]))),
+        "width": int(raw["width"]), "height": int(raw["height"]), "codecs": codecs,
+        "bandwidth": int(raw["bandwidth"]), "average_bandwidth": int(raw.get("average_bandwidth") or 0),
+        "frame_rate": float(raw["frame_rate"]) if raw.get("frame_rate") else None,
+        "segments": int(raw.get("segments") or 0), "duration": float(raw.get("duration") or 0),
+        "complete": bool(raw.get("complete")),
+    }
 
 
 def _clean_rendition(raw: dict[str, Any]) -> dict[str, Any]:

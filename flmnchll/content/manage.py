@@ -7,7 +7,6 @@ request, through `flmnchll.storage`: replaced atomically on either backend, so h
 from __future__ import annotations
 
 import contextlib
-import re
 import secrets
 from typing import Any
 
@@ -15,34 +14,12 @@ from flmnchll import storage
 from flmnchll.content import catalog, jobs, progress, watching
 from flmnchll.content.events import item_lock
 from flmnchll.errors import BadRequest, PayloadTooLarge
+from flmnchll.media import hls
 from flmnchll.media.subtitles import SubtitleError, to_vtt
 from flmnchll.stores import redis_client
 
 MAX_THUMBNAIL_BYTES = 5 * 1024 * 1024
-LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 IMAGE_SIGNATURES = ((b"\xff\xd8\xff", "jpg"), (b"\x89PNG\r\n\x1a\n", "png"), (b"RIFF", "webp"))
-
-UPDATE_SCHEMA = {
-    "type": "object",
-    "additionalProperties": False,
-    "minProperties": 1,
-    "properties": {
-        "title": {"type": "string", "minLength": 1, "maxLength": 200},
-        "description": {"type": "string", "maxLength": 5000},
-    },
-}
-SUBTITLE_SCHEMA = {
-    "type": "object",
-    "required": ["lang", "format", "text"],
-    "additionalProperties": False,
-    "properties": {
-        "lang": {"type": "string", "pattern": LANG.pattern, "errorMessage": "must be a language code like 'en'"},
-        "label": {"type": "string", "maxLength": 80},
-        "format": {"enum": ["srt", "vtt"]},
-        "text": {"type": "string", "minLength": 1},
-    },
-}
-
 
 def update_details(content_id: str, body: dict[str, Any]) -> dict[str, Any]:
     changes = {}
@@ -106,9 +83,10 @@ def reprocess(content_id: str) -> dict[str, Any]:
         generation = int(item.get("generation") or 1) + 1
         kept_subtitles = [s for s in item.get("subtitles") or [] if s.get("origin") == "upload"]
         catalog.save(content_id, {"generation": generation, "status": "processing", "error": None, "plan": [],
-                                  "renditions": [], "thumbnail": None, "preview": None,
-                                  "subtitles": kept_subtitles, "ready_at": None})
+                                  "renditions": [], "streams": [], "playable": False, "thumbnail": None,
+                                  "preview": None, "subtitles": kept_subtitles, "ready_at": None})
     jobs.cancel_all(content_id, generation - 1)
+    storage.media().delete_prefix(f"{content_id}/{hls.ROOT}/")  # the new run publishes its own streams
     item = catalog.get(content_id)
     jobs.start_processing(item)
     return item

@@ -36,6 +36,17 @@ def stages(content_id: str, generation: int) -> dict[str, float]:
     return result
 
 
+def entry_done(item: dict[str, Any], entry: dict[str, Any]) -> bool:
+    """A planned rendition is done when its stream has ended and, if one is planned, its progressive file is
+    recorded (plans made before streams existed name only the file)."""
+    if entry.get("stream") and not any(s["name"] == entry["stream"] and s.get("complete")
+                                       for s in item.get("streams") or []):
+        return False
+    if entry.get("progressive", True):
+        return any(r["name"] == entry["name"] for r in item.get("renditions") or [])
+    return True
+
+
 def overall_progress(item: dict[str, Any]) -> int:
     """0-100 over the planned renditions, each weighted by its encoding cost; finished ones count fully."""
     plan = item.get("plan") or []
@@ -43,12 +54,11 @@ def overall_progress(item: dict[str, Any]) -> int:
         return 100
     if not plan:
         return 0
-    done = {r["name"] for r in item.get("renditions") or []}
     running = stages(item["_id"], int(item.get("generation") or 1))
     total = weighted = 0.0
     for entry in plan:
         weight = float(entry.get("weight") or 1.0)
         total += weight
-        percent = 100.0 if entry["name"] in done else running.get(entry.get("stage", ""), 0.0)
+        percent = 100.0 if entry_done(item, entry) else running.get(entry.get("stage", ""), 0.0)
         weighted += weight * percent
     return int(weighted / total) if total else 0

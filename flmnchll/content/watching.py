@@ -21,18 +21,6 @@ from flmnchll.stores import db, redis_client, register_indexes
 MAX_CREDIT_PER_REPORT = 60.0
 KEEP_SECONDS = 2 * 86400
 
-PROGRESS_SCHEMA = {
-    "type": "object",
-    "required": ["position"],
-    "additionalProperties": False,
-    "properties": {
-        "position": {"type": "number", "minimum": 0, "maximum": 1e6},
-        "duration": {"type": "number", "minimum": 0, "maximum": 1e6},
-        "playing_seconds": {"type": "number", "minimum": 0, "maximum": 3600},
-    },
-}
-
-
 @register_indexes
 def _indexes(database: Database) -> None:
     database.progress.create_index([("user_id", pymongo.ASCENDING), ("updated_at", pymongo.DESCENDING)],

@@ -1,4 +1,12 @@
-"""ffmpeg command lines: one decode of the source feeding every rendition of a job.
+"""ffmpeg command lines: one decode of the source feeding every rendition of a job, each written as a growing
+HLS stream of CMAF fragmented-MP4 segments; and the remux of a finished stream into a progressive file.
+
+Segments last `SEGMENT_SECONDS`. Every encoder is forced to a keyframe at each segment boundary and makes no
+keyframe of its own choosing (x264's scene-cut detection off, libvpx's keyframe interval fixed far beyond a
+segment), so all rungs, whichever job encodes them, start their segments on the same frames and a player can
+switch between rungs at any segment. Playlists are of type EVENT: the muxer appends each segment as it closes
+and writes ENDLIST at the end; `temp_file` makes every segment and playlist appear whole (written aside,
+then renamed), so whatever a playlist lists can be published at once.
 
 Each distinct size is scaled once and split between its mp4 and webm encoders, so a job pays for one decode
 and one scale per size however many outputs it writes. Sizes are scaled in a cascade, each from the next
@@ -21,7 +29,13 @@ from pathlib import Path
 from flmnchll.media.ladder import Rendition
 from flmnchll.media.probe import MediaInfo
 
-KEYFRAME_SECONDS = 2
+SEGMENT_SECONDS = 2
+#: libvpx's own keyframe interval (frames): far beyond any segment, so only the forced keyframes occur.
+VP9_KEYFRAME_INTERVAL = 9999
+INIT_NAME = "init.mp4"
+PLAYLIST_NAME = "index.m3u8"
+#: ffmpeg's one-variant master playlist beside each stream: the CODECS string it derives from the encoder.
+VARIANT_NAME = "variant.m3u8"
 REFERENCE_PIXELS = 1920 * 1080
 
 
@@ -63,19 +77,18 @@ def tile_columns(width: int) -> int:
 
 
 def _video_args(rendition: Rendition, settings: EncoderSettings) -> list[str]:
-    if rendition.copy_video:
-        return ["-c:v", "copy"]
-    keyframes = ["-force_key_frames", f"expr:gte(t,n_forced*{KEYFRAME_SECONDS})"]
+    keyframes = ["-force_key_frames", f"expr:gte(t,n_forced*{SEGMENT_SECONDS})"]
     threads = ["-threads:v", str(settings.thread_count)]
     kbps = video_kbps(rendition)
     if rendition.container == "mp4":
         return ["-c:v", "libx264", "-preset", settings.x264_preset, "-profile:v", "high", "-pix_fmt", "yuv420p",
                 "-crf", str(settings.x264_crf), "-maxrate", f"{int(kbps * 1.5)}k", "-bufsize", f"{kbps * 3}k",
-                *keyframes, *threads]
+                "-sc_threshold", "0", *keyframes, *threads]
     return ["-c:v", "libvpx-vp9", "-deadline", settings.vp9_deadline, "-cpu-used", str(settings.vp9_cpu_used),
             "-row-mt", "1", "-tile-columns", str(tile_columns(rendition.width)), "-frame-parallel", "0",
             "-pix_fmt", "yuv420p", "-b:v", f"{kbps}k", "-maxrate", f"{int(kbps * 1.5)}k",
-            "-bufsize", f"{kbps * 3}k", *keyframes, *threads]
+            "-bufsize", f"{kbps * 3}k", "-g", str(VP9_KEYFRAME_INTERVAL),
+            "-keyint_min", str(VP9_KEYFRAME_INTERVAL), *keyframes, *threads]
 
 
 def _audio_args(rendition: Rendition, info: MediaInfo, settings: EncoderSettings) -> list[str]:
@@ -87,10 +100,19 @@ def _audio_args(rendition: Rendition, info: MediaInfo, settings: EncoderSettings
     return ["-c:a", "libopus", "-b:a", f"{settings.audio_opus_kbps}k", *downmix]
 
 
-def _muxer_args(container: str) -> list[str]:
-    if container == "mp4":
-        return ["-movflags", "+faststart", "-f", "mp4"]
-    return ["-cues_to_front", "1", "-f", "webm"]
+def _hls_args(folder: Path) -> list[str]:
+    return ["-f", "hls", "-hls_time", str(SEGMENT_SECONDS), "-hls_playlist_type", "event",
+            "-hls_segment_type", "fmp4", "-hls_fmp4_init_filename", INIT_NAME,
+            "-hls_segment_filename", str(folder / "seg-%05d.m4s"),
+            "-hls_flags", "temp_file+independent_segments", "-master_pl_name", VARIANT_NAME,
+            str(folder / PLAYLIST_NAME)]
+
+
+def progressive_args(fragmented: Path, container: str, target: Path) -> list[str]:
+    """Remux a stream (its init segment and media segments joined into one fragmented MP4) into a progressive
+    file: no second encode, index first so a browser starts playing before the whole file arrives."""
+    muxer = ["-movflags", "+faststart", "-f", "mp4"] if container == "mp4" else ["-cues_to_front", "1", "-f", "webm"]
+    return ["-i", str(fragmented), "-map", "0", "-c", "copy", "-map_metadata", "-1", *muxer, str(target)]
 
 
 def _scale_cascade(source: str, sizes: dict[tuple[int, int], list[int]],
@@ -114,22 +136,20 @@ def _scale_cascade(source: str, sizes: dict[tuple[int, int], list[int]],
 
 def command(source: Path | str, info: MediaInfo, outputs: Sequence[tuple[Rendition, Path]],
             settings: EncoderSettings | None = None) -> list[str]:
-    """ffmpeg arguments (without the program name) writing every `(rendition, path)` from one decode."""
+    """ffmpeg arguments (without the program name) writing every `(rendition, folder)` as an HLS stream into
+    its folder, from one decode."""
     settings = settings or EncoderSettings()
     sizes: dict[tuple[int, int], list[int]] = {}
     for position, (rendition, _) in enumerate(outputs):
-        if not rendition.copy_video:
-            sizes.setdefault((rendition.width, rendition.height), []).append(position)
+        sizes.setdefault((rendition.width, rendition.height), []).append(position)
     chains, labels = _scale_cascade(f"[0:{info.video_index}]", sizes, settings.scale_flags)
-    args: list[str] = ["-i", str(source)]
-    if chains:
-        args += ["-filter_complex", ";".join(chains)]
-    for position, (rendition, path) in enumerate(outputs):
-        args += ["-map", labels.get(position, f"0:{info.video_index}")]
+    args: list[str] = ["-i", str(source), "-filter_complex", ";".join(chains)]
+    for position, (rendition, folder) in enumerate(outputs):
+        args += ["-map", labels[position]]
         if rendition.audio and info.audio_index is not None:
             args += ["-map", f"0:{info.audio_index}"]
         args += _video_args(rendition, settings)
         if rendition.audio and info.audio_index is not None:
             args += _audio_args(rendition, info, settings)
-        args += ["-map_metadata", "-1", "-map_chapters", "-1", *_muxer_args(rendition.container), str(path)]
+        args += ["-map_metadata", "-1", "-map_chapters", "-1", *_hls_args(folder)]
     return args

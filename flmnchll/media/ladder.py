@@ -1,4 +1,11 @@
-"""The rendition ladder: which mp4/webm renditions a source gets, at which sizes, and which can be remuxed.
+"""The rendition ladder: which renditions a source gets and at which sizes.
+
+Every rung is delivered twice, as an HLS stream of fragmented-MP4 segments and (unless turned off) as a
+progressive file remuxed from those segments: H.264 + AAC (container `mp4`, stream `<rung>p-h264`) for
+every browser, and VP9 + Opus (`webm`, stream `<rung>p-vp9`) for browsers without H.264. The video is always
+encoded, never copied from the source, because every rung must have its keyframes at the same instants (the
+segment boundaries) for a player to switch rungs between two segments; a source's audio already in the
+rendition's codec is copied.
 
 Rungs are named by the picture's short side (a 1080x1920 phone video is "1080p"), so portrait and landscape
 sources get the same ladder. The source's own size (capped at 2160) is always a rung; every standard rung
@@ -9,7 +16,7 @@ Sizes keep the display aspect ratio, use square pixels and are even, as H.264 4:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from flmnchll.media.probe import MediaInfo
@@ -18,7 +25,7 @@ STANDARD_RUNGS = (480, 720, 1080, 2160)
 MAX_SHORT_SIDE = 2160
 CONTAINERS = ("mp4", "webm")
 USEFUL_STEP = 0.9  # a lower rung must be at most 90% of the source's short side to be worth encoding
-BROWSER_H264_PROFILES = {"High", "Main", "Constrained Baseline"}
+STREAM_CODECS = {"mp4": "h264", "webm": "vp9"}
 
 
 @dataclass(frozen=True)
@@ -28,12 +35,17 @@ class Rendition:
     width: int
     height: int
     audio: bool
-    copy_video: bool = False
     copy_audio: bool = False
 
     @property
     def name(self) -> str:
+        """The progressive file's name, which also names the rendition in the catalog."""
         return f"{self.rung}p.{self.container}"
+
+    @property
+    def stream(self) -> str:
+        """The HLS stream's folder under `hls/`."""
+        return f"{self.rung}p-{STREAM_CODECS[self.container]}"
 
     @property
     def pixels(self) -> int:
@@ -44,12 +56,14 @@ class Rendition:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Rendition:
-        return cls(**{k: v for k, v in data.items() if k != "name"})
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
 
 
 @dataclass(frozen=True)
 class Plan:
-    """`source`: the source-size renditions (the transcode job); `lower`: one group per lower rung, lowest first."""
+    """`source`: the source-size renditions (the transcode job); `lower`: one group per lower rung, lowest first
+    (the downscale job, one decode for all of them)."""
 
     source: tuple[Rendition, ...]
     lower: tuple[tuple[Rendition, ...], ...]
@@ -89,17 +103,6 @@ def lower_rungs(info: MediaInfo) -> list[int]:
     return [rung for rung in STANDARD_RUNGS if rung <= top * USEFUL_STEP]
 
 
-def can_copy_video(info: MediaInfo, container: str) -> bool:
-    """True when the source video stream can go into the rendition untouched."""
-    upright = info.rotation == 0 and info.square_pixels
-    sized = info.coded_width % 2 == 0 and info.coded_height % 2 == 0 and info.short_side <= MAX_SHORT_SIDE
-    if not (upright and sized and info.pix_fmt == "yuv420p"):
-        return False
-    if container == "mp4":
-        return info.video_codec == "h264" and info.video_profile in BROWSER_H264_PROFILES
-    return info.video_codec == "vp9"
-
-
 def can_copy_audio(info: MediaInfo, container: str) -> bool:
     if not info.has_audio or info.audio_channels > 2:
         return False
@@ -109,14 +112,10 @@ def can_copy_audio(info: MediaInfo, container: str) -> bool:
 
 
 def downscale_batches(ladder: Plan) -> list[tuple[Rendition, ...]]:
-    """How the lower rungs are split into jobs: the lowest rung's mp4 alone (the cheapest playable file, so
-    something plays soonest), then every other lower rendition together, sharing one decode of the source."""
-    lower = [r for group in ladder.lower for r in group]
-    if not lower:
-        return []
-    first = smallest(lower)
-    rest = tuple(r for r in lower if r is not first)
-    return [(first,), rest] if rest else [(first,)]
+    """How the lower rungs are split into jobs: all together, sharing one decode of the source (a segment of
+    the lowest rung is playable seconds after the job starts, so no rendition needs a pass of its own)."""
+    lower = tuple(r for group in ladder.lower for r in group)
+    return [lower] if lower else []
 
 
 def plan(info: MediaInfo) -> Plan:
@@ -127,11 +126,11 @@ def plan(info: MediaInfo) -> Plan:
         width, height = info.width - info.width % 2, info.height - info.height % 2
     source = []
     for container in CONTAINERS:
-        copy_video = can_copy_video(info, container)
-        source.append(Rendition(container, top, width, height, info.has_audio, copy_video=copy_video,
-                                copy_audio=copy_video and can_copy_audio(info, container)))
+        source.append(Rendition(container, top, width, height, info.has_audio,
+                                copy_audio=can_copy_audio(info, container)))
     lower = []
     for rung in lower_rungs(info):
         w, h = size_for(info, rung)
-        lower.append(tuple(Rendition(container, rung, w, h, info.has_audio) for container in CONTAINERS))
+        lower.append(tuple(Rendition(container, rung, w, h, info.has_audio,
+                                     copy_audio=can_copy_audio(info, container)) for container in CONTAINERS))
     return Plan(source=tuple(source), lower=tuple(lower))

@@ -18,6 +18,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 
+from flmnchll.media import ffmpeg
 from flmnchll.media.errors import EncodeError
 from flmnchll.media.progress import ProgressParser
 
@@ -54,12 +55,14 @@ def kill_group(pid: int) -> None:
 
 
 def run_ffmpeg(args: Sequence[str], *, duration: float, timeout: float,
-               on_progress: ProgressCallback | None = None, report_every: float = 1.0, niceness: int = 0) -> None:
+               on_progress: ProgressCallback | None = None, report_every: float = 1.0, niceness: int = 0,
+               program: str | None = None) -> None:
     """Run `ffmpeg ARGS` to completion, reporting percent done; raise `EncodeError` on failure or timeout.
 
-    `niceness` lowers ffmpeg's CPU priority: big encodes yield to the small ones that make an item playable.
+    `niceness` lowers ffmpeg's CPU priority. `program` is the pinned ffmpeg (`flmnchll.media.ffmpeg`) unless
+    given (the benchmark's naive baseline runs the distribution's).
     """
-    command = ["ffmpeg", "-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-nostats",
+    command = [program or ffmpeg.binary(), "-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-nostats",
                "-progress", "pipe:1", *args]
     process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True, start_new_session=True,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flmnchll import accounts, openapi
+from flmnchll import accounts
 from flmnchll.admin_tasks import require_admin
 from flmnchll.web import Request, Router
 
@@ -17,7 +17,7 @@ router = Router("admin-users")
 
 
 def _list(body: dict[str, Any]) -> dict[str, Any]:
-    page, per_page = body.get("page", 1), body.get("per_page", 50)
+    page, per_page = int(body.get("page", 1)), int(body.get("per_page", 50))  # JSON's 2.0 is an integer too
     users, total = accounts.list_users(page=page, per_page=per_page, role=body.get("role"))
     return {"action": "list", "users": [u.public() for u in users], "total": total, "page": page,
             "per_page": per_page}
@@ -47,10 +47,10 @@ ACTIONS = {"list": _list, "promote": _promote, "demote": _demote, "reset-passwor
            "delete": _delete}
 
 
-@router.route("POST", "/")
+@router.route("POST", "/", operation="adminUsers")
 def admin_users(request: Request) -> dict[str, Any]:
     require_admin(request)
-    body = request.json(openapi.schema("AdminUsersRequest"))
+    body = request.json()
     return ACTIONS[body["action"]](body)
 
 

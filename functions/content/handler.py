@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 
+from flmnchll import openapi
 from flmnchll.admin_tasks import require_admin
 from flmnchll.auth import authenticate
 from flmnchll.content import catalog, events, manage, watching
@@ -22,18 +23,10 @@ from flmnchll.web import Request, Response, Router, validate
 router = Router("content")
 
 
-ACTION_SCHEMA = {
-    "type": "object",
-    "required": ["action", "id"],
-    "properties": {"action": {"enum": ["update", "delete", "reprocess", "subtitles", "thumbnail"]},
-                   "id": {"type": "string"}, "image_base64": {"type": "string", "maxLength": 8_000_000}},
-}
-
-
-@router.route("POST", "/")
+@router.route("POST", "/", operation="contentTask")
 def admin_task(request: Request) -> Response:
     require_admin(request)
-    body = request.json(ACTION_SCHEMA)
+    body = request.json()
     content_id, action = body["id"], body["action"]
     fields = {k: v for k, v in body.items() if k not in ("action", "id")}
     if action == "delete":
@@ -48,64 +41,64 @@ def admin_task(request: Request) -> Response:
             raise BadRequest("'image_base64' is not valid base64.", code="invalid_request") from exc
         return Response(catalog.public(manage.replace_thumbnail(content_id, image), admin=True))
     if action == "update":
-        validate(fields, manage.UPDATE_SCHEMA)
+        validate(fields, openapi.schema("ContentPatch"))
         return Response(catalog.public(manage.update_details(content_id, fields), admin=True))
-    validate(fields, manage.SUBTITLE_SCHEMA)
+    validate(fields, openapi.schema("SubtitleUpload"))
     return Response(catalog.public(manage.add_subtitles(content_id, fields), admin=True), status=201)
 
 
-@router.route("GET", "/progress")
+@router.route("GET", "/progress", operation="myProgress")
 def my_progress(request: Request) -> dict:
     user = authenticate(request)
     return {"items": watching.my_progress(user.id)}
 
 
-@router.route("PATCH", "/{content_id}")
+@router.route("PATCH", "/{content_id}", operation="updateContent")
 def update(request: Request) -> dict:
     require_admin(request)
-    body = request.json(manage.UPDATE_SCHEMA)
+    body = request.json()
     return catalog.public(manage.update_details(request.params["content_id"], body), admin=True)
 
 
-@router.route("DELETE", "/{content_id}")
+@router.route("DELETE", "/{content_id}", operation="deleteContent")
 def delete(request: Request) -> Response:
     require_admin(request)
     manage.delete(request.params["content_id"])
     return Response({"deleted": request.params["content_id"]})
 
 
-@router.route("POST", "/{content_id}/reprocess")
+@router.route("POST", "/{content_id}/reprocess", operation="reprocessContent")
 def reprocess(request: Request) -> Response:
     require_admin(request)
     return Response(catalog.public(manage.reprocess(request.params["content_id"]), admin=True), status=202)
 
 
-@router.route("POST", "/{content_id}/subtitles")
+@router.route("POST", "/{content_id}/subtitles", operation="addSubtitles")
 def subtitles(request: Request) -> Response:
     require_admin(request)
-    body = request.json(manage.SUBTITLE_SCHEMA)
+    body = request.json()
     return Response(catalog.public(manage.add_subtitles(request.params["content_id"], body), admin=True),
                     status=201)
 
 
-@router.route("POST", "/{content_id}/thumbnail")
+@router.route("POST", "/{content_id}/thumbnail", operation="setThumbnail")
 def thumbnail(request: Request) -> dict:
     require_admin(request)
     return catalog.public(manage.replace_thumbnail(request.params["content_id"], request.body), admin=True)
 
 
-@router.route("POST", "/{content_id}/progress")
+@router.route("POST", "/{content_id}/progress", operation="reportProgress")
 def progress(request: Request) -> dict:
     user = authenticate(request)
-    body = request.json(watching.PROGRESS_SCHEMA)
+    body = request.json()
     item = catalog.get(request.params["content_id"])
     return watching.save_progress(user.id, item, body)
 
 
-@router.route("POST", "/{content_id}/events")
+@router.route("POST", "/{content_id}/events", operation="contentEvent")
 def worker_event(request: Request) -> dict:
     require_internal(request)
-    body = request.json(events.EVENT_SCHEMA)
+    body = request.json()
     return events.apply(request.params["content_id"], body)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flmnchll import openapi
 from flmnchll.auth import authenticate
 from flmnchll.rooms import rooms
 from flmnchll.web import Request, Response, Router
@@ -10,10 +9,10 @@ from flmnchll.web import Request, Response, Router
 router = Router("create-room")
 
 
-@router.route("POST", "/")
+@router.route("POST", "/", operation="createRoom")
 def create(request: Request) -> Response:
     user = authenticate(request)
-    body = request.json(openapi.schema("CreateRoom"))
+    body = request.json()
     room = rooms.create(user, body["name"], body.get("pin"), body.get("content_id"))
     return Response(room, status=201, headers={"Location": f"/function/room/{room['id']}"})
 

@@ -40,7 +40,7 @@ def _run() -> list[health.Result]:
     return results
 
 
-@router.route("POST", "/")
+@router.route("POST", "/", operation="healthCheck")
 def probe(request: Request) -> Response | dict:
     if _authenticated(request):
         results = _run()
@@ -52,7 +52,7 @@ def probe(request: Request) -> Response | dict:
     return {"ok": all(result.up for result in results)}
 
 
-@router.route("GET", "/")
+@router.route("GET", "/", operation="healthStatus")
 def latest(request: Request) -> dict:
     if not _authenticated(request):
         require_internal(request)

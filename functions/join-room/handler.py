@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flmnchll import openapi
 from flmnchll.auth import authenticate
 from flmnchll.rooms import rooms
 from flmnchll.web import Request, Router
@@ -10,10 +9,10 @@ from flmnchll.web import Request, Router
 router = Router("join-room")
 
 
-@router.route("POST", "/")
+@router.route("POST", "/", operation="joinRoom")
 def join(request: Request) -> dict:
     user = authenticate(request)
-    body = request.json(openapi.schema("JoinRoom"))
+    body = request.json()
     return rooms.join(user, body["room_id"].strip().lower(), body.get("pin"), request.client_ip)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flmnchll import accounts, auth, openapi, ratelimit
+from flmnchll import accounts, auth, ratelimit
 from flmnchll.config import settings
 from flmnchll.stats.activity import mark_active
 from flmnchll.web import Request, Router
@@ -10,9 +10,9 @@ from flmnchll.web import Request, Router
 router = Router("login")
 
 
-@router.route("POST", "/")
+@router.route("POST", "/", operation="login")
 def login(request: Request) -> dict:
-    body = request.json(openapi.schema("LoginRequest"))
+    body = request.json()
     with ratelimit.login_attempt(body["username"], request.client_ip):
         user = accounts.verify_login(body["username"], body["password"])
     token = auth.issue_session(user.principal())

@@ -9,17 +9,17 @@ router = Router("openapi")
 CACHE = {"Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*"}
 
 
-@router.route("GET", "/")
+@router.route("GET", "/", operation="openapi")
 def as_json(request: Request) -> Response:
     return Response(openapi.document(), headers=dict(CACHE))
 
 
-@router.route("GET", "/openapi.json")
+@router.route("GET", "/openapi.json", operation="openapiJson")
 def as_json_named(request: Request) -> Response:
     return Response(openapi.document(), headers=dict(CACHE))
 
 
-@router.route("GET", "/openapi.yaml")
+@router.route("GET", "/openapi.yaml", operation="openapiYaml")
 def as_yaml(request: Request) -> Response:
     text = openapi.DOCUMENT_PATH.read_text(encoding="utf-8")
     return Response(text, headers={**CACHE, "Content-Type": "application/yaml; charset=utf-8"}, raw=True)

@@ -2,93 +2,83 @@
 
 from __future__ import annotations
 
-from flmnchll import openapi
 from flmnchll.auth import authenticate
 from flmnchll.rooms import rooms, turn
 from flmnchll.web import Request, Router
 
 router = Router("room")
 
-HEARTBEAT = {"type": "object", "properties": {"position": {"type": "number", "minimum": 0},
-                                              "playing": {"type": "boolean"}}}
-VOTE = {"type": "object", "required": ["content_id"],
-        "properties": {"content_id": {"type": "string", "minLength": 1}, "remove": {"type": "boolean"}}}
-NEXT = {"type": "object", "properties": {"ended": {"type": "string", "minLength": 1}}}
-HOST = {"type": "object", "required": ["user_id"], "properties": {"user_id": {"type": "string", "minLength": 1}}}
-LOCK = {"type": "object", "required": ["locked"], "properties": {"locked": {"type": "boolean"}}}
-
-
-@router.route("GET", "/mine")
+@router.route("GET", "/mine", operation="myRooms")
 def mine(request: Request) -> dict:
     return rooms.mine(authenticate(request))
 
 
-@router.route("GET", "/turn")
+@router.route("GET", "/turn", operation="turnCredentials")
 def turn_credentials(request: Request) -> dict:
     user = authenticate(request)
     return {"ice_servers": turn.ice_servers(user.id), "ttl": turn.credential_ttl()}
 
 
-@router.route("GET", "/{id}")
+@router.route("GET", "/{id}", operation="roomState")
 def state(request: Request) -> dict:
     return rooms.state(authenticate(request), request.params["id"])
 
 
-@router.route("POST", "/{id}/leave")
+@router.route("POST", "/{id}/leave", operation="roomLeave")
 def leave(request: Request) -> dict:
     return rooms.leave(authenticate(request), request.params["id"])
 
 
-@router.route("POST", "/{id}/heartbeat")
+@router.route("POST", "/{id}/heartbeat", operation="roomHeartbeat")
 def heartbeat(request: Request) -> dict:
     user = authenticate(request)
-    body = request.json(HEARTBEAT)
+    body = request.json()
     return rooms.heartbeat(user, request.params["id"], body.get("position"), body.get("playing"))
 
 
-@router.route("POST", "/{id}/playback")
+@router.route("POST", "/{id}/playback", operation="roomPlayback")
 def playback(request: Request) -> dict:
     user = authenticate(request)
-    body = request.json(openapi.schema("Playback"))
+    body = request.json()
     return rooms.playback(user, request.params["id"], body["action"], body.get("position"), body.get("rate"),
                           body.get("at"))
 
 
-@router.route("POST", "/{id}/propose")
+@router.route("POST", "/{id}/propose", operation="roomPropose")
 def propose(request: Request) -> dict:
     user = authenticate(request)
-    return rooms.propose(user, request.params["id"], request.json(openapi.schema("ContentRef"))["content_id"])
+    return rooms.propose(user, request.params["id"], request.json()["content_id"])
 
 
-@router.route("POST", "/{id}/vote")
+@router.route("POST", "/{id}/vote", operation="roomVote")
 def vote(request: Request) -> dict:
     user = authenticate(request)
-    body = request.json(VOTE)
+    body = request.json()
     return rooms.vote(user, request.params["id"], body["content_id"], bool(body.get("remove")))
 
 
-@router.route("POST", "/{id}/next")
+@router.route("POST", "/{id}/next", operation="roomNext")
 def play_next(request: Request) -> dict:
     user = authenticate(request)
-    return rooms.play_next(user, request.params["id"], request.json(NEXT).get("ended"))
+    return rooms.play_next(user, request.params["id"], request.json().get("ended"))
 
 
-@router.route("POST", "/{id}/content")
+@router.route("POST", "/{id}/content", operation="roomContent")
 def set_content(request: Request) -> dict:
     user = authenticate(request)
-    return rooms.set_content(user, request.params["id"], request.json(openapi.schema("ContentRef"))["content_id"])
+    return rooms.set_content(user, request.params["id"], request.json()["content_id"])
 
 
-@router.route("POST", "/{id}/host")
+@router.route("POST", "/{id}/host", operation="roomHost")
 def set_host(request: Request) -> dict:
     user = authenticate(request)
-    return rooms.set_host(user, request.params["id"], request.json(HOST)["user_id"])
+    return rooms.set_host(user, request.params["id"], request.json()["user_id"])
 
 
-@router.route("POST", "/{id}/lock")
+@router.route("POST", "/{id}/lock", operation="roomLock")
 def set_lock(request: Request) -> dict:
     user = authenticate(request)
-    return rooms.set_locked(user, request.params["id"], request.json(LOCK)["locked"])
+    return rooms.set_locked(user, request.params["id"], request.json()["locked"])
 
 
 handle = router.handler()

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flmnchll import accounts, openapi, ratelimit
+from flmnchll import accounts, ratelimit
 from flmnchll.web import Request, Response, Router
 
 router = Router("signup")
 
 
-@router.route("POST", "/")
+@router.route("POST", "/", operation="signup")
 def signup(request: Request) -> Response:
-    body = request.json(openapi.schema("Credentials"))
+    body = request.json()
     ratelimit.check_signup_allowed(request.client_ip)
     user = accounts.create_user(body["username"], body["password"])
     return Response({"id": user.id, "username": user.username, "role": user.role}, status=201)

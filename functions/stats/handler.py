@@ -7,7 +7,6 @@ GET /metrics → Prometheus text format (admin token, signature or the service k
 from __future__ import annotations
 
 from flmnchll.admin_tasks import require_admin
-from flmnchll.errors import BadRequest
 from flmnchll.service_calls import INTERNAL_HEADER, require_internal
 from flmnchll.stats import metrics, summary
 from flmnchll.web import Request, Response, Router
@@ -15,28 +14,19 @@ from flmnchll.web import Request, Response, Router
 router = Router("stats")
 
 
-def _limit(request: Request) -> int | None:
-    raw = request.query.get("limit")
-    if raw in (None, ""):
-        return None
-    if not str(raw).isdigit() or int(raw) < 1:
-        raise BadRequest("'limit' must be a positive whole number.", code="invalid_request")
-    return int(raw)
-
-
-@router.route("GET", "/")
+@router.route("GET", "/", operation="stats")
 def stats(request: Request) -> Response:
     require_admin(request)
-    return Response(summary.build(limit=_limit(request)), headers={"Cache-Control": "no-store"})
+    return Response(summary.build(limit=request.args.get("limit")), headers={"Cache-Control": "no-store"})
 
 
-@router.route("POST", "/")
+@router.route("POST", "/", operation="statsTask")
 def stats_task(request: Request) -> Response:
     """`faas-cli invoke` sends POST: the same document, for admin scripts."""
     return stats(request)
 
 
-@router.route("GET", "/metrics")
+@router.route("GET", "/metrics", operation="businessMetrics")
 def prometheus(request: Request) -> Response:
     if request.headers.get(INTERNAL_HEADER):
         require_internal(request)

@@ -13,16 +13,10 @@ from flmnchll.web import Request, Router
 
 router = Router("upload-hook")
 
-HOOK_SCHEMA = {
-    "type": "object",
-    "properties": {"Type": {"type": "string"}, "Event": {"type": "object"}, "Records": {"type": "array"}},
-}
-
-
-@router.route("POST", "/")
+@router.route("POST", "/", operation="uploadHook")
 def hook(request: Request) -> dict:
     require_internal(request, bearer_too=True)
-    body = request.json(HOOK_SCHEMA)
+    body = request.json()
     if uploads.is_s3_notification(body):
         return uploads.s3_notification(body)
     kind = body.get("Type") or request.headers.get("hook-name", "")

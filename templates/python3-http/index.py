@@ -19,10 +19,23 @@ if os.path.isdir("/home/app/python"):
 from flask import Flask, Response, json, request
 from function import handler
 from waitress import serve
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import BaseConverter
 
-app = Flask(__name__)
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 RESPONSE_KEYS = {"statusCode", "body", "headers"}
+
+
+class AnyPath(BaseConverter):
+    """Every path, whatever its bytes: werkzeug's own `path` converter stops at a newline (`%0A`)."""
+
+    regex = r"[\s\S]*"
+    part_isolating = False
+
+
+app = Flask(__name__)
+app.url_map.converters["any_path"] = AnyPath
+app.url_map.merge_slashes = False  # `//x` reaches the handler instead of an HTML redirect
 
 
 class Event:
@@ -84,10 +97,21 @@ def health() -> Response:
     return Response("OK", status=200, mimetype="text/plain")
 
 
-@app.route("/", defaults={"path": ""}, methods=METHODS)
-@app.route("/<path:path>", methods=METHODS)
+@app.route("/<any_path:path>", methods=METHODS)
 def call_handler(path: str) -> Response:
     return format_response(handler.handle(Event(), Context()))
+
+
+@app.errorhandler(HTTPException)
+def refused(error: HTTPException) -> Response:
+    """What werkzeug refuses before the handler runs (an unknown method, a malformed request) is JSON too."""
+    status = error.code or 400
+    body = {"error": {"code": (error.name or "error").lower().replace(" ", "_"),
+                      "message": error.description or "The request could not be handled."}}
+    response = _response(body, status)
+    if status == 405:
+        response.headers["Allow"] = ", ".join(METHODS)
+    return response
 
 
 if __name__ == "__main__":

@@ -187,6 +187,12 @@ def test_viewer_calling_admin_function_is_forbidden(stack: Any) -> None:
     assert nobody.status_code == 401
 
 
+def test_user_pages_may_be_numbered_as_json_numbers_with_a_fraction_of_zero(stack: Any) -> None:
+    listed = stack.call("admin-users", token=stack.admin_token(), json={"action": "list", "page": 2.0, "per_page": 1.0})
+    assert listed.status_code == 200, listed.text
+    assert (listed.json()["page"], listed.json()["per_page"], len(listed.json()["users"])) == (2, 1, 1)
+
+
 def test_admin_token_manages_users(stack: Any) -> None:
     admin = stack.admin_token()
     viewer = stack.signup_login("promo")

@@ -1,17 +1,14 @@
 """Fixtures of the content tests: tiny generated clips, tus uploads through the real tusd, waiting for items.
 
-Uploads go through the front door (`/uploads/`, where nginx adds the hook secret that tusd forwards). When
-the front door of the instance does not pass that secret yet, a private tusd with the same flags is started
-on a free port and the test client supplies the header nginx would add.
+Uploads go through the front door (`/uploads/`, where nginx adds the hook secret that tusd forwards), to the
+instance's own tusd: its flags are the production ones (ops.components), so nothing here starts a tusd of its own.
 """
 
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +25,6 @@ WORKERS = ("worker-transcode-0", "worker-downscale-0")
 class Uploads:
     url: str
     headers: dict[str, str] = field(default_factory=dict)
-    front_door: bool = True
 
     def upload(self, path: Path, token: str, **metadata: str) -> TusUpload:
         return upload_file(self.url, path, token, metadata, extra_headers=self.headers)
@@ -41,12 +37,6 @@ class Uploads:
 
         headers["Upload-Metadata"] = encode_metadata(metadata)
         return requests.post(self.url, headers=headers, timeout=30)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -64,38 +54,9 @@ def admin_token(content_stack: Any) -> str:
 
 
 @pytest.fixture(scope="session")
-def uploads(content_stack: Any, admin_token: str) -> Iterator[Uploads]:
-    front = Uploads(f"{content_stack.front_url}/uploads/")
-    probe = front.create(admin_token, 1, {"filename": "probe.mp4"})
-    if probe.status_code == 201:
-        requests.delete(requests.compat.urljoin(front.url, probe.headers["Location"]),
-                        headers={"Tus-Resumable": "1.0.0", "Authorization": f"Bearer {admin_token}"}, timeout=10)
-        yield front
-        return
-    port = _free_port()
-    env = content_stack.env
-    command = [str(content_stack.instance.tools_bin / "tusd"), "-host", "127.0.0.1", "-port", str(port),
-               "-base-path", "/uploads/", "-upload-dir", env["UPLOAD_DIR"], "-behind-proxy",
-               "-hooks-http", f"{content_stack.gateway_url}/function/upload-hook",
-               "-hooks-http-forward-headers", "Authorization,X-Internal-Secret",
-               "-hooks-enabled-events", "pre-create,pre-finish,post-finish", "-disable-download",
-               "-show-greeting=false"]
-    log = open(content_stack.instance.logs_dir / "tusd-content-tests.log", "ab")  # noqa: SIM115
-    process = subprocess.Popen(command, stdout=log, stderr=log)
-    try:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                requests.options(f"http://127.0.0.1:{port}/uploads/", timeout=1)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        yield Uploads(f"http://127.0.0.1:{port}/uploads/",
-                      {"X-Internal-Secret": content_stack.secret("service-key")}, front_door=False)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
+def uploads(content_stack: Any) -> Uploads:
+    """tus through the front door, which adds the service key that tusd forwards to upload-hook."""
+    return Uploads(f"{content_stack.front_url}/uploads/")
 
 
 @pytest.fixture(scope="session")
@@ -150,7 +111,8 @@ def content_id_of(stack: Any, upload: TusUpload, timeout: float = 20.0) -> str:
 
 
 def ffmpeg_pids(needle: str) -> list[int]:
-    """ffmpeg processes whose command line mentions `needle`."""
+    """ffmpeg processes (Debian's or the pinned `ffmpeg-linux-x86_64-v9.0.2`) whose command line mentions
+    `needle`."""
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -160,6 +122,6 @@ def ffmpeg_pids(needle: str) -> list[int]:
         except OSError:
             continue
         parts = raw.split(b"\0")
-        if parts and parts[0].endswith(b"ffmpeg") and needle.encode() in raw:
+        if parts and parts[0].rsplit(b"/", 1)[-1].startswith(b"ffmpeg") and needle.encode() in raw:
             found.append(int(entry))
     return found

@@ -39,7 +39,6 @@ def test_4k_plus_source_is_capped_and_gets_every_rung() -> None:
     assert [r.rung for r in ladder.source] == [2160, 2160]
     assert (ladder.source[0].width, ladder.source[0].height) == (3840, 2160)
     assert [group[0].rung for group in ladder.lower] == [480, 720, 1080]
-    assert not ladder.source[0].copy_video  # too big to keep
 
 
 def test_rung_close_to_the_source_is_skipped() -> None:
@@ -60,7 +59,6 @@ def test_rotated_phone_video_is_planned_upright_and_reencoded() -> None:
     assert not probed.has_audio
     ladder = plan(probed)
     assert (ladder.source[0].width, ladder.source[0].height) == (1080, 1920)
-    assert not any(r.copy_video for r in ladder.all)
     assert not any(r.audio for r in ladder.all)
 
 
@@ -72,14 +70,14 @@ def test_anamorphic_pixels_are_made_square() -> None:
     assert plan(probed).source[0].width == 1024
 
 
-def test_compliant_sources_are_remuxed_for_their_own_container_only() -> None:
+def test_video_is_always_encoded_and_audio_copied_only_when_it_fits() -> None:
+    """Every rung's keyframes must fall on the segment boundaries, so even a browser-ready source's video is
+    encoded; audio already in the rendition's codec (stereo AAC LC for H.264, Opus for VP9) is copied."""
     mp4 = plan(info(1280, 720))
-    assert [(r.container, r.copy_video, r.copy_audio) for r in mp4.source] == [("mp4", True, True),
-                                                                                ("webm", False, False)]
-    hi10 = plan(info(1280, 720, pix_fmt="yuv420p10le"))
-    assert not any(r.copy_video for r in hi10.source)
+    assert [(r.container, r.copy_audio) for r in mp4.source] == [("mp4", True), ("webm", False)]
+    assert [(r.stream, r.copy_audio) for r in mp4.lower[0]] == [("480p-h264", True), ("480p-vp9", False)]
     surround = plan(info(1280, 720, audio_channels=6))
-    assert surround.source[0].copy_video and not surround.source[0].copy_audio
+    assert not any(r.copy_audio for r in surround.all)
 
 
 @pytest.mark.parametrize("width,height", [(1921, 1081), (853, 480), (1280, 536), (641, 361)])
@@ -105,8 +103,8 @@ def test_not_a_video_is_refused_with_a_reason() -> None:
         parse({"format": {}, "streams": [{"index": 0, "codec_type": "video", "width": 2, "height": 2}]})
 
 
-def test_lowest_mp4_is_encoded_first_and_alone() -> None:
+def test_lower_rungs_share_one_job() -> None:
     batches = downscale_batches(plan(info(1920, 1080)))
     assert [[r.name for r in batch] for batch in batches] == [
-        ["480p.mp4"], ["480p.webm", "720p.mp4", "720p.webm"]]
+        ["480p.mp4", "480p.webm", "720p.mp4", "720p.webm"]]
     assert downscale_batches(plan(info(320, 240))) == []

@@ -10,7 +10,7 @@ import pytest
 
 from flmnchll.content import links
 from flmnchll.content.uploads import check_filename, reject
-from flmnchll.media import encode, thumbnails
+from flmnchll.media import encode, hls, thumbnails
 from flmnchll.media.errors import explain
 from flmnchll.media.ladder import plan
 from flmnchll.media.progress import ProgressParser, parse_clock
@@ -43,24 +43,81 @@ def test_progress_never_claims_done_before_the_end() -> None:
 def test_one_decode_one_scale_per_size_for_the_whole_group() -> None:
     source = info(1920, 1080, video_codec="mpeg4", video_profile="")
     ladder = plan(source)
-    outputs = [(r, Path(f"/out/{r.name}")) for group in ladder.lower for r in group]
+    outputs = [(r, Path(f"/out/{r.stream}")) for group in ladder.lower for r in group]
     args = encode.command("/in.mov", source, outputs)
     assert args.count("-i") == 1
     chains = args[args.index("-filter_complex") + 1].split(";")
-    assert [chain.count("scale=") for chain in chains] == [1, 1]  # 480 and 720, each split between mp4 and webm
+    assert [chain.count("scale=") for chain in chains] == [1, 1]  # 480 and 720, each split between H.264 and VP9
     assert chains[0].startswith("[0:0]scale=1280:720") and chains[0].endswith("split=3[v2][v3][s0]")
     assert chains[1].startswith("[s0]scale=854:480")  # the smaller size is scaled from the larger one
     assert args.count("libx264") == 2 and args.count("libvpx-vp9") == 2
-    assert args.count("+faststart") == 2 and args.count("-cues_to_front") == 2
+    assert args.count("hls") == 4 and args.count("fmp4") == 4 and args.count("event") == 4
+    assert [args[n + 1] for n, a in enumerate(args) if a == "-hls_segment_filename"] == [
+        "/out/480p-h264/seg-%05d.m4s", "/out/480p-vp9/seg-%05d.m4s", "/out/720p-h264/seg-%05d.m4s",
+        "/out/720p-vp9/seg-%05d.m4s"]
 
 
-def test_silent_source_has_no_audio_mapping_and_copy_needs_no_filter() -> None:
+def test_every_encoder_keyframes_only_at_segment_boundaries() -> None:
+    source = info(1280, 720)
+    args = encode.command("/in.mp4", source, [(r, Path(f"/out/{r.stream}")) for r in plan(source).all])
+    forced = [args[n + 1] for n, a in enumerate(args) if a == "-force_key_frames"]
+    assert forced == [f"expr:gte(t,n_forced*{encode.SEGMENT_SECONDS})"] * 4
+    assert args.count("-sc_threshold") == 2 and args[args.index("-sc_threshold") + 1] == "0"  # x264: no scene cuts
+    assert [args[n + 1] for n, a in enumerate(args) if a == "-keyint_min"] == [str(encode.VP9_KEYFRAME_INTERVAL)] * 2
+    assert 2 <= encode.SEGMENT_SECONDS <= 4
+
+
+def test_silent_source_has_no_audio_mapping() -> None:
     silent = info(1280, 720, audio_index=None, audio_codec="", audio_channels=0)
     rendition = plan(silent).source[0]
-    args = encode.command("/in.mp4", silent, [(rendition, Path("/out/720p.mp4"))])
-    assert "-filter_complex" not in args
-    assert args[args.index("-c:v") + 1] == "copy"
+    args = encode.command("/in.mp4", silent, [(rendition, Path("/out/720p-h264"))])
     assert "0:1" not in args and "-c:a" not in args
+
+
+def test_progressive_files_are_remuxed_not_encoded() -> None:
+    args = encode.progressive_args(Path("/w/480p-h264.mp4"), "mp4", Path("/w/480p.mp4"))
+    assert args[args.index("-c") + 1] == "copy" and "+faststart" in args
+    webm = encode.progressive_args(Path("/w/480p-vp9.mp4"), "webm", Path("/w/480p.webm"))
+    assert webm[webm.index("-f") + 1] == "webm" and "-cues_to_front" in webm
+
+
+def test_playlists_are_read_and_signed_line_by_line() -> None:
+    playlist = ("#EXTM3U\n#EXT-X-PLAYLIST-TYPE:EVENT\n#EXT-X-MAP:URI=\"init.mp4\"\n#EXTINF:2.000000,\n"
+                "seg-00000.m4s\n#EXTINF:1.500000,\nseg-00001.m4s\n")
+    assert [(s.uri, s.duration) for s in hls.segments(playlist)] == [("seg-00000.m4s", 2.0), ("seg-00001.m4s", 1.5)]
+    assert hls.map_uri(playlist) == "init.mp4" and not hls.ended(playlist)
+    assert hls.ended(playlist + "#EXT-X-ENDLIST\n")
+    signed = hls.rewrite_uris(playlist, lambda uri: f"https://bucket/{uri}?sig=1")
+    assert '#EXT-X-MAP:URI="https://bucket/init.mp4?sig=1"' in signed
+    assert "https://bucket/seg-00001.m4s?sig=1" in signed.splitlines()
+    assert hls.peak_and_average(playlist, {"seg-00000.m4s": 500_000, "seg-00001.m4s": 150_000}) == (
+        2_000_000, int(650_000 * 8 / 3.5))
+
+
+def test_master_playlist_lists_h264_first_with_codecs_resolution_and_bandwidth() -> None:
+    streams = [{"name": "720p-vp9", "width": 1280, "height": 720, "codecs": "vp09.00.31.08,opus",
+                "bandwidth": 2_000_000},
+               {"name": "480p-h264", "width": 854, "height": 480, "codecs": "avc1.64001e,mp4a.40.2",
+                "bandwidth": 900_000, "average_bandwidth": 700_000, "frame_rate": 25}]
+    master = hls.master_playlist(streams).splitlines()
+    assert master[3] == ('#EXT-X-STREAM-INF:BANDWIDTH=900000,AVERAGE-BANDWIDTH=700000,RESOLUTION=854x480,'
+                         'CODECS="avc1.64001e,mp4a.40.2",FRAME-RATE=25.000')
+    assert master[4] == "480p-h264/index.m3u8" and master[6] == "720p-vp9/index.m3u8"
+    assert hls.variant_attributes("\n".join(master))["CODECS"] == "avc1.64001e,mp4a.40.2"
+
+
+def test_stream_links_sign_the_item_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MEDIA_SECRET", "s3cret")
+    monkeypatch.setenv("STORAGE_BACKEND", "local")
+    url = links.stream_url("0123456789abcdef", expires=2_000_000_000)
+    digest = hashlib.md5(b"2000000000/media/0123456789abcdef/hls/ s3cret").digest()
+    signature = base64.urlsafe_b64encode(digest).decode().rstrip("=")
+    assert url == f"/media/s/2000000000/{signature}/0123456789abcdef/hls/master.m3u8"
+    assert links.stream_signature_valid("0123456789abcdef", "2000000000", signature, now=1_999_999_999)
+    assert not links.stream_signature_valid("0123456789abcdef", "2000000000", signature, now=2_000_000_001)
+    assert not links.stream_signature_valid("fedcba9876543210", "2000000000", signature, now=0)
+    monkeypatch.setenv("STORAGE_BACKEND", "s3")
+    assert links.stream_url("0123456789abcdef", expires=2_000_000_000).startswith("/function/list-content/s/")
 
 
 def test_tile_columns_follow_width() -> None:
@@ -122,3 +179,21 @@ def test_container_languages_become_browser_codes() -> None:
     assert language("eng") == ("en", "English") and language("fre") == ("fr", "Français")
     assert language("und") == ("und", "Subtitles") and language("xx-bad") == ("und", "Subtitles")
     assert language("tlh") == ("tlh", "tlh")
+
+
+@pytest.mark.parametrize("setting", ["on", "off"])
+def test_an_item_is_ready_when_its_streams_end_and_its_planned_files_exist(monkeypatch: pytest.MonkeyPatch,
+                                                                          setting: str) -> None:
+    from flmnchll.content.events import plan_complete
+    from workers.renditions import plan_entries, progressive_files
+
+    monkeypatch.setenv("PROGRESSIVE_FILES", setting)
+    entries = plan_entries(plan(info(1280, 720)), progressive_files())
+    assert {(e["stream"], e["progressive"]) for e in entries} == {
+        (name, setting == "on") for name in ("720p-h264", "720p-vp9", "480p-h264", "480p-vp9")}
+    item = {"plan": entries, "renditions": [], "streams": [{"name": e["stream"], "complete": True} for e in entries]}
+    assert plan_complete(item) is (setting == "off")  # with files on, the streams alone are not enough
+    item["renditions"] = [{"name": e["name"]} for e in entries]
+    assert plan_complete(item)
+    item["streams"][0]["complete"] = False  # a stream still growing
+    assert not plan_complete(item)

@@ -206,9 +206,12 @@ def test_viewers_see_only_ready_items_and_admins_see_progress(content_stack: Any
     assert content_stack.call("list-content", method="GET").status_code == 401
 
 
-def test_front_door_takes_uploads(uploads: Uploads) -> None:
+def test_front_door_takes_uploads(uploads: Uploads, admin_token: str) -> None:
     """nginx's /uploads/ must add the hook secret that tusd forwards (`-hooks-http-forward-headers`)."""
-    assert uploads.front_door, "the front door's /uploads/ does not pass X-Internal-Secret to tusd's hooks"
+    created = uploads.create(admin_token, 1, {"filename": "probe.mp4"})
+    assert created.status_code == 201, f"the front door's /uploads/ refused an admin: {created.text}"
+    requests.delete(requests.compat.urljoin(uploads.url, created.headers["Location"]),
+                    headers={"Tus-Resumable": "1.0.0", "Authorization": f"Bearer {admin_token}"}, timeout=10)
 
 
 def test_non_admin_upload_is_refused_before_storing(content_stack: Any, uploads: Uploads) -> None:

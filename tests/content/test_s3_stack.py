@@ -9,15 +9,19 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from unittest import mock
+from urllib.parse import urljoin
 
 import boto3
 import pytest
 import requests
 
+from flmnchll.content import links
+from flmnchll.media import hls
 from ops.instance import PORT_ENV, REPO, S3_BUCKET, Instance
 from tests.conftest import Stack
 from tests.content.conftest import Uploads, content_id_of, lavfi, make_clip, wait_for
@@ -25,7 +29,8 @@ from tests.content.conftest import item as item_of
 from tests.deploy.test_front_door import assert_browser_hardening
 
 INSTANCE = "s3test"
-SETTINGS = {"STORAGE_BACKEND": "s3", "PORT_OFFSET": "13000"}
+# S3_TEST_PORT_OFFSET lets engineers running the suite side by side keep their instances apart
+SETTINGS = {"STORAGE_BACKEND": "s3", "PORT_OFFSET": os.environ.get("S3_TEST_PORT_OFFSET", "13000")}
 
 
 def environment() -> dict[str, str]:
@@ -72,6 +77,12 @@ def probe(url: str) -> dict[str, Any]:
     return json.loads(out.stdout)
 
 
+def links_expired(stack: Stack, content_id: str) -> str:
+    """An expired stream link of the instance's item, signed with its media secret."""
+    with mock.patch.dict(os.environ, {"MEDIA_SECRET": stack.secret("media-secret"), "STORAGE_BACKEND": "s3"}):
+        return urljoin(stack.front_url + "/", links.stream_url(content_id, expires=int(time.time()) - 5))
+
+
 def test_upload_is_transcoded_and_served_from_the_bucket(s3_stack: Stack, bucket: Any, tmp_path: Path) -> None:
     token = s3_stack.admin_token()
     clip = make_clip(tmp_path, "s3.mp4", *lavfi("640x360", 2), "-c:v", "libx264", "-preset", "ultrafast",
@@ -102,6 +113,30 @@ def test_upload_is_transcoded_and_served_from_the_bucket(s3_stack: Stack, bucket
         assert "audio" in streams
         altered = url.replace(rendition["name"], "other.mp4")
         assert requests.get(altered, timeout=10).status_code == 403
+
+    # The stream: playlists from list-content under the signed prefix, segments straight from the bucket with
+    # their own presigned links, readable from the app's page (hls.js fetches them).
+    master_url = urljoin(s3_stack.front_url + "/", item["stream"]["url"])
+    master = requests.get(master_url, timeout=10)
+    assert master.status_code == 200 and master.headers["Content-Type"] == hls.MIME, master.text
+    variants = [line for line in master.text.splitlines() if line and not line.startswith("#")]
+    assert sorted(variants) == ["360p-h264/index.m3u8", "360p-vp9/index.m3u8"]
+    for variant in variants:
+        media_url = urljoin(master_url, variant)
+        playlist = requests.get(media_url, timeout=10).text
+        assert hls.ended(playlist), playlist
+        segments = [hls.map_uri(playlist) or "", *(s.uri for s in hls.segments(playlist))]
+        assert all(uri.startswith(f"{s3_origin}/{S3_BUCKET}/media/{content_id}/hls/") and "X-Amz-Signature=" in uri
+                   for uri in segments), playlist
+        fetched = [requests.get(uri, headers={"Origin": s3_stack.front_url}, timeout=10) for uri in segments]
+        assert all(r.status_code == 200 and r.headers.get("Access-Control-Allow-Origin") == s3_stack.front_url
+                   for r in fetched)
+        joined = tmp_path / variant.replace("/", "-")
+        joined.write_bytes(b"".join(r.content for r in fetched))
+        codec = probe(str(joined))["streams"][0]["codec_name"]
+        assert codec == ("h264" if "h264" in variant else "vp9")
+    assert requests.get(master_url.replace("/hls/", "/hls/x", 1), timeout=10).status_code in (403, 404)
+    assert requests.get(links_expired(s3_stack, content_id), timeout=10).status_code == 403
 
     # The page reads subtitle tracks and the preview map itself: the bucket lets the app's origin do that.
     preview = requests.get(item["preview"]["vtt"], headers={"Origin": s3_stack.front_url}, timeout=10)

@@ -31,7 +31,7 @@ def stack_copy(target: Path) -> Path:
     """stack.yml and what it names, with `template/` (faas-cli's folder name) pointing at our `templates/`."""
     for name in ("stack.yml",):
         shutil.copy2(REPO / name, target / name)
-    for name in ("functions", "flmnchll", "templates"):
+    for name in ("functions", "flmnchll", "process_settings", "templates"):
         shutil.copytree(REPO / name, target / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     (target / "template").symlink_to("templates")
     return target

@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from faas.settings import PACKAGE_ROOT
-from faas.testing import CallbackServer, instance_for_tests
+from tests.faas_harness import CallbackServer, instance_for_tests
 
 FAAS_CLI = PACKAGE_ROOT / ".tools" / "bin" / "faas-cli"
 STACK_FILE = PACKAGE_ROOT / "tests" / "functions" / "stack.yml"

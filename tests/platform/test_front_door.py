@@ -4,6 +4,7 @@ and no signed link or peer token in its logs."""
 from __future__ import annotations
 
 import secrets as random
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -46,8 +47,22 @@ def test_signed_links_and_peer_tokens_stay_out_of_the_logs(stack: Any) -> None:
     peer = requests.get(f"{stack.front_url}{peer_path}?ts=1&token={token}", timeout=10)
     assert peer.status_code == 200  # the pool member answered
 
-    access = logged(stack.instance.logs_dir / "nginx-access.log", content_id)
+    item = random.token_hex(8)  # a stream's signature is in its path: /media/s/EXPIRES/SIGNATURE/ID/hls/...
+    stream_signature = secure_link_signature(f"/media/{item}/hls/", expires, stack.secret("media-secret"))
+    playlist = stack.instance.data_dir / "media" / item / "hls" / "master.m3u8"
+    playlist.parent.mkdir(parents=True)
+    playlist.write_text("#EXTM3U\n")
+    try:
+        stream = requests.get(f"{stack.front_url}/media/s/{expires}/{stream_signature}/{item}/hls/master.m3u8",
+                              timeout=10)
+    finally:
+        shutil.rmtree(playlist.parent.parent)
+    assert stream.status_code == 200 and stream.headers["Cache-Control"] == "no-cache"
+    assert_browser_hardening(stream.headers, stack.front_url.removeprefix("http://"))
+
+    access = logged(stack.instance.logs_dir / "nginx-access.log", item)
     assert f"GET {uri}?[redacted] " in access and f"GET {peer_path}?[redacted] " in access
+    assert f"GET /media/s/{expires}/[redacted]/{item}/hls/master.m3u8 " in access
     errors = (stack.instance.logs_dir / "nginx.log").read_text(errors="replace")
-    for secret in (signature, token):
+    for secret in (signature, token, stream_signature):
         assert secret not in access and secret not in errors

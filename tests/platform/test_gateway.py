@@ -25,7 +25,7 @@ import redis
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from faas.testing import CallbackServer, instance_for_tests
+from tests.faas_harness import CallbackServer, instance_for_tests
 
 NOT_FOUND = "error finding function {0}.openfaas-fn: server returned non-200 status code (404) for function, {0}"
 STACK_FUNCTIONS: dict[str, dict[str, Any]] = {

@@ -1,14 +1,13 @@
 """A throw-away FaaS instance for tests and benchmarks: redis-server and supervisord in a temp folder.
 
-supervisord runs the gateway, the async worker and the cron connector exactly as an instance's own
-configuration would, on free loopback ports, so tests exercise the real processes.
+It is an `ops` instance of its own (free loopback ports, folders in the temp folder) running only the gateway,
+the async worker, the cron connector and Redis, with the configuration the local stack renders for them
+(`ops.programs`, `ops.render`, `ops.components`), so tests exercise the real processes as they run.
 """
 
 from __future__ import annotations
 
 import os
-import secrets as pysecrets
-import shutil
 import signal
 import socket
 import subprocess
@@ -18,13 +17,17 @@ import threading
 import time
 import xmlrpc.client
 from contextlib import closing
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import requests
 
-from faas.settings import PACKAGE_ROOT
+from ops import components, secrets, supervisor
+from ops.instance import BASE_PORTS, REPO, Instance
+from ops.programs import programs
+from ops.render import supervisord_conf
 
 
 def free_port() -> int:
@@ -58,22 +61,26 @@ def free_port_block(count: int, start: int = 61000, stop: int = 65500) -> int:
 class LocalFaaS:
     """One running instance; exposes what the project's `stack` fixture exposes (gateway_url, env, ...)."""
 
+    #: the instance's programs this harness runs, as the local stack renders them (ops.programs)
+    PROGRAMS = ("redis", "gateway", "faas-async", "faas-cron")
+
     def __init__(self, root: Path, functions_path: list[Path], port_count: int = 60) -> None:
         self.root = root
         self.functions_path = functions_path
-        self.gateway_port = free_port()
-        self.metrics_port = free_port()
-        self.redis_port = free_port()
-        self.function_port_base = free_port_block(port_count)
         self.port_count = port_count
-        self.secrets_dir = root / "secrets"
-        self.state_dir = root / "state"
-        self.log_dir = root / "logs"
-        self.socket = root / "supervisor.sock"
-        self.gateway_url = f"http://127.0.0.1:{self.gateway_port}"
-        self.metrics_url = f"http://127.0.0.1:{self.metrics_port}/metrics"
+        ports = {name: free_port() for name in BASE_PORTS}
+        ports["functions"] = free_port_block(port_count)
+        self.instance = Instance(name=f"faas-{root.name}", offset=0, home=root, ports=ports)
+        self.gateway_port = ports["gateway"]
+        self.metrics_port = ports["metrics"]
+        self.redis_port = ports["redis"]
+        self.function_port_base = ports["functions"]
+        self.secrets_dir = self.instance.secrets_dir
+        self.log_dir = self.instance.logs_dir
+        self.gateway_url = self.instance.url("gateway")
+        self.metrics_url = f"{self.instance.url('metrics')}/metrics"
         self.process: subprocess.Popen[bytes] | None = None
-        tools = PACKAGE_ROOT / ".tools" / "bin"
+        tools = REPO / ".tools" / "bin"
         self.env: dict[str, str] = {
             **os.environ,
             "PATH": f"{tools}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -84,17 +91,14 @@ class LocalFaaS:
     # ---- what tests use -----------------------------------------------------------------------------------
 
     def secret(self, name: str) -> str:
-        return (self.secrets_dir / name).read_text().strip()
+        return secrets.read(self.secrets_dir, name)
 
     @property
     def auth(self) -> tuple[str, str]:
         return ("admin", self.secret("basic-auth-password"))
 
     def supervisor(self) -> Any:
-        from supervisor.xmlrpc import SupervisorTransport
-
-        transport = SupervisorTransport(None, None, f"unix://{self.socket}")
-        return xmlrpc.client.ServerProxy("http://127.0.0.1", transport=transport).supervisor
+        return supervisor.connect(self.instance)
 
     def stop_component(self, name: str) -> None:
         self.supervisor().stopProcess(name, True)
@@ -104,87 +108,40 @@ class LocalFaaS:
 
     # ---- lifecycle ----------------------------------------------------------------------------------------
 
-    def faas_env(self) -> dict[str, str]:
+    def harness_env(self) -> dict[str, str]:
+        """What the harness sets beyond the instance's own FaaS settings: small limits that tests reach."""
         return {
             "FAAS_BIND": "127.0.0.1",
-            "FAAS_GATEWAY_PORT": str(self.gateway_port),
-            "FAAS_METRICS_PORT": str(self.metrics_port),
-            "FAAS_STATE_DIR": str(self.state_dir),
-            "FAAS_SUPERVISOR_URL": f"unix://{self.socket}",
             "FAAS_FUNCTIONS_PATH": os.pathsep.join(str(p) for p in self.functions_path),
-            "FAAS_TEMPLATE_DIR": str(PACKAGE_ROOT / "templates" / "python3-http"),
-            "FAAS_PYTHON": sys.executable,
-            "FAAS_SECRETS_DIR": str(self.secrets_dir),
-            "FAAS_REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
-            "FAAS_REDIS_PASSWORD_FILE": str(self.secrets_dir / "redis-password"),
-            "FAAS_FUNCTION_PORT_BASE": str(self.function_port_base),
             "FAAS_FUNCTION_PORT_COUNT": str(self.port_count),
-            "FAAS_LOG_DIR": str(self.log_dir),
             "FAAS_MAX_BODY_BYTES": str(1024 * 1024),
             "FAAS_CRON_REFRESH": "1",
             "FAAS_READY_TIMEOUT": "10",
         }
 
     def _write_config(self) -> Path:
-        for folder in (self.secrets_dir, self.state_dir / "supervisor", self.log_dir, self.root / "redis"):
+        instance = self.instance
+        for folder in (instance.run_dir, instance.logs_dir, instance.faas_state_dir / "supervisor",
+                       instance.data_dir / "redis"):
             folder.mkdir(parents=True, exist_ok=True)
-        os.chmod(self.secrets_dir, 0o700)
-        for name in ("basic-auth-password", "redis-password"):
-            path = self.secrets_dir / name
-            path.write_text(pysecrets.token_urlsafe(24))
-            os.chmod(path, 0o600)
-        redis_conf = self.root / "redis" / "redis.conf"
-        redis_conf.write_text(
-            f"bind 127.0.0.1\nport {self.redis_port}\nrequirepass {self.secret('redis-password')}\n"
-            f"dir {self.root / 'redis'}\nsave \"\"\nappendonly no\n"
-        )
+        secrets.ensure_secrets(instance.secrets_dir)
+        redis_conf = instance.run_dir / "redis.conf"
+        redis_conf.write_text(components.redis_conf(port=self.redis_port, password=self.secret("redis-password"),
+                                                    folder=instance.data_dir / "redis", persistent=False))
         os.chmod(redis_conf, 0o600)
-        python = sys.executable
-        programs = {
-            "redis": f"{shutil.which('redis-server') or 'redis-server'} {redis_conf}",
-            "gateway": f"{python} -u -m faas.gateway",
-            "faas-async": f"{python} -u -m faas.async_worker",
-            "faas-cron": f"{python} -u -m faas.cron",
-        }
-        lines = [
-            "[unix_http_server]",
-            f"file={self.socket}",
-            "chmod=0700",
-            "[supervisord]",
-            f"logfile={self.log_dir / 'supervisord.log'}",
-            f"pidfile={self.root / 'supervisord.pid'}",
-            f"childlogdir={self.log_dir}",
-            "nodaemon=true",
-            "[rpcinterface:supervisor]",
-            "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface",
-            "[supervisorctl]",
-            f"serverurl=unix://{self.socket}",
-        ]
-        for name, command in programs.items():
-            lines += [
-                f"[program:{name}]",
-                f"command={command}",
-                f"directory={PACKAGE_ROOT}",
-                "autorestart=true",
-                "startsecs=1",
-                "stopasgroup=true",
-                "killasgroup=true",
-                "redirect_stderr=true",
-                f"stdout_logfile={self.log_dir / (name + '.log')}",
-                f"priority={10 if name == 'redis' else 20}",
-            ]
-        lines += ["[include]", f"files = {self.state_dir / 'supervisor'}/*.conf", ""]
-        conf = self.root / "supervisord.conf"
-        conf.write_text("\n".join(lines))
+        listed = [replace(program, environment={**program.environment, **self.harness_env()})
+                  if program.environment else program
+                  for program in programs(instance) if program.name in self.PROGRAMS]
+        conf = instance.run_dir / "supervisord.conf"
+        conf.write_text(supervisord_conf(instance, listed))
         return conf
 
     def start(self, timeout: float = 30.0) -> LocalFaaS:
         conf = self._write_config()
-        env = {**os.environ, **self.faas_env(), "PYTHONPATH": str(PACKAGE_ROOT)}
         supervisord = Path(sys.executable).with_name("supervisord")
         self.process = subprocess.Popen(
-            [str(supervisord), "-c", str(conf)],
-            env=env,
+            [str(supervisord), "--nodaemon", "-c", str(conf)],
+            env={**os.environ, "PYTHONPATH": str(REPO)},
             cwd=self.root,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -276,7 +233,7 @@ class CallbackServer:
 def start_local(functions_path: list[Path] | None = None) -> tuple[LocalFaaS, tempfile.TemporaryDirectory[str]]:
     """Start an instance in a new temp folder; the caller stops it and cleans the folder up."""
     tmp = tempfile.TemporaryDirectory(prefix="faas-")
-    paths = functions_path or [PACKAGE_ROOT / "functions", PACKAGE_ROOT / "tests" / "functions"]
+    paths = functions_path or [REPO / "functions", REPO / "tests" / "functions"]
     return LocalFaaS(Path(tmp.name), paths).start(), tmp
 
 

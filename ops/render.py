@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from string import Template
 
-from ops import components, seaweedfs, secrets
+from ops import components, front_door, seaweedfs, secrets
 from ops.instance import REPO, Instance
 from ops.programs import Program, programs
 
@@ -80,11 +80,6 @@ def supervisord_conf(instance: Instance, listed: list[Program]) -> str:
     return "\n".join(sections)
 
 
-def app_root() -> Path:
-    dist = REPO / "frontend" / "dist"
-    return dist if (dist / "index.html").exists() else Path(__file__).resolve().parent / "placeholder"
-
-
 def render(instance: Instance) -> list[Program]:
     """Create the instance's folders and write every config file; return the programs to run."""
     for directory in (instance.data_dir, instance.logs_dir, instance.run_dir, instance.faas_state_dir / "supervisor",
@@ -99,12 +94,10 @@ def render(instance: Instance) -> list[Program]:
     _write_private(run / "redis.conf", components.redis_conf(
         port=ports["redis"], password=read("redis-password"), folder=instance.data_dir / "redis"))
 
-    peer_location = _template(TEMPLATES / "peer-location.conf")
+    door = front_door.local(instance, media_secret=read("media-secret"), service_key=read("service-key"))
+    _write_private(run / "front-door.conf", front_door.render(door))
     _write_private(run / "nginx.conf", _template(TEMPLATES / "nginx.conf").substitute(
-        user=getpass.getuser(), run_dir=run, logs_dir=instance.logs_dir, front_port=ports["front"], app_root=app_root(),
-        gateway_port=ports["gateway"], tusd_port=ports["tusd"], media_dir=instance.data_dir / "media",
-        media_secret=read("media-secret"), internal_secret=read("service-key"),
-        peer_locations="\n".join(peer_location.substitute(peer_port=p) for p in instance.peer_ports)))
+        user=getpass.getuser(), run_dir=run, front_door=run / "front-door.conf"))
 
     relay_min, relay_max = instance.turn_relay_range
     coturn_template = REPO / "coturn" / "turnserver.conf.tmpl"

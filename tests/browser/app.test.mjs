@@ -22,6 +22,7 @@ import {
   screenshot,
   submitLogin,
   submitSignup,
+  testNoCspViolation,
   uniqueName,
   waitFor,
   waitSignedIn,
@@ -415,3 +416,5 @@ test('a room with a PIN: a wrong PIN is refused, the right one joins, members an
   await screenshot(guest.page, '19-room-guest');
   await screenshot(host.page, '20-room-host-chat');
 });
+
+testNoCspViolation();

@@ -8,7 +8,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { FRONT_URL, launchRoomBrowser, screenshot, waitFor } from './lib/browser.mjs';
+import { FRONT_URL, launchRoomBrowser, screenshot, testNoCspViolation, waitFor, watchCsp } from './lib/browser.mjs';
 import { memberPage } from './lib/member.mjs';
 
 const ROOM = process.env.SYNC_ROOM;
@@ -33,7 +33,7 @@ const RUN = Math.random().toString(36).slice(2, 7);
 
 async function openMember(index, roomId, query = '') {
   const who = USERS[index];
-  const context = await browser.newContext({ baseURL: FRONT_URL, viewport: { width: 1100, height: 800 } });
+  const context = watchCsp(await browser.newContext({ baseURL: FRONT_URL, viewport: { width: 1100, height: 800 } }));
   context.setDefaultTimeout(15_000);
   await context.addInitScript(memberPage, who);
   const page = await context.newPage();
@@ -458,3 +458,5 @@ test('TURN only (?ice=relay): members link through coturn and stay in sync', { t
   assertPropagation(delays, 'pause over TURN');
   await assertPausedTogether([r1, r2]);
 });
+
+testNoCspViolation();

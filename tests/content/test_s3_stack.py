@@ -26,6 +26,7 @@ from ops.instance import S3_BUCKET
 from tests.conftest import PrivateInstance, Stack
 from tests.content.conftest import Uploads, content_id_of, lavfi, make_clip, wait_for
 from tests.content.conftest import item as item_of
+from tests.deploy.test_front_door import assert_browser_hardening
 
 # S3_TEST_PORT_OFFSET keeps instances of suites run side by side apart
 PRIVATE = PrivateInstance("s3test", {"STORAGE_BACKEND": "s3",
@@ -85,6 +86,9 @@ def test_upload_is_transcoded_and_served_from_the_bucket(s3_stack: Stack, bucket
     item = item_of(s3_stack, token, content_id)
 
     s3_origin = s3_stack.instance.url("s3")
+    # The page may load media, previews and segments from the bucket: the front door's policy names its origin.
+    page = requests.get(s3_stack.front_url + "/", timeout=10)
+    assert_browser_hardening(page.headers, s3_stack.front_url.removeprefix("http://"), (s3_origin,))
     for rendition in item["renditions"]:
         url = rendition["url"]
         assert url.startswith(f"{s3_origin}/{S3_BUCKET}/media/{content_id}/") and "X-Amz-Signature=" in url

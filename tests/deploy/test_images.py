@@ -74,6 +74,8 @@ def test_front_door_config_is_valid_nginx(tmp_path: Path) -> None:
         "PEER_HOST_SUFFIX": ".peer.flmnchll.svc.cluster.local",
         "MEDIA_ROOT": str(tmp_path / "media"),
         "MEDIA_SECRET": "not-a-secret",
+        "SERVICE_KEY": "not-a-key",
+        "S3_PUBLIC_URL": "",
         "NGINX_LOCAL_RESOLVERS": "127.0.0.1",
     }
     rendered = render_template((DEPLOY / "nginx" / "front.conf.template").read_text(), values)

@@ -4,10 +4,12 @@
 // playwright-core is a dev dependency of frontend/ (installed by scripts/install.sh); it is resolved from
 // there, so the tests need no node_modules of their own.
 
+import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -34,6 +36,29 @@ export const CHROMIUM_ARGS = [
   '--use-fake-device-for-media-stream',
   '--autoplay-policy=no-user-gesture-required',
 ];
+
+/** The Content-Security-Policy violations pages reported so far ("page URL: message"). */
+export const cspViolations = [];
+
+/**
+ * Records every Content-Security-Policy violation of the pages of `context`, now and later (chromium reports
+ * each one as a console error). Returns the context.
+ */
+export function watchCsp(context) {
+  context.on('console', (message) => {
+    if (message.type() === 'error' && message.text().includes('Content Security Policy')) {
+      cspViolations.push(`${message.page()?.url() ?? '?'}: ${message.text()}`);
+    }
+  });
+  return context;
+}
+
+/** A test of its own, run last in a file: the app works within the front door's policy. */
+export function testNoCspViolation() {
+  test('no page broke the Content-Security-Policy', () => {
+    assert.deepEqual(cspViolations, [], `CSP violations:\n${cspViolations.join('\n')}`);
+  });
+}
 
 /**
  * One chromium for all members of a room, a context each (`browser.newContext()`). The contexts share one
@@ -64,6 +89,7 @@ export async function launch({ viewport = { width: 1280, height: 800 }, extraArg
     baseURL: FRONT_URL,
     ...options,
   });
+  watchCsp(context);
   context.setDefaultTimeout(15_000);
   context.setDefaultNavigationTimeout(30_000);
   let closed = false;

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,11 +10,10 @@ from typing import Any
 import pytest
 import requests
 
+from tests.browser.conftest import NODE_MODULES
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-NODE_MODULES = REPO / "frontend" / "node_modules"
-DIST = REPO / "frontend" / "dist" / "index.html"
-CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 DEMO_TITLE = "Welcome to FLMnCHLL"
 RUN_SECONDS = 300
 
@@ -39,11 +36,7 @@ def demo(stack: Any) -> None:
     stack.wait_until(lambda: _demo_ready(stack, token), timeout=120, interval=1)
 
 
-def test_the_app_in_a_browser(stack: Any, demo: None, artifacts: Path) -> None:
-    for needed, what in ((NODE_MODULES / "playwright-core", "frontend/node_modules (bash scripts/install.sh)"),
-                         (DIST, "the built app (bash scripts/install.sh)"), (CHROMIUM, "Debian's chromium")):
-        assert needed.exists(), f"missing {what}: {needed}"
-    assert shutil.which("node") and shutil.which("ffmpeg")
+def test_the_app_in_a_browser(browser_tools: None, stack: Any, demo: None, artifacts: Path) -> None:
     env = {
         **stack.env,
         "FRONT_URL": stack.front_url,

@@ -18,14 +18,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pymongo.errors
-from pymongo.database import Database
 
 from flmnchll.auth import Principal
 from flmnchll.errors import BadRequest, Conflict, Forbidden, NotFound
 from flmnchll.rooms import catalog, peer_tokens, peers, pins, presence, turn, votes, watched
 from flmnchll.rooms.clock import now_ms
 from flmnchll.rooms.locks import room_lock
-from flmnchll.stores import db, redis_client, register_indexes
+from flmnchll.stores import db, redis_client
 
 ID_ALPHABET = string.ascii_lowercase + string.digits
 MAX_MEMBERS = 16
@@ -42,15 +41,6 @@ def member_timeout_ms() -> int:
 
 def empty_ttl_seconds() -> int:
     return int(os.environ.get("ROOM_EMPTY_TTL_SECONDS", 3600))
-
-
-@register_indexes
-def _indexes(database: Database) -> None:
-    try:
-        database.rooms.create_index("expires_at", expireAfterSeconds=0, name="rooms_expiry")
-    except pymongo.errors.OperationFailure:
-        database.rooms.create_index("expires_at", name="rooms_expiry_plain")
-    database.rooms.create_index("peer_port")
 
 
 # ---------------------------------------------------------------------------------------------- documents

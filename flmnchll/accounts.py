@@ -24,13 +24,12 @@ from typing import Any
 import bcrypt
 import pymongo
 import pymongo.errors
-from pymongo.database import Database
 
 from flmnchll import auth
 from flmnchll.config import MissingSecret, read_secret, settings
 from flmnchll.errors import BadRequest, Conflict, NotFound, Unauthorized
 from flmnchll.stats import users
-from flmnchll.stores import db, redis_client, register_indexes
+from flmnchll.stores import db, redis_client
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,32}$")
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
@@ -39,12 +38,6 @@ ADMIN_USERNAME = "admin"
 ROLE_LOCK = "lock:admin-roles"
 
 WRONG_CREDENTIALS = "Wrong username or password."
-
-
-@register_indexes
-def _indexes(database: Database) -> None:
-    database.users.create_index([("username_lower", pymongo.ASCENDING)], unique=True, name="username_lower_unique")
-    database.users.create_index([("role", pymongo.ASCENDING)], name="role")
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,6 @@ from dataclasses import asdict, dataclass
 
 from flmnchll.config import settings
 from flmnchll.errors import Unauthorized
-from flmnchll.stats.activity import mark_active
 from flmnchll.stores import redis_client
 from flmnchll.web import Request
 
@@ -110,7 +109,7 @@ def refresh_sessions(user: Principal) -> None:
 
 
 def authenticate(request: Request) -> Principal:
-    """The signed-in user, or a 401 that says how to sign in."""
+    """The signed-in user, or a 401 that says how to sign in; the request remembers who it is (`Request.user_id`)."""
     token = request.bearer_token()
     if not token:
         raise Unauthorized("Please log in: this call needs an 'Authorization: Bearer <token>' header.",
@@ -118,5 +117,5 @@ def authenticate(request: Request) -> Principal:
     principal = principal_for(token)
     if principal is None:
         raise Unauthorized("Your session has expired or was ended. Please log in again.", code="session_expired")
-    mark_active(principal.id)
+    request.user_id = principal.id
     return principal

@@ -7,7 +7,6 @@ never a hung request. The same code runs against FerretDB locally and MongoDB in
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from urllib.parse import urlparse
 
 import pymongo
@@ -15,6 +14,7 @@ import redis
 from pymongo.database import Database
 
 from flmnchll.config import MissingSecret, read_secret, settings
+from flmnchll.indexes import ensure_indexes
 from flmnchll.outages import REDIS_ERRORS as REDIS_ERRORS  # re-exported: flmnchll.ratelimit imports it from here
 from flmnchll.outages import store_errors
 
@@ -23,13 +23,6 @@ _mongo: pymongo.MongoClient | None = None
 _redis: redis.Redis | None = None
 _rq_redis: redis.Redis | None = None
 _indexes_ready = False
-_index_builders: list[Callable[[Database], None]] = []
-
-
-def register_indexes(builder: Callable[[Database], None]) -> Callable[[Database], None]:
-    """Record a function creating a module's indexes; `db()` runs them all once per process."""
-    _index_builders.append(builder)
-    return builder
 
 
 def mongo_client() -> pymongo.MongoClient:
@@ -49,13 +42,12 @@ def mongo_client() -> pymongo.MongoClient:
 
 
 def db() -> Database:
-    """The application database, with indexes ensured on first use."""
+    """The application database, with every index of `flmnchll.indexes` ensured at the first use in a process."""
     global _indexes_ready
     database = mongo_client()[settings().database_name]
     if not _indexes_ready:
         with store_errors():
-            for build in _index_builders:
-                build(database)
+            ensure_indexes(database)
         _indexes_ready = True
     return database
 

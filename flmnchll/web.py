@@ -21,6 +21,7 @@ from jsonschema import Draft202012Validator
 from flmnchll import openapi
 from flmnchll.errors import ApiError, BadRequest, MethodNotAllowed, NotFound, PayloadTooLarge
 from flmnchll.outages import store_errors
+from flmnchll.stats.activity import mark_active
 
 log = logging.getLogger("flmnchll")
 
@@ -58,6 +59,8 @@ class Request:
     function: str = ""  # the function this request reached, as its router names it
     args: dict[str, Any] = field(default_factory=dict)  # the documented query parameters, typed, with defaults
     operation: openapi.Operation | None = None
+    # Who this call proved to be (a session, or a password at login): the Router counts them active today.
+    user_id: str | None = None
     _json: Any = None
 
     @classmethod
@@ -280,7 +283,11 @@ class Router:
                 if request.method == "OPTIONS":
                     return "", 204, {"Allow": "GET, POST, PUT, PATCH, DELETE, OPTIONS"}
                 with store_errors():
-                    result = self.dispatch(request)
+                    try:
+                        result = self.dispatch(request)
+                    finally:
+                        if request.user_id:  # DAU/MAU count every call a signed-in user makes, answered or not
+                            mark_active(request.user_id)
                 return shape(result)
             except ApiError as error:
                 return json.dumps(error.body()), error.status, {**JSON_HEADERS, **error.headers}

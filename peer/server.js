@@ -12,7 +12,7 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import express from "express";
 import { ExpressPeerServer } from "peer";
-import { WebSocketServer } from "ws";
+import { WebSocket, WebSocketServer } from "ws";
 import { TokenError, peekPeerToken, verifyPeerToken } from "./token.js";
 
 const RELAYED = new Set(["OFFER", "ANSWER", "CANDIDATE", "LEAVE", "EXPIRE"]);
@@ -65,10 +65,35 @@ export function createPeerServer({ port, host = "127.0.0.1", basePath = "/peerjs
   });
   const server = http.createServer(app);
 
-  // peer's own websocket server, taken over: we handle the HTTP upgrade, check the token first,
-  // and only hand verified sockets to peer (which then checks key and id as usual).
+  // Every accepted socket is a RoomSocket (ws's `WebSocket` option). A member may signal only peers of its own
+  // room: a relayed message to a peer connected here in another room is dropped before peer's handlers see it
+  // (messages to ids not connected yet are left to peer's queue, which expires them).
+  class RoomSocket extends WebSocket {
+    room = undefined; // set from the verified token before the socket is handed to peer
+
+    emit(event, ...args) {
+      if (event === "message" && this.room !== undefined && crossesRooms(this.room, args[0])) return false;
+      return super.emit(event, ...args);
+    }
+  }
+
+  function crossesRooms(room, data) {
+    let msg = null;
+    try {
+      msg = JSON.parse(data.toString());
+    } catch {
+      return false; // peer reports unparsable messages itself
+    }
+    const dst = msg && RELAYED.has(msg.type) ? connected.get(msg.dst) : undefined;
+    if (!dst || dst.room === room) return false;
+    log("dropped", { type: msg.type, reason: "other room" });
+    return true;
+  }
+
+  // peer's own websocket server, through its `createWebSocketServer` option: we handle the HTTP upgrade,
+  // check the token first, and only hand verified sockets to peer (which then checks key and id as usual).
   const createWebSocketServer = () => {
-    const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+    const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024, WebSocket: RoomSocket });
     server.on("upgrade", (req, socket, head) => {
       const url = new URL(req.url ?? "/", "http://peer.invalid");
       if (url.pathname !== wsPath) {
@@ -90,34 +115,12 @@ export function createPeerServer({ port, host = "127.0.0.1", basePath = "/peerjs
           refuse(ws, reason);
           return;
         }
-        guardRelay(ws, claims.room);
+        ws.room = claims.room;
         wss.emit("connection", ws, req);
       });
     });
     return wss;
   };
-
-  // A member may signal only peers of its own room (peers connected here in another room are off
-  // limits; messages to ids not connected yet are left to peer's queue, which expires them).
-  function guardRelay(ws, room) {
-    const emit = ws.emit.bind(ws);
-    ws.emit = (event, ...args) => {
-      if (event === "message") {
-        let msg = null;
-        try {
-          msg = JSON.parse(args[0].toString());
-        } catch {
-          // peer reports unparsable messages itself
-        }
-        const dst = msg && RELAYED.has(msg.type) ? connected.get(msg.dst) : undefined;
-        if (dst && dst.room !== room) {
-          log("dropped", { type: msg.type, reason: "other room" });
-          return false;
-        }
-      }
-      return emit(event, ...args);
-    };
-  }
 
   const peerApp = ExpressPeerServer(server, {
     path: "/",

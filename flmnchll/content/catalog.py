@@ -15,23 +15,15 @@ from typing import Any
 
 import pymongo
 import pymongo.errors
-from pymongo.database import Database
 
 from flmnchll.content import links
 from flmnchll.content.progress import overall_progress
 from flmnchll.errors import NotFound
-from flmnchll.stores import db, register_indexes
+from flmnchll.stores import db
 
 STATUSES = ("processing", "ready", "failed")
 ID_PATTERN = re.compile(r"^[a-f0-9]{16}$")
 MAX_PER_PAGE = 100
-
-
-@register_indexes
-def _indexes(database: Database) -> None:
-    database.content.create_index("upload_id", unique=True, name="upload_id_unique")
-    database.content.create_index([("status", 1), ("created_at", -1)], name="status_created")
-    database.content.create_index([("created_at", -1)], name="created")
 
 
 def now() -> datetime:

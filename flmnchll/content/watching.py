@@ -12,20 +12,11 @@ import os
 from datetime import UTC, datetime
 from typing import Any
 
-import pymongo
-from pymongo.database import Database
-
 from flmnchll.stats.views import record_view
-from flmnchll.stores import db, redis_client, register_indexes
+from flmnchll.stores import db, redis_client
 
 MAX_CREDIT_PER_REPORT = 60.0
 KEEP_SECONDS = 2 * 86400
-
-@register_indexes
-def _indexes(database: Database) -> None:
-    database.progress.create_index([("user_id", pymongo.ASCENDING), ("updated_at", pymongo.DESCENDING)],
-                                   name="user_recent")
-
 
 def view_after_seconds() -> float:
     return float(os.environ.get("VIEW_AFTER_SECONDS", 5))

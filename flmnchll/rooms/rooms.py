@@ -18,14 +18,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pymongo.errors
-from pymongo.database import Database
 
 from flmnchll.auth import Principal
 from flmnchll.errors import BadRequest, Conflict, Forbidden, NotFound
 from flmnchll.rooms import catalog, peer_tokens, peers, pins, presence, turn, votes, watched
 from flmnchll.rooms.clock import now_ms
 from flmnchll.rooms.locks import room_lock
-from flmnchll.stores import db, redis_client, register_indexes
+from flmnchll.stores import db, redis_client
 
 ID_ALPHABET = string.ascii_lowercase + string.digits
 MAX_MEMBERS = 16
@@ -42,15 +41,6 @@ def member_timeout_ms() -> int:
 
 def empty_ttl_seconds() -> int:
     return int(os.environ.get("ROOM_EMPTY_TTL_SECONDS", 3600))
-
-
-@register_indexes
-def _indexes(database: Database) -> None:
-    try:
-        database.rooms.create_index("expires_at", expireAfterSeconds=0, name="rooms_expiry")
-    except pymongo.errors.OperationFailure:
-        database.rooms.create_index("expires_at", name="rooms_expiry_plain")
-    database.rooms.create_index("peer_port")
 
 
 # ---------------------------------------------------------------------------------------------- documents
@@ -114,11 +104,16 @@ def _save(room: dict[str, Any], now: int) -> None:
     db().rooms.replace_one({"_id": room["_id"]}, room)
 
 
-def _change(room_id: str, edit: Any) -> dict[str, Any]:
+def _now(now: float | None) -> int:
+    """Server time in epoch ms: the caller's `now` (tests pass their own clock), else the real one."""
+    return int(now_ms() if now is None else now)
+
+
+def _change(room_id: str, edit: Any, now: float | None = None) -> dict[str, Any]:
     """Load, prune, edit and save a room under its lock; `edit(room, now)` raises to abort."""
     with room_lock(room_id):
         room = _load(room_id)
-        now = int(now_ms())
+        now = _now(now)
         _prune(room, now)
         edit(room, now)
         _save(room, now)
@@ -210,10 +205,11 @@ def create(user: Principal, name: str, pin: str | None = None, content_id: str |
     raise Conflict("Could not allocate a room code; please try again.", code="room_id_collision")
 
 
-def join(user: Principal, room_id: str, pin: str | None, client_ip: str) -> dict[str, Any]:
+def join(user: Principal, room_id: str, pin: str | None, client_ip: str,
+         now: float | None = None) -> dict[str, Any]:
     """Enter a room (or refresh one's place and peer token); the PIN is asked of newcomers only."""
     room = _load(room_id)
-    now = int(now_ms())
+    now = _now(now)
     present = _member(room, user.id)
     is_member = present is not None and present["last_seen"] >= now - member_timeout_ms()
     if room.get("pin_hash") and not is_member and user.id != room["owner_id"]:
@@ -237,19 +233,20 @@ def join(user: Principal, room_id: str, pin: str | None, client_ip: str) -> dict
         _pass_host(doc, now)
         joined.update(member)
 
-    doc = _change(room_id, edit)
+    doc = _change(room_id, edit, now)
     _remember(user.id, room_id)
-    return {**public(doc), "peer": _peer_block(doc, joined), "ice_servers": turn.ice_servers(user.id)}
+    return {**public(doc, now), "peer": _peer_block(doc, joined), "ice_servers": turn.ice_servers(user.id)}
 
 
-def state(user: Principal, room_id: str) -> dict[str, Any]:
+def state(user: Principal, room_id: str, now: float | None = None) -> dict[str, Any]:
     """The room's current state; persisting drops of lapsed members only when there are some."""
     room = _load(room_id)
-    if _prune(room, int(now_ms())):
-        room = _change(room_id, lambda doc, now: None)
+    now = _now(now)
+    if _prune(room, now):
+        room = _change(room_id, lambda doc, now: None, now)
     if room.get("pin_hash") and _member(room, user.id) is None and user.id != room["owner_id"]:
         raise Forbidden("This room needs a PIN; join it first.", code="pin_required")
-    return public(room)
+    return public(room, now)
 
 
 def _require_member(room: dict[str, Any], user: Principal) -> dict[str, Any]:
@@ -277,14 +274,14 @@ def leave(user: Principal, room_id: str) -> dict[str, Any]:
 
 
 def heartbeat(user: Principal, room_id: str, position: float | None = None,
-              playing: bool | None = None) -> dict[str, Any]:
+              playing: bool | None = None, now: float | None = None) -> dict[str, Any]:
     """Keep a member present and note their player's position; counts views once enough was watched.
 
     The heartbeat itself goes to Redis; the room document is rewritten only when someone lapsed, hosting must
     pass on, or it has not been written for a while (so its expiry keeps moving while people watch).
     """
     room = _load(room_id)
-    now = int(now_ms())
+    now = _now(now)
     member = _require_member(room, user)
     presence.touch(room_id, user.id, now, position, playing)
     member["last_seen"] = now
@@ -293,14 +290,14 @@ def heartbeat(user: Principal, room_id: str, position: float | None = None,
     if playing is not None:
         member["playing"] = bool(playing)
     if _prune(room, now) or now - room["updated_at"] > PERSIST_EVERY_MS:
-        room = _change(room_id, lambda doc, now: None)
+        room = _change(room_id, lambda doc, now: None, now)
     if playing is not None:
-        watched.note(room_id, user.id, room.get("content_id"), bool(playing), now_ms())
-    return public(room)
+        watched.note(room_id, user.id, room.get("content_id"), bool(playing), now)
+    return public(room, now)
 
 
 def playback(user: Principal, room_id: str, action: str, position: float | None = None,
-             rate: float | None = None, at: float | None = None) -> dict[str, Any]:
+             rate: float | None = None, at: float | None = None, now: float | None = None) -> dict[str, Any]:
     """Apply play/pause/seek/rate at server time `at` (commands carry a lead so all peers act together).
 
     A command stamped earlier than the last applied one lost a race and changes nothing (`applied: false`).
@@ -339,7 +336,8 @@ def playback(user: Principal, room_id: str, action: str, position: float | None 
         doc["playback"] = new
         doc["command_at"] = when
 
-    result = public(_change(room_id, edit))
+    now = _now(now)
+    result = public(_change(room_id, edit, now), now)
     result["applied"] = applied["value"]
     return result
 

@@ -13,11 +13,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pymongo
-from pymongo.database import Database
-
 from flmnchll.stats.health import Result
-from flmnchll.stores import db, redis_client, register_indexes
+from flmnchll.stores import db, redis_client
 
 LAST_KEY = "health:last"
 KEEP_RECORDS_DAYS = 90
@@ -62,11 +59,6 @@ def hour_key(moment: datetime) -> str:
 
 def day_key(moment: datetime) -> str:
     return "health:day:" + moment.astimezone(UTC).strftime("%Y-%m-%d")
-
-
-@register_indexes
-def _indexes(database: Database) -> None:
-    database.health.create_index([("at", pymongo.DESCENDING)], name="at")
 
 
 def record(results: Iterable[Result], now: datetime | None = None) -> None:

@@ -12,9 +12,8 @@ from datetime import UTC, datetime, timedelta
 
 import pymongo
 import pymongo.errors
-from pymongo.database import Database
 
-from flmnchll.stores import db, redis_client, register_indexes
+from flmnchll.stores import db, redis_client
 
 DEDUP_SECONDS = 2 * 86400
 DAILY_KEEP_SECONDS = 400 * 86400
@@ -29,14 +28,6 @@ def daily_key(day: str) -> str:
 
 def day_of(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d")
-
-
-@register_indexes
-def _indexes(database: Database) -> None:
-    database.views.create_index(
-        [("user_id", pymongo.ASCENDING), ("content_id", pymongo.ASCENDING), ("day", pymongo.ASCENDING)],
-        unique=True, name="one_view_per_user_item_day")
-    database.views.create_index([("day", pymongo.ASCENDING)], name="day")
 
 
 def _count(content_id: str, day: str, step: int) -> None:

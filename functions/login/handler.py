@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flmnchll import accounts, auth, ratelimit
 from flmnchll.config import settings
-from flmnchll.stats.activity import mark_active
 from flmnchll.web import Request, Router
 
 router = Router("login")
@@ -16,7 +15,7 @@ def login(request: Request) -> dict:
     with ratelimit.login_attempt(body["username"], request.client_ip):
         user = accounts.verify_login(body["username"], body["password"])
     token = auth.issue_session(user.principal())
-    mark_active(user.id)
+    request.user_id = user.id  # a login is the user's first call of the session: it counts them active
     return {"token": token, "expires_in": settings().session_ttl_seconds, "user": user.public()}
 
 

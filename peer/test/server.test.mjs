@@ -158,19 +158,23 @@ describe("peer server", () => {
     const a = connect(port, { id: "r1-u1-x", token: tokenFor("r1", "r1-u1-x") });
     const b = connect(port, { id: "r1-u2-y", token: tokenFor("r1", "r1-u2-y") });
     const c = connect(port, { id: "r2-u3-z", token: tokenFor("r2", "r2-u3-z") });
-    await Promise.all([a, b, c].map((p) => p.next((m) => m.type === "OPEN")));
-    await waitHealth(port, { peers: 3, rooms: 2 });
+    const d = connect(port, { id: "r2-u4-w", token: tokenFor("r2", "r2-u4-w") });
+    await Promise.all([a, b, c, d].map((p) => p.next((m) => m.type === "OPEN")));
+    await waitHealth(port, { peers: 4, rooms: 2 });
 
     a.send({ type: "OFFER", dst: "r2-u3-z", payload: { connectionId: "dc_x" } });
     a.send({ type: "OFFER", dst: "r1-u2-y", payload: { connectionId: "dc_y" } });
     await b.next((m) => m.type === "OFFER" && m.payload.connectionId === "dc_y");
-    await sleep(100);
+    // The server handled a's offer to c before the one b got; a marker from c's own room sent now reaches c
+    // after anything that offer could have sent.
+    d.send({ type: "OFFER", dst: "r2-u3-z", payload: { connectionId: "marker" } });
+    await c.next((m) => m.type === "OFFER");
     assert.deepEqual(
-      c.messages.map((m) => m.type),
-      ["OPEN"],
+      c.messages.map((m) => [m.type, m.payload?.connectionId]),
+      [["OPEN", undefined], ["OFFER", "marker"]],
     );
-    for (const p of [a, b, c]) p.close();
-    await Promise.all([a, b, c].map((p) => p.closed));
+    for (const p of [a, b, c, d]) p.close();
+    await Promise.all([a, b, c, d].map((p) => p.closed));
     await waitHealth(port, { peers: 0, rooms: 0 });
   });
 
@@ -196,17 +200,21 @@ describe("peer server", () => {
 
   test("a refused client's messages go nowhere", async () => {
     const b = connect(port, { id: "rq-u2-b", token: tokenFor("rq", "rq-u2-b") });
-    await b.next((m) => m.type === "OPEN");
+    const d = connect(port, { id: "rq-u3-d", token: tokenFor("rq", "rq-u3-d") });
+    await Promise.all([b, d].map((p) => p.next((m) => m.type === "OPEN")));
     const bad = connect(port, { id: "rq-u1-a", token: tokenFor("rq", "rq-u1-a", { secret: "wrong" }) });
-    bad.ws.on("open", () => bad.send({ type: "OFFER", dst: "rq-u2-b", payload: {} }));
+    bad.ws.on("open", () => bad.send({ type: "OFFER", dst: "rq-u2-b", payload: { connectionId: "bad" } }));
     await bad.closed;
-    await sleep(100);
+    // The server read everything the refused client sent before its close; a marker sent now reaches b after
+    // anything that could have been relayed.
+    d.send({ type: "OFFER", dst: "rq-u2-b", payload: { connectionId: "marker" } });
+    await b.next((m) => m.type === "OFFER");
     assert.deepEqual(
-      b.messages.map((m) => m.type),
-      ["OPEN"],
+      b.messages.map((m) => [m.type, m.payload?.connectionId]),
+      [["OPEN", undefined], ["OFFER", "marker"]],
     );
-    b.close();
-    await b.closed;
+    for (const p of [b, d]) p.close();
+    await Promise.all([b, d].map((p) => p.closed));
   });
 
   test("the PeerJS key is still checked", async () => {

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import secrets
+import subprocess
+import sys
 import threading
+from typing import Any
 
 import pytest
 
-from flmnchll import accounts, auth, ratelimit
+from flmnchll import accounts, auth, ratelimit, stores
 from flmnchll.errors import BadRequest, Conflict, NotFound, TooManyRequests, Unauthorized
 from flmnchll.stores import db, redis_client
 
@@ -187,3 +191,19 @@ def test_name_lookup_survives_a_stale_or_lost_cache(name: str) -> None:
     with pytest.raises(Unauthorized):
         accounts.verify_login(name, PASSWORD)
     assert redis_client().get(key) is None
+
+
+def test_a_process_that_only_opens_the_database_gets_every_unique_rule(stack: Any) -> None:
+    """Indexes do not depend on which modules a process imported: opening the database is enough."""
+    database = f"flmnchll_indexes_{secrets.token_hex(4)}"
+    env = {**stack.env, "MONGODB_URI": f"mongodb://127.0.0.1:{stack.instance.ports['mongo']}/{database}"}
+    opened = subprocess.run([sys.executable, "-c", "from flmnchll import stores; stores.db()"],
+                            env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert opened.returncode == 0, opened.stderr
+    client = stores.mongo_client()
+    try:
+        unique = {name for collection in ("users", "views", "content")
+                  for name, spec in client[database][collection].index_information().items() if spec.get("unique")}
+        assert unique == {"username_lower_unique", "one_view_per_user_item_day", "upload_id_unique"}
+    finally:
+        client.drop_database(database)

@@ -15,6 +15,7 @@ import pytest
 
 from flmnchll import ratelimit
 from flmnchll.errors import TooManyRequests, Unauthorized
+from flmnchll.stores import redis_client
 
 pytestmark = pytest.mark.usefixtures("stores_ready")
 T0 = 1_000_000.0  # the tests' own clock: far from real time, so no wall-clock wait is ever involved
@@ -157,5 +158,20 @@ def test_callers_without_an_address_are_not_one_shared_address(name: str, addres
     assert refused(name, address, T0).retry_after > 0  # a real address under pressure: one free failure
 
 
-def test_odd_names_make_safe_keys() -> None:
-    ratelimit.begin_login("\ud800 weird name \x00", "::ffff:10.0.0.1 \udcff")
+def test_odd_names_make_safe_keys(name: str) -> None:
+    """A safe key is short printable ASCII without spaces, whatever a client sends (NUL, lone surrogates, "|"),
+    is shared by names that differ only in case (as accounts are), and is never shared by two different pairs."""
+    odd_name, odd_address = f"\ud800 Weird {name} \x00", f"::ffff:10.0.0.1 \udcff {name}"
+    attempt = ratelimit.begin_login(odd_name, odd_address, now=T0)
+    assert redis_client().exists(*attempt.keys) == len(attempt.keys)  # counted under exactly these keys
+    for key in attempt.keys:
+        assert key.isascii() and key.isprintable() and " " not in key and len(key) <= 160, key
+    assert attempt.keys[0].count("|") == 1  # the pair's one separator: no part carries its own
+    for _ in range(ratelimit.login_policy().free_failures - 1):
+        fail(odd_name.upper(), odd_address.upper(), T0)
+    assert refused(odd_name.swapcase(), odd_address, T0).retry_after > 0
+
+    # "|" inside a part cannot make two pairs collide: ("x|y", "z") and ("x", "y|z") fail independently
+    for _ in range(ratelimit.login_policy().free_failures):
+        fail(f"{name}|y", f"z{name}", T0)
+    succeed(name, f"y|z{name}", T0)

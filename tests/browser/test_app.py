@@ -4,9 +4,7 @@ as people use it; a11y.test.mjs: the accessibility audit of every page)."""
 from __future__ import annotations
 
 import json
-import os
 import secrets
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -17,14 +15,14 @@ import pytest
 import requests
 
 from bench.sync import ensure_clip
+from tests.browser.conftest import NODE_MODULES
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-NODE_MODULES = REPO / "frontend" / "node_modules"
-DIST = REPO / "frontend" / "dist" / "index.html"
-CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 DEMO_TITLE = "Welcome to FLMnCHLL"
 RUN_SECONDS = 300
+
+pytestmark = pytest.mark.usefixtures("browser_tools")
 
 
 def _ready_demo_id(stack: Any, token: str) -> str | None:
@@ -49,11 +47,6 @@ def demo(stack: Any) -> str:
 
 def _run_node(test_file: str, env: dict[str, str], artifacts: Path) -> None:
     """Runs one node test file against the test instance; fails with its output unless every test passed."""
-    for needed, what in ((NODE_MODULES / "playwright-core", "frontend/node_modules (bash scripts/install.sh)"),
-                         (NODE_MODULES / "axe-core", "frontend/node_modules (bash scripts/install.sh)"),
-                         (DIST, "the built app (bash scripts/install.sh)"), (CHROMIUM, "Debian's chromium")):
-        assert needed.exists(), f"missing {what}: {needed}"
-    assert shutil.which("node") and shutil.which("ffmpeg")
     env = {**env, "ARTIFACTS_DIR": str(artifacts / "app"), "NODE_PATH": str(NODE_MODULES)}
     result = subprocess.run(["node", "--test", "--test-reporter=spec", str(HERE / test_file)],
                             cwd=REPO, env=env, capture_output=True, text=True, timeout=RUN_SECONDS)

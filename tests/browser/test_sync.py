@@ -8,7 +8,6 @@ environment and drives one chromium with a context per member.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -20,20 +19,16 @@ from bench.sync import ensure_clip
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
-PLAYWRIGHT = REPO / "frontend" / "node_modules" / "playwright-core"
 NODE_TIMEOUT_S = 300
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.timeout(NODE_TIMEOUT_S + 200),
-    pytest.mark.skipif(not CHROMIUM.exists() or shutil.which("node") is None or not PLAYWRIGHT.exists(),
-                       reason="needs node, /usr/bin/chromium and frontend/node_modules (scripts/install.sh)"),
+    pytest.mark.usefixtures("browser_tools"),
 ]
 
 
 def test_watching_together_in_browsers(stack: Any, artifacts: Path, create_room: Callable[..., str]) -> None:
-    assert (REPO / "frontend" / "dist" / "index.html").exists(), "the app is not built (scripts/install.sh)"
     clip = ensure_clip(stack.front_url, stack.admin_token())
     users = [stack.signup_login("sync") for _ in range(4)]
     room = create_room(users[0], "Sync night", clip["id"])

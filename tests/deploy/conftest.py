@@ -7,8 +7,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
 FAAS_CLI = REPO / ".tools" / "bin" / "faas-cli"
@@ -22,8 +20,7 @@ def clean_env() -> dict[str, str]:
 
 def faas_cli() -> Path:
     found = FAAS_CLI if FAAS_CLI.exists() else (Path(shutil.which("faas-cli")) if shutil.which("faas-cli") else None)
-    if found is None:
-        pytest.skip("faas-cli is not installed (make install builds it into .tools/bin)")
+    assert found is not None, "faas-cli is not installed (make install builds it into .tools/bin)"
     return found
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import kubernetes_validate
 import pytest
 import yaml
 
@@ -27,7 +28,6 @@ def documents(path: Path) -> list[dict[str, Any]]:
 
 
 def k8s_validate(doc: dict[str, Any]) -> None:
-    kubernetes_validate = pytest.importorskip("kubernetes_validate")
     kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
 
 
@@ -45,7 +45,6 @@ def test_manifest_is_valid(path: Path) -> None:
 
 def test_the_validator_does_reject() -> None:
     """Guard against a validator that silently accepts anything (e.g. a missing schema)."""
-    kubernetes_validate = pytest.importorskip("kubernetes_validate")
     broken = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "x"},
               "spec": {"replicas": "two", "selector": {}, "template": {}}}
     with pytest.raises(kubernetes_validate.ValidationError):

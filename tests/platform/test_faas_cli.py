@@ -21,9 +21,6 @@ FAAS_CLI = PACKAGE_ROOT / ".tools" / "bin" / "faas-cli"
 STACK_FILE = PACKAGE_ROOT / "tests" / "functions" / "stack.yml"
 TEST_FUNCTIONS = ("hello", "sleep", "crash", "inflight")
 
-pytestmark = pytest.mark.skipif(not FAAS_CLI.exists(), reason=f"faas-cli is not built at {FAAS_CLI}")
-
-
 class Cli:
     """Runs faas-cli as a user would, from a folder holding `template/` (where faas-cli looks for templates)."""
 
@@ -57,6 +54,7 @@ def faas(request: pytest.FixtureRequest) -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def cli(faas: Any, tmp_path_factory: pytest.TempPathFactory) -> Cli:
+    assert FAAS_CLI.exists(), f"faas-cli is not built at {FAAS_CLI} (make install builds it)"
     runner = Cli(faas, tmp_path_factory.mktemp("faas-cli"))
     runner.ok("login", "--username", "admin", "--password-stdin", stdin=faas.secret("basic-auth-password"))
     return runner

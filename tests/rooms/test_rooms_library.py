@@ -12,6 +12,7 @@ import pytest
 from flmnchll import stores
 from flmnchll.errors import Conflict, Forbidden, TooManyRequests
 from flmnchll.rooms import pins, rooms
+from flmnchll.rooms.clock import now_ms
 from flmnchll.stats import views
 
 pytestmark = pytest.mark.usefixtures("rooms_env")
@@ -123,17 +124,16 @@ def test_two_members_vote_and_the_winner_plays_next(make_user: Any, make_item: A
 def test_late_joiner_gets_the_position_advanced_by_elapsed_time(make_user: Any, make_item: Any) -> None:
     host, late = make_user("host"), make_user("late")
     room = rooms.create(host, "Late", content_id=make_item("Long", 7200))
-    rooms.join(host, room["id"], None, _ip())
-    started = rooms.playback(host, room["id"], "play", position=100.0)
+    t0 = now_ms()  # the test's clock, advanced by hand: no waiting
+    rooms.join(host, room["id"], None, _ip(), now=t0)
+    started = rooms.playback(host, room["id"], "play", position=100.0, now=t0)
     assert started["playback"]["state"] == "playing"
-    time.sleep(1.2)
-    joined = rooms.join(late, room["id"], None, _ip())
-    elapsed = (joined["server_time"] - started["playback"]["changed_at"]) / 1000
-    assert joined["playback"]["position"] == pytest.approx(100.0 + elapsed, abs=0.01)
-    assert joined["playback"]["position"] >= 101.1
-    paused = rooms.playback(late, room["id"], "pause", position=150.0)
-    time.sleep(0.3)
-    assert rooms.state(host, room["id"])["playback"]["position"] == 150.0 == paused["playback"]["position"]
+    joined = rooms.join(late, room["id"], None, _ip(), now=t0 + 1200)
+    assert joined["server_time"] - started["playback"]["changed_at"] == 1200
+    assert joined["playback"]["position"] == pytest.approx(101.2, abs=0.01)
+    paused = rooms.playback(late, room["id"], "pause", position=150.0, now=t0 + 1300)
+    assert rooms.state(host, room["id"], now=t0 + 1600)["playback"]["position"] == 150.0
+    assert paused["playback"]["position"] == 150.0
 
 
 def test_stale_commands_lose_and_lock_limits_playback_to_the_host(make_user: Any) -> None:
@@ -216,18 +216,16 @@ def test_watching_counts_one_view_after_a_few_seconds(make_user: Any, make_item:
     viewer = make_user("viewer")
     item = make_item("Counted")
     room = rooms.create(viewer, "Views", content_id=item)
-    rooms.join(viewer, room["id"], None, _ip())
+    t0 = now_ms()
+    rooms.join(viewer, room["id"], None, _ip(), now=t0)
     calls: list[tuple] = []
     monkeypatch.setattr(views, "record_view", lambda *args: calls.append(args) or True)
     monkeypatch.setattr("flmnchll.rooms.watched.record_view", lambda *args: calls.append(args) or True)
-    rooms.heartbeat(viewer, room["id"], position=0, playing=True)
-    time.sleep(0.6)
-    rooms.heartbeat(viewer, room["id"], position=0.6, playing=True)
+    rooms.heartbeat(viewer, room["id"], position=0, playing=True, now=t0)
+    rooms.heartbeat(viewer, room["id"], position=0.6, playing=True, now=t0 + 600)
     assert calls == []
-    time.sleep(0.6)
-    rooms.heartbeat(viewer, room["id"], position=1.2, playing=True)
-    time.sleep(0.3)
-    rooms.heartbeat(viewer, room["id"], position=1.5, playing=True)
+    rooms.heartbeat(viewer, room["id"], position=1.2, playing=True, now=t0 + 1200)
+    rooms.heartbeat(viewer, room["id"], position=1.5, playing=True, now=t0 + 1500)
     assert len(calls) == 1 and calls[0][:2] == (viewer.id, item) and calls[0][2] >= 1.0
 
 

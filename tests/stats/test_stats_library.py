@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import importlib.util
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from flmnchll import openapi, stores
+from flmnchll import auth, openapi, stores
 from flmnchll.stats import activity, metrics, summary, uptime, users, views
 from flmnchll.stats.health import Result, stun_request, stun_response_ok
-from flmnchll.web import validate
+from flmnchll.web import Request, validate
+
+REPO = Path(__file__).resolve().parents[2]
 
 NOON = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
@@ -45,6 +50,29 @@ def test_counters_rebuild_from_records(clean: Any) -> None:
     assert views.rebuild_counters() == 6
     assert views.views_by_content() == {"c1": 5, "c2": 1}
     assert dict(views.views_by_day(2, NOON)) == {"2026-03-09": 1, "2026-03-10": 5}
+
+
+def _account_function() -> Any:
+    spec = importlib.util.spec_from_file_location("account_handler", REPO / "functions" / "account" / "handler.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.handle
+
+
+def test_the_router_counts_a_signed_in_caller_active_and_only_then(clean: Any) -> None:
+    """Knowing who calls records nothing; the Router counts the caller once the call is made, answered or not."""
+    handle = _account_function()
+    token = auth.issue_session(auth.Principal(id="u-caller", username="caller", role="viewer"))
+    signed_in = SimpleNamespace(method="GET", path="/me", query={}, body=b"",
+                                headers={"Authorization": f"Bearer {token}"})
+    auth.authenticate(Request.from_event(signed_in))
+    assert activity.daily_active() == 0
+    refused = handle(SimpleNamespace(**{**vars(signed_in), "headers": {"Authorization": "Bearer stale"}}), None)
+    assert refused[1] == 401 and activity.daily_active() == 0
+    answered = handle(signed_in, None)
+    assert answered[1] == 404  # the session's user has no account in this private database: still a call
+    assert activity.daily_active() == 1 and activity.monthly_active() == 1
 
 
 def test_active_users_exact_and_estimated(clean: Any) -> None:

@@ -4,12 +4,15 @@ Each room member gets a relay of its own between its browser and coturn: a UDP a
 that forward to coturn's port, adding the member's access link in each direction (delay, jitter, loss and a
 bandwidth cap). The member's WebRTC is forced through TURN (`?ice=relay`) and its TURN URLs point at its relay
 (tests/browser/lib/member.mjs rewrites them), so every byte between peers crosses both members' links: A → B
-takes A's uplink and B's downlink. HTTP to the front door is shaped in the browser instead (Chromium's network
-emulation: the profile's round trip as latency and its rate as throughput, tests/browser/lib/network.mjs).
+takes A's uplink and B's downlink. The members get the TURN/UDP URL only, the path browsers take when UDP
+works: offered both, Chromium was seen to keep only its TURN/TCP candidate on a lossy, jittery link, and a
+TURN/TCP path holds every message back for a retransmission on each loss (the relay's TCP side models that;
+`turn: 'tcp'` in a member's plan sends it that way, see tests/browser/lib/network.mjs).
 
 A profile describes a member's access link to the server: `rtt_ms` is the round trip (each direction delays by
 half of it), `jitter_ms` the ± on that round trip (each direction varies uniformly by ± half of it, packet by
-packet, so datagrams may be reordered as netem does; a TCP stream stays in order), `loss` the share of
+packet; packets leave in the order they came, as through one queue: netem's reordering by jitter is an
+artefact that real access links rarely show, and it would blur what the engine does), `loss` the share of
 datagrams lost in each direction (on TCP a loss holds the stream back for a retransmission timeout instead),
 `rate_bps` the bandwidth each way: packets queue behind each other at that rate, and a datagram that would wait
 longer than `queue_s` is dropped (a small router buffer).
@@ -99,7 +102,7 @@ class Direction:
         return max(0.0, self.profile.one_way_ms / 1000 + jitter)
 
     def datagram(self, now: float, size: int) -> float | None:
-        """A UDP datagram: lost at random, dropped when the queue is full, else delayed (maybe reordered)."""
+        """A UDP datagram: lost at random, dropped when the queue is full, else delayed, in order."""
         if self.profile.loss and self.rng.random() < self.profile.loss:
             self.lost += 1
             return None
@@ -110,7 +113,9 @@ class Direction:
         self.busy_until = end
         self.sent += 1
         self.bytes += size
-        return end + self._delay()
+        out = max(end + self._delay(), self.last_out)
+        self.last_out = out
+        return out
 
     def stream(self, now: float, size: int) -> float:
         """A chunk of a TCP stream: never lost, never reordered; a lost segment costs a retransmission."""

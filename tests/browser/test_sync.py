@@ -23,12 +23,11 @@ CHROMIUM = Path("/usr/bin/chromium")
 PLAYWRIGHT = REPO / "frontend" / "node_modules" / "playwright-core"
 NODE_TIMEOUT_S = 300
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.timeout(NODE_TIMEOUT_S + 200),
-    pytest.mark.skipif(not CHROMIUM.exists() or shutil.which("node") is None or not PLAYWRIGHT.exists(),
-                       reason="needs node, /usr/bin/chromium and frontend/node_modules (scripts/install.sh)"),
-]
+NEEDS_BROWSER = pytest.mark.skipif(
+    not CHROMIUM.exists() or shutil.which("node") is None or not PLAYWRIGHT.exists(),
+    reason="needs node, /usr/bin/chromium and frontend/node_modules (scripts/install.sh)")
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(NODE_TIMEOUT_S + 200), NEEDS_BROWSER]
 
 
 def create_room(stack: Any, owner: dict[str, Any], name: str, content_id: str) -> str:

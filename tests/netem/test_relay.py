@@ -25,6 +25,12 @@ def test_a_datagram_leaves_after_half_the_round_trip_plus_jitter() -> None:
     assert statistics.pstdev(delays) > 0.005  # spread over the whole ± range, not a constant
 
 
+def test_datagrams_leave_in_the_order_they_came_whatever_their_jitter() -> None:
+    link = Direction(LinkProfile("t", rtt_ms=100, jitter_ms=40), random.Random(5))
+    outs = [link.datagram(i * 0.001, 100) for i in range(1000)]
+    assert outs == sorted(outs)  # type: ignore[type-var]
+
+
 def test_datagrams_are_lost_at_the_profile_rate() -> None:
     link = Direction(LinkProfile("t", rtt_ms=2, loss=0.02), random.Random(2))
     outcomes = [link.datagram(float(i), 100) for i in range(20_000)]

@@ -13,6 +13,7 @@ import { PROTOCOL_VERSION, type HelloWire, type WireMessage } from './protocol';
 import { RoomService } from './roomService';
 import { memberViews, voiceViewOf, type SessionSnapshot } from './snapshot';
 import { ClockSync } from './sync/clock';
+import { RoomClock } from './sync/roomClock';
 import { SyncEngine, type CommandOrigin } from './sync/engine';
 import type { SyncCommand, Timers } from './sync/types';
 import { SELF, Voice } from './voice/voice';
@@ -44,6 +45,7 @@ export class RealtimeSession {
   readonly chat = new ChatLog();
   readonly engine: SyncEngine;
   readonly clock: ClockSync;
+  readonly roomClock = new RoomClock();
   readonly mesh: Mesh;
   readonly voice: Voice;
   private readonly api: RealtimeApi;
@@ -80,7 +82,9 @@ export class RealtimeSession {
       iceServers: (room.ice_servers ?? []) as RTCIceServer[],
       iceTransportPolicy: icePolicyOf(room),
       renew: async () => peerConfigOf(await this.api.join(this.room.id)),
+      clockStamp: () => ({ room: this.clock.now(), quality: this.clockQuality() }),
     });
+    this.clock.followRoom(() => this.roomClock.offset(this.mesh.id ?? '', this.clockQuality(), this.mesh.linked));
     this.engine = new SyncEngine({
       clock: this.clock,
       timers: windowTimers,
@@ -155,6 +159,8 @@ export class RealtimeSession {
       onLink: (remote, up) => this.onLink(remote, up),
       onMessage: (msg, remote) => this.onMessage(msg, remote),
       onRtt: (_remote, rtt) => this.engine.notePeerRtt(rtt),
+      onPeerTime: (remote, sample) => this.roomClock.addSample(remote, sample),
+      onPeerQuality: (remote, quality) => this.roomClock.noteQuality(remote, quality),
       onCall: (call) => this.voice.onCall(call),
     });
     void this.clock.start();
@@ -338,7 +344,14 @@ export class RealtimeSession {
     this.emit();
   }
 
+  /** How good this member's own clock is: its HTTP estimate's round trip (ms; Infinity before any). */
+  private clockQuality(): number {
+    const rtt = this.clock.rtt;
+    return Number.isFinite(rtt) ? rtt : Number.POSITIVE_INFINITY;
+  }
+
   private gone(remote: string, said: boolean): void {
+    this.roomClock.remove(remote);
     const info = this.members.remove(remote);
     if (!info) return;
     this.engine.peerGone(remote);

@@ -53,14 +53,18 @@ const look = (m) =>
     return { paused: v.paused, readyState: v.readyState, links: s?.links.length ?? 0, playing: Boolean(s?.state?.playing) };
   });
 
-/** Each other member's delay (ms) from the call to its media event, less the one-way delay between the two. */
+/**
+ * Each other member's delay (ms) from the call to its media event, less the network's share: the one-way
+ * delay between the two, or for a play (scheduled so that everyone starts together) to the farthest member.
+ */
 async function beyondOneWay(issuer, others, type, issued) {
   const delays = await Promise.all(
     others.map((m) => m.page.evaluate(([ty, t0]) => window.__eventAfter(ty, t0, 5000), [type, issued])),
   );
+  const farthest = Math.max(...others.map((m) => oneWayMs(issuer.link, m.link)));
   return delays.map((e, k) => {
     assert.ok(e, `member ${others[k].i} (${others[k].link.name}) never saw the ${type}`);
-    return e.t - issued - oneWayMs(issuer.link, others[k].link);
+    return e.t - issued - (type === 'play' ? farthest : oneWayMs(issuer.link, others[k].link));
   });
 }
 

@@ -30,6 +30,8 @@ export interface SessionDeps {
   api?: RealtimeApi;
   mesh?: (options: MeshOptions) => Mesh;
   heartbeatMs?: number;
+  /** How long the room waits for a member whose film does not load before going on without it (ms). */
+  bufferWaitMs?: number;
 }
 
 const windowTimers: Timers = {
@@ -38,6 +40,12 @@ const windowTimers: Timers = {
 };
 
 const localClock = { now: (): number => performance.timeOrigin + performance.now() };
+
+/** The room's bound on waiting for a member that cannot load (`buffer_wait_s` in the join answer), in ms. */
+function bufferWaitOf(room: JoinRoomResponse): number | undefined {
+  const s = room.buffer_wait_s ?? room.raw?.buffer_wait_s;
+  return typeof s === 'number' && s > 0 && s <= 600 ? s * 1000 : undefined;
+}
 
 export class RealtimeSession {
   readonly room: JoinRoomResponse;
@@ -92,6 +100,7 @@ export class RealtimeSession {
       self: { peer: peerId, user: me.id, name: me.username },
       hostUser: this.hostId,
       locked: this.locked,
+      buffering: { dropAfterMs: deps.bufferWaitMs ?? bufferWaitOf(room) },
     });
     this.engine.content = this.contentId;
     this.voice = new Voice({
@@ -158,7 +167,7 @@ export class RealtimeSession {
       },
       onLink: (remote, up) => this.onLink(remote, up),
       onMessage: (msg, remote) => this.onMessage(msg, remote),
-      onRtt: (_remote, rtt) => this.engine.notePeerRtt(rtt),
+      onRtt: (remote, rtt) => this.engine.notePeerRtt(rtt, remote),
       onPeerTime: (remote, sample) => this.roomClock.addSample(remote, sample),
       onPeerQuality: (remote, quality) => this.roomClock.noteQuality(remote, quality),
       onCall: (call) => this.voice.onCall(call),
@@ -260,6 +269,7 @@ export class RealtimeSession {
       driftMs: st.driftMs,
       holding: st.holding,
       waitingFor: st.waitingFor.map((p) => this.nameOf(p)),
+      waitLimitS: Math.round(this.engine.buffering.dropAfterMs / 1000),
     };
   }
 

@@ -131,25 +131,32 @@ export async function chatDelivery(members, sent, { timeout = 20_000 } = {}) {
   };
 }
 
-/** Audio bytes (payload and headers) a page has sent so far, over all its peer connections. */
+/** Audio bytes (payload and headers) a page has sent so far on each of its peer connections (by index). */
 function audioSent(member) {
   return member.page.evaluate(async () => {
-    let bytes = 0;
-    for (const pc of window.__pcs ?? []) {
+    const out = {};
+    for (const [i, pc] of (window.__pcs ?? []).entries()) {
       if (pc.connectionState === 'closed') continue;
+      let bytes = 0;
       (await pc.getStats()).forEach((s) => {
         if (s.type === 'outbound-rtp' && s.kind === 'audio') bytes += (s.bytesSent ?? 0) + (s.headerBytesSent ?? 0);
       });
+      out[i] = bytes;
     }
-    return bytes;
+    return out;
   });
+}
+
+/** What was sent between two readings of audioSent, over the connections in both (a call may close between). */
+function sentBetween(before, after) {
+  return Object.entries(after).reduce((sum, [i, bytes]) => sum + Math.max(0, bytes - (before[i] ?? bytes)), 0);
 }
 
 /**
  * Everyone joins voice (the panel's button); once each hears all the others, each member's audio upload is
  * measured over `ms` (bytes/s; in a mesh each sends its voice to every other member). Everyone leaves again.
  */
-export async function voiceUpload(members, ms, { timeout = 45_000 } = {}) {
+export async function voiceUpload(members, ms, { timeout = 60_000 } = {}) {
   for (const m of members) await m.page.getByRole('button', { name: /join voice/i }).click();
   const deadline = Date.now() + timeout;
   const hearing = async () => {
@@ -170,7 +177,7 @@ export async function voiceUpload(members, ms, { timeout = 45_000 } = {}) {
   for (const m of members) await m.page.getByRole('button', { name: /leave voice/i }).click().catch(() => {});
   return {
     heard,
-    uploadBytesPerS: after.map((a, i) => (a - before[i]) / seconds),
+    uploadBytesPerS: after.map((a, i) => sentBetween(before[i], a) / seconds),
     streamsReceived: received.map((r) => Object.values(r).filter((b) => b > 0).length),
   };
 }

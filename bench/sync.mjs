@@ -104,7 +104,7 @@ async function main() {
     const members = await Promise.all(USERS.map((_, i) => openMember(browser, i)));
     const all = () => Promise.all(members.map(look));
     await waitFor(async () => (await all()).every((s) => s.links >= members.length - 1 && s.readyState >= 2), {
-      timeout: 90_000,
+      timeout: 180_000,
       message: 'members linked and the film loaded',
     });
     const SOURCES = { play: 'v.play().catch(() => {})', pause: 'v.pause()', seek: 'v.currentTime = x' };
@@ -176,14 +176,15 @@ async function main() {
     await joiner.context.close();
     const back = await openMember(browser, joiner.i);
     members[members.length - 1] = back;
-    const join = await lateJoin(back, members.slice(0, -1), { timeout: 30_000 });
+    const join = await lateJoin(back, members.slice(0, -1), { timeout: 45_000 });
 
     // every member writes a few lines at about the same time
     await waitFor(async () => (await all()).every((s) => s.links >= members.length - 1), { timeout: 30_000, message: 'linked again' });
     const sent = await Promise.all(members.map((m) => sendChat(m, CHAT_LINES, `${m.i}`)));
     const chat = await chatDelivery(members, sent.flat(), { timeout: 20_000 });
 
-    const voice = VOICE_S > 0 ? await voiceUpload(members, VOICE_S * 1000) : null;
+    // (on a machine too busy for everyone's voice to connect, the rest of the figures still stand)
+    const voice = VOICE_S > 0 ? await voiceUpload(members, VOICE_S * 1000).catch((err) => ({ error: String(err.message ?? err) })) : null;
 
     const result = {
       members: members.length,

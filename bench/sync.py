@@ -338,6 +338,9 @@ def report(name: str, result: dict[str, Any], took: float, cpu: CpuMeter) -> dic
     print(line(f"chat: {chat['lines']} lines to {chat['members']}: lost / out of order",
                f"{chat['lost']} / {chat['outOfOrder']}", "0 / 0", "ok" if chat_ok else "MISS"))
     voice = result.get("voice")
+    if voice and "error" in voice:
+        print(f"voice: not measured ({voice['error'].splitlines()[0]})")
+        voice = None
     if voice:
         up = voice["uploadBytesPerS"]
         print(row("voice upload per member (kB/s)", [b / 1000 for b in up], unit="kB/s"))

@@ -274,8 +274,11 @@ export class SyncEngine {
     const media = { position: m.currentTime, rate: m.playbackRate };
     const lead = action === 'play' ? this.memberPlayLeadMs() : 0;
     if (lead > 0) {
-      // the farthest peer would start that much late: this media waits too, and all start at now + lead
+      // the farthest peer would start that much late: this media waits too, and all start at now + lead.
+      // A paused pipeline runs on a little past where it reports: it waits exactly where the play was
+      // pressed (1 ms on, or the browser elides the seek), as every media does after a pause.
       this.own.pause();
+      this.own.seek(media.position + 0.001);
       this.issue(action, { playing: true, position: media.position, at: now + lead, rate: base.rate }, now);
       return;
     }

@@ -1,5 +1,5 @@
 # FLMnCHLL — the commands people and CI use. See README.md.
-.PHONY: up down status test fuzz bench install lint
+.PHONY: up down status test test-network fuzz bench install lint
 
 PY := .venv/bin/python
 
@@ -19,6 +19,10 @@ test: ## the whole test suite, on its own ports and folders (its storage tests n
 fuzz: install ## schemathesis against the test instance, many more cases than `make test` (FUZZ_EXAMPLES per operation)
 	@FLMNCHLL_INSTANCE=test FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-300} .venv/bin/pytest tests/api/test_api_conformance.py \
 		-s -q --timeout=0
+
+test-network: ## the room over impaired networks (lan, broadband, mobile, mixed), 4 browsers each
+	@bash scripts/install.sh --with-s3
+	@FLMNCHLL_INSTANCE=test .venv/bin/pytest -m network tests/browser/test_network.py
 
 bench: install ## every benchmark under bench/, each printing its table
 	@bash scripts/bench.sh

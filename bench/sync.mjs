@@ -1,20 +1,29 @@
 // Driven by bench/sync.py: members of one room in one chromium (a context each) take random play / pause /
-// seek commands; prints one line `RESULT {json}` with the raw figures (ms), which sync.py turns into a table.
+// seek commands, then one member joins again late, everyone chats, and everyone talks; prints one line
+// `RESULT {json}` with the raw figures (ms), which sync.py turns into a table.
 // Environment: FRONT_URL, SYNC_ROOM, SYNC_USERS (JSON [{token, user}]), SYNC_COMMANDS, SYNC_SEED,
-// SYNC_DURATION (film length, s); optional: SYNC_DUMP (a file for every raw sample and media event),
-// SYNC_TRACE (a chromium trace of the commands, to see what the processes were doing).
-// All pages run on this machine, so performance.timeOrigin + performance.now() is one clock for all of them.
+// SYNC_DURATION (film length, s); optional: SYNC_NETWORK (JSON, one link per member from bench/netem.py: the
+// members then go through their impairment relays and emulated HTTP), SYNC_VOICE_S (seconds of voice to
+// measure, 0 = none), SYNC_DUMP (a file for every raw sample and media event), SYNC_TRACE (a chromium trace
+// of the commands, to see what the processes were doing).
+// All pages run on this machine, so performance.timeOrigin + performance.now() is one clock for all of them,
+// and the same as the server's: positions are compared on it, whatever each page thinks the time is.
 
 import { writeFileSync } from 'node:fs';
 import { FRONT_URL, launchRoomBrowser, waitFor } from '../tests/browser/lib/browser.mjs';
 import { memberPage } from '../tests/browser/lib/member.mjs';
+import { openShapedMember } from '../tests/browser/lib/network.mjs';
+import { act, chatDelivery, lateJoin, sendChat, spreadOf, trueDrift, voiceUpload } from '../tests/browser/lib/watch.mjs';
 
 const ROOM = process.env.SYNC_ROOM;
 const USERS = JSON.parse(process.env.SYNC_USERS || '[]');
 const COMMANDS = Number(process.env.SYNC_COMMANDS || '50');
 const DURATION = Number(process.env.SYNC_DURATION || '120');
+const NETWORK = process.env.SYNC_NETWORK ? JSON.parse(process.env.SYNC_NETWORK) : null;
+const VOICE_S = Number(process.env.SYNC_VOICE_S || '0');
 const STEADY_AFTER_MS = 1500; // a command's transient: samples before this are not steady state
 const EVENT_WAIT_MS = 3000;
+const CHAT_LINES = 4;
 
 let seed = Number(process.env.SYNC_SEED || '1') >>> 0;
 function random() {
@@ -40,6 +49,7 @@ const look = (m) =>
       drift: (v.currentTime - s.expectedPosition()) * 1000,
       links: s.links.length,
       seeks: s.correctiveSeeks,
+      offset: s.offset,
     };
   });
 
@@ -73,44 +83,40 @@ async function breakdown(issuer, others, issued, type, delays) {
   });
 }
 
+async function openMember(browser, i) {
+  const { context, page, started } = await openShapedMember(browser, {
+    baseURL: FRONT_URL,
+    path: `/rooms/${ROOM}`,
+    init: { script: memberPage, options: { ...USERS[i], drift: true } },
+    link: NETWORK ? NETWORK[i] : null,
+  });
+  await page.locator('video').waitFor({ state: 'attached', timeout: 60_000 });
+  return { i, context, page, started, link: NETWORK ? NETWORK[i] : null };
+}
+
 async function main() {
   const browser = await launchRoomBrowser();
   const timer = setTimeout(() => {
-    console.error('bench/sync.mjs: gave up after 10 minutes');
+    console.error('bench/sync.mjs: gave up after 12 minutes');
     process.exit(2);
-  }, 600_000);
+  }, 720_000);
   try {
-    const members = await Promise.all(
-      USERS.map(async (who, i) => {
-        const context = await browser.newContext({ baseURL: FRONT_URL });
-        await context.addInitScript(memberPage, { ...who, drift: true });
-        const page = await context.newPage();
-        await page.goto(`/rooms/${ROOM}`);
-        await page.locator('video').waitFor({ state: 'attached', timeout: 30_000 });
-        return { i, page };
-      }),
-    );
+    const members = await Promise.all(USERS.map((_, i) => openMember(browser, i)));
     const all = () => Promise.all(members.map(look));
     await waitFor(async () => (await all()).every((s) => s.links >= members.length - 1 && s.readyState >= 2), {
-      timeout: 40_000,
+      timeout: 180_000,
       message: 'members linked and the film loaded',
     });
-    const act = (m, source, x) =>
-      m.page.evaluate(
-        ([src, value]) => {
-          const v = document.querySelector('video');
-          const t = window.__now();
-          new Function('v', 'x', src)(v, value); // eslint-disable-line no-new-func
-          return t;
-        },
-        [source, x],
-      );
     const SOURCES = { play: 'v.play().catch(() => {})', pause: 'v.pause()', seek: 'v.currentTime = x' };
     const EVENT = { play: 'play', pause: 'pause', seek: 'seeking' };
 
     // start, and wait for the room to settle on its timeline before measuring
     await act(members[0], SOURCES.play);
-    await waitFor(async () => (await all()).every((s) => !s.paused && Math.abs(s.drift) < 20), {
+    await waitFor(async () => {
+      const states = await all();
+      if (process.env.SYNC_DEBUG) console.error(JSON.stringify(states.map((s) => [s.paused, Math.round(s.drift), s.readyState, s.offset])));
+      return states.every((s) => !s.paused && Math.abs(s.drift) < 20);
+    }, {
       timeout: 30_000,
       interval: 250,
       message: 'the room playing on its timeline',
@@ -150,43 +156,51 @@ async function main() {
       const learnt = await Promise.all(
         members.map((m) => m.page.evaluate(() => window.__flmnchllSync.stats()).then((st) => [st.playLatencyMs, st.seekLatencyMs])),
       );
-      commands.push({ n, by: issuer.i, action, x, delays, parts, learnt });
+      commands.push({ n, by: issuer.i, to: others.map((m) => m.i), action, x, delays, parts, learnt });
       await sleep(2000 + random() * 2000);
     }
     if (process.env.SYNC_TRACE) await browser.stopTracing();
+    // the room plays for the late joiner
+    if (!(await look(members[0])).playing) await act(members[0], SOURCES.play);
     const endedAt = await members[0].page.evaluate(() => window.__now());
     windows[windows.length - 1][1] = endedAt;
     const endSeeks = (await all()).map((s) => s.seeks);
+    const offsets = (await all()).map((s) => s.offset);
     const samples = await Promise.all(members.map((m) => m.page.evaluate(() => window.__drift)));
-    const steady = (t) => windows.some(([a, b]) => t >= a && t < b);
-    // per member: |drift from the timeline|; between members: spread of their drifts in each 100 ms slot
-    const drift = [];
-    const slots = new Map();
-    samples.forEach((list, i) => {
-      for (const s of list) {
-        if (!steady(s.t) || s.t < startedAt) continue;
-        drift.push(Math.abs(s.d));
-        const key = Math.floor(s.t / 100);
-        if (!slots.has(key)) slots.set(key, new Map());
-        slots.get(key).set(i, s.d);
-      }
-    });
-    const spread = [];
-    for (const slot of slots.values()) {
-      if (slot.size < members.length) continue;
-      const ds = [...slot.values()];
-      spread.push(Math.max(...ds) - Math.min(...ds));
-    }
+    const steady = (t) => t >= startedAt && windows.some(([a, b]) => t >= a && t < b);
     const minutes = (endedAt - startedAt) / 60_000;
+
+    // a member leaves and comes back (a late joiner), while the room plays
+    await sleep(2500);
+    const joiner = members[members.length - 1];
+    await joiner.context.close();
+    const back = await openMember(browser, joiner.i);
+    members[members.length - 1] = back;
+    const join = await lateJoin(back, members.slice(0, -1), { timeout: 45_000 });
+
+    // every member writes a few lines at about the same time
+    await waitFor(async () => (await all()).every((s) => s.links >= members.length - 1), { timeout: 30_000, message: 'linked again' });
+    const sent = await Promise.all(members.map((m) => sendChat(m, CHAT_LINES, `${m.i}`)));
+    const chat = await chatDelivery(members, sent.flat(), { timeout: 20_000 });
+
+    // (on a machine too busy for everyone's voice to connect, the rest of the figures still stand)
+    const voice = VOICE_S > 0 ? await voiceUpload(members, VOICE_S * 1000).catch((err) => ({ error: String(err.message ?? err) })) : null;
+
     const result = {
       members: members.length,
+      network: NETWORK,
       commands,
       propagation: commands.flatMap((c) => c.delays.filter((d) => d !== null)),
       missed: commands.reduce((k, c) => k + c.delays.filter((d) => d === null).length, 0),
-      drift,
-      spread,
+      drift: trueDrift(samples, steady),
+      engineDrift: samples.flatMap((list) => list.filter((s) => steady(s.t)).map((s) => Math.abs(s.d))),
+      spread: spreadOf(samples, steady, members.length),
+      offsets,
       minutes,
       correctiveSeeks: endSeeks.map((e, i) => e - startSeeks[i]),
+      join,
+      chat,
+      voice,
     };
     if (process.env.SYNC_DUMP) {
       const events = await Promise.all(members.map((m) => m.page.evaluate(() => window.__events)));

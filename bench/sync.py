@@ -1,4 +1,4 @@
-"""Watching together, measured: 4 browser contexts in one room, 50 random play/pause/seek commands.
+"""Watching together, measured: browser contexts in one room, random play/pause/seek commands, over real networks.
 
 Runs against a running instance (FLMNCHLL_INSTANCE, default `bench`; `make bench` starts one) on loopback.
 Debian's chromium (one browser, one context per member) is driven by `bench/sync.mjs`; this script prepares
@@ -10,22 +10,36 @@ the film, the members and the room, runs it and prints the table it returns agai
   and the receiver's media until its event (all pages share this machine's clock);
 - drift: |position − room timeline| of every member, sampled every 100 ms while the room plays in steady state
   (from 1.5 s after a command until the next one);
-- corrective seeks per peer per minute (the engine's own count, `window.__flmnchllSync.correctiveSeeks`).
+- corrective seeks per peer per minute (the engine's own count, `window.__flmnchllSync.correctiveSeeks`);
+- a late joiner: one member leaves and opens the room again while it plays; the time from its page's load
+  until its film is within 40 ms of the others';
+- chat: every member writes a few lines at once; lines lost, members showing a sender's lines out of order;
+- voice (`--voice S`): everyone joins voice (Chromium's fake microphone) and each member's audio upload is
+  measured over S seconds: in a mesh every member sends its voice to every other.
 
-    FLMNCHLL_INSTANCE=bench .venv/bin/python bench/sync.py [--commands 50] [--members 4] [--seed 1]
-        [--dump raw.json] [--trace chromium-trace.json]
+Positions are compared on the one clock all pages on this machine share (it is also the server's), so a
+member's clock error counts as drift. With `--network` each member is behind an impairment relay of its own
+(bench/netem.py: WebRTC through TURN only, HTTP shaped by Chromium): `lan`, `broadband`, `mobile`, `mixed`, a
+comma-separated list of them, or `all` (each in turn, then a summary side by side). Without it, loopback.
+
+    FLMNCHLL_INSTANCE=bench .venv/bin/python bench/sync.py [--network all] [--members 6] [--commands 50]
+        [--voice 8] [--seed 1] [--dump raw.json] [--trace chromium-trace.json]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import resource
 import secrets
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +49,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from bench.netem import NETWORKS, PROFILES, Relays, member_profiles  # noqa: E402
 from ops.instance import Instance  # noqa: E402
 
 CLIP_TITLE = "Sync check clip"
@@ -96,9 +111,30 @@ def ensure_clip(front: str, admin_token: str, timeout: float = 300.0) -> dict[st
 
 # ----------------------------------------------------------------------------------------------- the bench
 
-TARGETS = {"propagation": 50.0, "drift": 40.0, "seeks_per_minute": 1.0}
 PARTS = (("notice", "call → issuer's engine"), ("wire", "→ receiver's engine (data channel)"),
          ("react", "→ receiver's media event"))
+LATE_JOIN_WITHIN_MS = 40
+
+
+@dataclass(frozen=True)
+class Targets:
+    """What a network must meet (ms; None: no target there)."""
+
+    propagation_beyond_one_way: float | None = 50.0
+    drift_p95: float | None = 40.0
+    drift_p99: float | None = None
+    drift_max: float | None = None
+    seeks_per_minute: float | None = 1.0
+    late_join_ms: float | None = None
+
+
+TARGETS = {
+    "loopback": Targets(),
+    "lan": Targets(drift_p95=None, drift_p99=60.0, drift_max=100.0),
+    "broadband": Targets(),
+    "mixed": Targets(),
+    "mobile": Targets(propagation_beyond_one_way=None, drift_p95=80.0, seeks_per_minute=None, late_join_ms=3000.0),
+}
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -123,13 +159,220 @@ def new_member(gateway: str, index: int) -> dict[str, Any]:
     return {"token": session["token"], "user": session["user"]}
 
 
-def row(name: str, values: list[float], target: float | None, unit: str = "ms") -> str:
+def verdict(value: float, target: float | None) -> str:
+    return "-" if target is None else ("ok" if value <= target else "MISS")
+
+
+def row(name: str, values: list[float], target: float | None = None, unit: str = "ms", at: int = 95) -> str:
     if not values:
-        return f"| {name:<40} | {0:>5} | {'-':>7} | {'-':>7} | {'-':>7} | {'-':>10} | {'-':<4} |"
-    p50, p95, top = percentile(values, 50), percentile(values, 95), max(values)
-    verdict = "-" if target is None else ("ok" if p95 <= target else "MISS")
-    goal = "-" if target is None else f"p95≤{target:g}{unit}"
-    return f"| {name:<40} | {len(values):>5} | {p50:>7.1f} | {p95:>7.1f} | {top:>7.1f} | {goal:>10} | {verdict:<4} |"
+        return f"| {name:<44} | {0:>5} | {'-':>7} | {'-':>7} | {'-':>7} | {'-':>12} | {'-':<4} |"
+    p50, pn, top = percentile(values, 50), percentile(values, at), max(values)
+    goal = "-" if target is None else f"p{at}≤{target:g}{unit}"
+    return (f"| {name:<44} | {len(values):>5} | {p50:>7.1f} | {pn:>7.1f} | {top:>7.1f} | {goal:>12} | "
+            f"{verdict(pn, target):<4} |")
+
+
+def line(name: str, value: str, goal: str = "-", ok: str = "-") -> str:
+    return f"| {name:<44} | {'':>5} | {'':>7} | {'':>7} | {value:>7} | {goal:>12} | {ok:<4} |"
+
+
+def one_way(network: list[dict[str, Any]] | None, a: int, b: int) -> float:
+    """One-way delay (ms) from member a to member b: a's uplink and b's downlink."""
+    return 0.0 if not network else network[a]["rtt_ms"] / 2 + network[b]["rtt_ms"] / 2
+
+
+def command_delay(network: list[dict[str, Any]] | None, command: dict[str, Any], to: int) -> float:
+    """The network's share of a command's propagation (ms): the one-way delay to that member, or for a play
+    (scheduled so that everyone starts together) to the farthest member."""
+    if command["action"] == "play":
+        return max(one_way(network, command["by"], other) for other in command["to"])
+    return one_way(network, command["by"], to)
+
+
+class CpuMeter:
+    """Cores busy on the machine during a run, and how many of them this bench used: itself and every process
+    under the node it runs (chromium's included), read from /proc once a second."""
+
+    def __init__(self) -> None:
+        self.seen: dict[int, float] = {}
+        self.root: int | None = None
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+        self.tick = os.sysconf("SC_CLK_TCK")
+
+    def __enter__(self) -> CpuMeter:
+        self.machine0, self.self0, self.t0 = self._machine(), self._self(), time.monotonic()
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+        seconds = max(1e-6, time.monotonic() - self.t0)
+        self.busy = (self._machine() - self.machine0) / seconds
+        self.ours = (self._self() - self.self0 + sum(self.seen.values())) / seconds
+
+    def _machine(self) -> float:
+        with contextlib.suppress(OSError), open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+            return (sum(fields[:8]) - fields[3] - fields[4]) / self.tick
+        return float("nan")
+
+    @staticmethod
+    def _self() -> float:
+        me = resource.getrusage(resource.RUSAGE_SELF)
+        return me.ru_utime + me.ru_stime
+
+    def _watch(self) -> None:
+        while not self.stop.wait(1.0):
+            if self.root is None:
+                continue
+            parents: dict[int, int] = {}
+            times: dict[int, float] = {}
+            for entry in os.listdir("/proc"):
+                if not entry.isdigit():
+                    continue
+                with contextlib.suppress(OSError), open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                    parents[int(entry)] = int(fields[1])
+                    times[int(entry)] = (int(fields[11]) + int(fields[12])) / self.tick
+            for pid, cpu in times.items():
+                ancestor = pid
+                while ancestor not in (0, 1, self.root) and ancestor in parents:
+                    ancestor = parents[ancestor]
+                if ancestor == self.root:
+                    self.seen[pid] = cpu
+
+    def describe(self) -> str:
+        return (f"CPU during the run: {self.busy:.2f} cores busy on this machine, {self.ours:.2f} of them this bench "
+                f"(node, chromium, relays), {max(0.0, self.busy - self.ours):.2f} everything else "
+                f"(the stack and other users), of {os.cpu_count()}")
+
+
+def run_network(args: argparse.Namespace, name: str, front: str, gateway: str, clip: dict[str, Any],
+                turn_port: int) -> dict[str, Any] | None:
+    """One room on one network: prints its table, returns its summary (None when the run failed)."""
+    members = [new_member(gateway, i) for i in range(args.members)]
+    room = requests.post(f"{gateway}/function/create-room", timeout=30,
+                         headers={"Authorization": f"Bearer {members[0]['token']}"},
+                         json={"name": f"Sync bench ({name})", "content_id": clip["id"]})
+    room.raise_for_status()
+    env = {**os.environ, "FRONT_URL": front, "SYNC_ROOM": str(room.json()["id"]), "SYNC_USERS": json.dumps(members),
+           "SYNC_COMMANDS": str(args.commands), "SYNC_SEED": str(args.seed), "SYNC_VOICE_S": str(args.voice),
+           "SYNC_DURATION": str(clip.get("duration") or CLIP_SECONDS)}
+    if args.dump:
+        env["SYNC_DUMP"] = str(args.dump.resolve().with_suffix(f".{name}.json"))
+    if args.trace:
+        env["SYNC_TRACE"] = str(args.trace.resolve())
+    started = time.monotonic()
+    with contextlib.ExitStack() as stack:
+        if name != "loopback":
+            relays = stack.enter_context(Relays(member_profiles(name, args.members), ("127.0.0.1", turn_port),
+                                                seed=args.seed))
+            env["SYNC_NETWORK"] = json.dumps(relays.plan())
+        cpu = stack.enter_context(CpuMeter())
+        node = subprocess.Popen(["node", str(REPO / "bench" / "sync.mjs")], env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, cwd=REPO)
+        cpu.root = node.pid
+        try:
+            stdout, stderr = node.communicate(timeout=780)
+        except subprocess.TimeoutExpired:
+            node.kill()
+            stdout, stderr = node.communicate()
+    lines = [text for text in stdout.splitlines() if text.startswith("RESULT ")]
+    if node.returncode != 0 or not lines:
+        print(f"{name}: the run failed", stdout[-4000:], stderr[-4000:], sep="\n", file=sys.stderr)
+        return None
+    result = json.loads(lines[-1][len("RESULT "):])
+    return report(name, result, time.monotonic() - started, cpu)
+
+
+def report(name: str, result: dict[str, Any], took: float, cpu: CpuMeter) -> dict[str, Any]:
+    """Prints one network's table; returns the figures of the summary."""
+    targets = TARGETS[name]
+    network = result.get("network")
+    seeks = [count / result["minutes"] for count in result["correctiveSeeks"]]
+    actions: dict[str, int] = {}
+    for command in result["commands"]:
+        actions[command["action"]] = actions.get(command["action"], 0) + 1
+    links = ", ".join(f"{p['name']}" for p in network) if network else "loopback"
+    print(f"\n## {name}: {result['members']} members ({links}), {len(result['commands'])} commands "
+          f"({', '.join(f'{k} {v}' for k, v in sorted(actions.items()))}) over {result['minutes']:.1f} min, "
+          f"{took:.0f} s in all; {result['missed']} media events missed")
+    print(cpu.describe())
+    print(f"| {'measure':<44} |     n |     p50 |     p95 |     max |       target | ok   |")
+    print(f"|{'-' * 46}|-------|---------|---------|---------|--------------|------|")
+    beyond = [d - command_delay(network, c, to) for c in result["commands"]
+              for d, to in zip(c["delays"], c["to"], strict=True) if d is not None]
+    print(row("propagation: call → others (ms)", result["propagation"]))
+    print(row("  beyond the one-way delay (ms)", beyond, targets.propagation_beyond_one_way))
+    print("  (a play is scheduled for everyone at once: its one-way delay is the farthest member's)")
+    for action in ("play", "pause", "seek"):
+        values = [d for c in result["commands"] if c["action"] == action for d in c["delays"] if d is not None]
+        print(row(f"  of {action}", values))
+        parts = [p for c in result["commands"] if c["action"] == action for p in c.get("parts", []) if p]
+        for part, what in PARTS:
+            print(row(f"    {what}", [p[part] for p in parts]))
+    spread = result["spread"]
+    print(row("drift between peers (ms)", spread, targets.drift_p95))
+    if targets.drift_p99 is not None:
+        print(row("  p99", spread, targets.drift_p99, at=99))
+    if targets.drift_max is not None:
+        top = max(spread) if spread else float("nan")
+        print(line("  max", f"{top:.1f}", f"max≤{targets.drift_max:g}ms", verdict(top, targets.drift_max)))
+    print(row("drift from the timeline, |d| (ms)", result["drift"]))
+    print(row("  as each engine sees it (its own clock)", result["engineDrift"]))
+    print(row("clock error, |offset| (ms)", [abs(o) for o in result["offsets"]]))
+    worst = max(seeks) if seeks else 0.0
+    goal = "-" if targets.seeks_per_minute is None else "max≤1/min"
+    print(f"| {'corrective seeks /peer/min':<44} | {len(seeks):>5} | {percentile(seeks, 50):>7.2f} | "
+          f"{percentile(seeks, 95):>7.2f} | {worst:>7.2f} | {goal:>12} | "
+          f"{verdict(worst, targets.seeks_per_minute):<4} |")
+    join = result["join"]
+    join_ms = join["fromLoad"] if join["ok"] else float("inf")
+    goal = "-" if targets.late_join_ms is None else f"≤{targets.late_join_ms:g}ms"
+    print(line(f"late joiner in step (±{LATE_JOIN_WITHIN_MS} ms), from page load", f"{join_ms:.0f}", goal,
+               verdict(join_ms, targets.late_join_ms)))
+    chat = result["chat"]
+    chat_ok = chat["lost"] == 0 and chat["outOfOrder"] == 0 and chat["sameOrder"]
+    print(line(f"chat: {chat['lines']} lines to {chat['members']}: lost / out of order",
+               f"{chat['lost']} / {chat['outOfOrder']}", "0 / 0", "ok" if chat_ok else "MISS"))
+    voice = result.get("voice")
+    if voice and "error" in voice:
+        print(f"voice: not measured ({voice['error'].splitlines()[0]})")
+        voice = None
+    if voice:
+        up = voice["uploadBytesPerS"]
+        print(row("voice upload per member (kB/s)", [b / 1000 for b in up], unit="kB/s"))
+        print(f"voice: streams each member received {voice['streamsReceived']}; upload per member (kB/s) "
+              f"{', '.join(f'{b / 1000:.1f}' for b in up)}")
+    print(f"corrective seeks per peer: {result['correctiveSeeks']}; clock offsets (ms): "
+          f"{', '.join(f'{o:.1f}' for o in result['offsets'])}")
+    return {"name": name, "propagation_p95": percentile(result["propagation"], 95),
+            "beyond_p95": percentile(beyond, 95), "drift_p95": percentile(spread, 95),
+            "drift_p99": percentile(spread, 99), "drift_max": max(spread) if spread else float("nan"),
+            "seeks_max": worst, "join_ms": join_ms, "chat_ok": chat_ok,
+            "voice_kbps": (sum(voice["uploadBytesPerS"]) / len(voice["uploadBytesPerS"]) / 1000) if voice else None,
+            "cpu_others": max(0.0, cpu.busy - cpu.ours)}
+
+
+def summary(rows: list[dict[str, Any]]) -> None:
+    print("\n## side by side")
+    names = [r["name"] for r in rows]
+    print("| measure | " + " | ".join(names) + " |")
+    print("|---|" + "---|" * len(names))
+    for key, what, fmt in (("propagation_p95", "propagation p95 (ms)", "{:.0f}"),
+                           ("beyond_p95", "  beyond the one-way delay, p95 (ms)", "{:.0f}"),
+                           ("drift_p95", "drift between peers p95 (ms)", "{:.1f}"),
+                           ("drift_p99", "drift between peers p99 (ms)", "{:.1f}"),
+                           ("drift_max", "drift between peers max (ms)", "{:.1f}"),
+                           ("seeks_max", "corrective seeks /peer/min, worst", "{:.2f}"),
+                           ("join_ms", "late joiner in step after load (ms)", "{:.0f}"),
+                           ("chat_ok", "chat whole and in order", "{}"),
+                           ("voice_kbps", "voice upload per member (kB/s)", "{:.1f}"),
+                           ("cpu_others", "cores used by others meanwhile", "{:.2f}")):
+        cells = ["-" if r[key] is None else fmt.format(r[key]) for r in rows]
+        print(f"| {what} | " + " | ".join(cells) + " |")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -137,11 +380,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--commands", type=int, default=50)
     parser.add_argument("--members", type=int, default=4)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--dump", type=Path, help="write every raw sample and media event here (JSON)")
+    parser.add_argument("--network", default="loopback",
+                        help=f"loopback, all, or a comma-separated list of: {', '.join(NETWORKS)}")
+    parser.add_argument("--voice", type=float, default=0, help="seconds of voice to measure (0: none)")
+    parser.add_argument("--dump", type=Path, help="write every raw sample and media event here (JSON, one per network)")
     parser.add_argument("--trace", type=Path, help="write a chromium trace of the commands here (large)")
     args = parser.parse_args(argv)
     if not 2 <= args.members <= 6 or not 1 <= args.commands <= 200:
         parser.error("2-6 members and 1-200 commands")
+    names = list(NETWORKS) if args.network == "all" else args.network.split(",")
+    unknown = [n for n in names if n != "loopback" and n not in NETWORKS]
+    if unknown:
+        parser.error(f"unknown network {', '.join(unknown)}: loopback, all, {', '.join(NETWORKS)}")
     instance = Instance.load(os.environ.get("FLMNCHLL_INSTANCE", "bench"))
     os.environ.update(instance.environment())
     front, gateway = instance.url("front"), instance.url("gateway")
@@ -149,54 +399,16 @@ def main(argv: list[str] | None = None) -> int:
         "username": "admin", "password": (instance.secrets_dir / "admin-password").read_text().strip()})
     admin.raise_for_status()
     clip = ensure_clip(front, admin.json()["token"])
-    members = [new_member(gateway, i) for i in range(args.members)]
-    room = requests.post(f"{gateway}/function/create-room", timeout=30,
-                         headers={"Authorization": f"Bearer {members[0]['token']}"},
-                         json={"name": "Sync bench", "content_id": clip["id"]})
-    room.raise_for_status()
-    env = {**os.environ, "FRONT_URL": front, "SYNC_ROOM": str(room.json()["id"]), "SYNC_USERS": json.dumps(members),
-           "SYNC_COMMANDS": str(args.commands), "SYNC_SEED": str(args.seed),
-           "SYNC_DURATION": str(clip.get("duration") or CLIP_SECONDS)}
-    if args.dump:
-        env["SYNC_DUMP"] = str(args.dump.resolve())
-    if args.trace:
-        env["SYNC_TRACE"] = str(args.trace.resolve())
-    started = time.monotonic()
-    done = subprocess.run(["node", str(REPO / "bench" / "sync.mjs")], env=env, capture_output=True, text=True,
-                          timeout=660, cwd=REPO)
-    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
-    if done.returncode != 0 or not lines:
-        print(done.stdout[-4000:], done.stderr[-4000:], sep="\n", file=sys.stderr)
-        return 1
-    result = json.loads(lines[-1][len("RESULT "):])
-    seeks = [count / result["minutes"] for count in result["correctiveSeeks"]]
-    actions: dict[str, int] = {}
-    for command in result["commands"]:
-        actions[command["action"]] = actions.get(command["action"], 0) + 1
-    print(f"sync: {result['members']} members, {len(result['commands'])} commands "
-          f"({', '.join(f'{k} {v}' for k, v in sorted(actions.items()))}) over {result['minutes']:.1f} min, "
-          f"{time.monotonic() - started:.0f} s in all; {result['missed']} media events missed")
-    print(f"| {'measure':<40} |     n |     p50 |     p95 |     max |     target | ok   |")
-    print(f"|{'-' * 42}|-------|---------|---------|---------|------------|------|")
-    print(row("propagation: call → others (ms)", result["propagation"], TARGETS["propagation"]))
-    for action in ("play", "pause", "seek"):
-        values = [d for c in result["commands"] if c["action"] == action for d in c["delays"] if d is not None]
-        print(row(f"  of {action}", values, None))
-        parts = [p for c in result["commands"] if c["action"] == action for p in c.get("parts", []) if p]
-        for part, what in PARTS:
-            print(row(f"    {what}", [p[part] for p in parts], None))
-    print(row("drift between peers (ms)", result["spread"], TARGETS["drift"]))
-    print(row("drift from the timeline, |d| (ms)", result["drift"], None))
-    worst = max(seeks) if seeks else 0.0
-    verdict = "ok" if worst <= TARGETS["seeks_per_minute"] else "MISS"
-    print(f"| {'corrective seeks /peer/min':<40} | {len(seeks):>5} | {percentile(seeks, 50):>7.2f} | "
-          f"{percentile(seeks, 95):>7.2f} | {worst:>7.2f} | {'max≤1/min':>10} | {verdict:<4} |")
-    print(f"corrective seeks per peer: {result['correctiveSeeks']}")
-    slow = sorted(result["commands"], key=lambda c: -max((d for d in c["delays"] if d is not None), default=0))[:3]
-    for command in slow:
-        delays = ", ".join("missed" if d is None else f"{d:.0f}" for d in command["delays"])
-        print(f"slowest: #{command['n']} {command['action']} by member {command['by']}: {delays} ms")
-    return 0
+    for n in names:
+        if n in PROFILES:
+            p = PROFILES[n]
+            print(f"{n}: each member's link {p.rtt_ms:g} ms round trip ± {p.jitter_ms:g} ms, "
+                  f"{p.loss * 100:g} % loss, {'no cap' if not p.rate_bps else f'{p.rate_bps / 1e6:g} Mb/s'}")
+    rows = [run_network(args, n, front, gateway, clip, instance.ports["turn"]) for n in names]
+    done = [r for r in rows if r is not None]
+    if len(done) > 1:
+        summary(done)
+    return 0 if len(done) == len(rows) else 1
 
 
 if __name__ == "__main__":

@@ -125,7 +125,7 @@ function Status({ snap, onStart }: { snap: SessionSnapshot; onStart: () => void 
       </span>
       {snap.holding && snap.waitingFor.length > 0 && (
         <p className="rt-wait" role="status">
-          Waiting for {snap.waitingFor.join(', ')} to load…
+          Waiting for {snap.waitingFor.join(', ')} to load (at most {snap.waitLimitS} s, then the room goes on)…
         </p>
       )}
       {snap.needsGesture && (

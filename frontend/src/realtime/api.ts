@@ -35,6 +35,8 @@ export interface JoinRoomResponse {
   locked: boolean;
   peer: PeerServerConfig;
   ice_servers: IceServerConfig[];
+  /** How long the room waits for a member whose film does not load (s); the engine's default without it. */
+  buffer_wait_s?: number;
   /** 'relay' forces TURN (set by the room service or for checks). */
   ice_transport_policy?: RTCIceTransportPolicy;
   /** The raw answer when the page normalised it. */

@@ -40,8 +40,10 @@ export type MeshWire =
   | HelloWire
   | { type: 'roster'; members: MemberInfo[] }
   | { type: 'chat'; line: ChatLine }
-  | { type: 'ping'; t: number }
-  | { type: 'pong'; t: number }
+  /** `q`: the sender's HTTP clock round trip (ms), how good its clock is (see sync/roomClock.ts). */
+  | { type: 'ping'; t: number; q?: number }
+  /** `r`: the answering member's room time when it answered; `q` as for ping. */
+  | { type: 'pong'; t: number; r?: number; q?: number }
   | { type: 'voice'; on: boolean; muted: boolean }
   | { type: 'room'; locked: boolean; host_id: string | null }
   | { type: 'bye' };

@@ -13,6 +13,7 @@ import { PROTOCOL_VERSION, type HelloWire, type WireMessage } from './protocol';
 import { RoomService } from './roomService';
 import { memberViews, voiceViewOf, type SessionSnapshot } from './snapshot';
 import { ClockSync } from './sync/clock';
+import { RoomClock } from './sync/roomClock';
 import { SyncEngine, type CommandOrigin } from './sync/engine';
 import type { SyncCommand, Timers } from './sync/types';
 import { SELF, Voice } from './voice/voice';
@@ -29,6 +30,8 @@ export interface SessionDeps {
   api?: RealtimeApi;
   mesh?: (options: MeshOptions) => Mesh;
   heartbeatMs?: number;
+  /** How long the room waits for a member whose film does not load before going on without it (ms). */
+  bufferWaitMs?: number;
 }
 
 const windowTimers: Timers = {
@@ -41,12 +44,19 @@ const MAX_NOTICES = 3;
 
 const localClock = { now: (): number => performance.timeOrigin + performance.now() };
 
+/** The room's bound on waiting for a member that cannot load (`buffer_wait_s` in the join answer), in ms. */
+function bufferWaitOf(room: JoinRoomResponse): number | undefined {
+  const s = room.buffer_wait_s ?? room.raw?.buffer_wait_s;
+  return typeof s === 'number' && s > 0 && s <= 600 ? s * 1000 : undefined;
+}
+
 export class RealtimeSession {
   readonly room: JoinRoomResponse;
   readonly me: Me;
   readonly chat = new ChatLog();
   readonly engine: SyncEngine;
   readonly clock: ClockSync;
+  readonly roomClock = new RoomClock();
   readonly mesh: Mesh;
   readonly voice: Voice;
   private readonly api: RealtimeApi;
@@ -85,7 +95,9 @@ export class RealtimeSession {
       iceServers: (room.ice_servers ?? []) as RTCIceServer[],
       iceTransportPolicy: icePolicyOf(room),
       renew: async () => peerConfigOf(await this.api.join(this.room.id)),
+      clockStamp: () => ({ room: this.clock.now(), quality: this.clockQuality() }),
     });
+    this.clock.followRoom(() => this.roomClock.offset(this.mesh.id ?? '', this.clockQuality(), this.mesh.linked));
     this.engine = new SyncEngine({
       clock: this.clock,
       timers: windowTimers,
@@ -93,6 +105,7 @@ export class RealtimeSession {
       self: { peer: peerId, user: me.id, name: me.username },
       hostUser: this.hostId,
       locked: this.locked,
+      buffering: { dropAfterMs: deps.bufferWaitMs ?? bufferWaitOf(room) },
     });
     this.engine.content = this.contentId;
     this.voice = new Voice({
@@ -159,7 +172,9 @@ export class RealtimeSession {
       },
       onLink: (remote, up) => this.onLink(remote, up),
       onMessage: (msg, remote) => this.onMessage(msg, remote),
-      onRtt: (_remote, rtt) => this.engine.notePeerRtt(rtt),
+      onRtt: (remote, rtt) => this.engine.notePeerRtt(rtt, remote),
+      onPeerTime: (remote, sample) => this.roomClock.addSample(remote, sample),
+      onPeerQuality: (remote, quality) => this.roomClock.noteQuality(remote, quality),
       onCall: (call) => this.voice.onCall(call),
     });
     void this.clock.start();
@@ -260,6 +275,7 @@ export class RealtimeSession {
       driftMs: st.driftMs,
       holding: st.holding,
       waitingFor: st.waitingFor.map((p) => this.nameOf(p)),
+      waitLimitS: Math.round(this.engine.buffering.dropAfterMs / 1000),
     };
   }
 
@@ -344,7 +360,14 @@ export class RealtimeSession {
     this.emit();
   }
 
+  /** How good this member's own clock is: its HTTP estimate's round trip (ms; Infinity before any). */
+  private clockQuality(): number {
+    const rtt = this.clock.rtt;
+    return Number.isFinite(rtt) ? rtt : Number.POSITIVE_INFINITY;
+  }
+
   private gone(remote: string, said: boolean): void {
+    this.roomClock.remove(remote);
     const info = this.members.remove(remote);
     if (!info) return;
     this.engine.peerGone(remote);

@@ -43,6 +43,8 @@ export interface SessionSnapshot {
   driftMs: number;
   holding: boolean;
   waitingFor: string[];
+  /** The longest the room waits for them before going on (s). */
+  waitLimitS: number;
 }
 
 export function voiceViewOf(voice: Voice): VoiceView {

@@ -1,13 +1,19 @@
 // Installed in a room member's page before the app runs (context.addInitScript(memberPage, options)), shared
 // by the sync browser tests and bench/sync: the app's session, a log of the <video>'s media events (they do
 // not bubble, so they are caught on the way down) with a way to await one inside the page, the page's
-// RTCPeerConnections, and with `drift` this member's distance from the room's timeline every 100 ms.
+// RTCPeerConnections, and with `drift` this member's distance from the room's timeline every 100 ms. With
+// `relay` (a port), the TURN URLs the room hands the page's RTCPeerConnections point at that port on loopback
+// instead: the member's impairment relay in front of coturn (tests/browser/lib/network.mjs), over
+// `relayTransport` ('udp' or 'tcp') only.
 // It runs in the page, so it may use nothing from this module's scope.
-export function memberPage({ token, user, drift = false }) {
+export function memberPage({ token, user, drift = false, relay = null, relayTransport = 'udp' }) {
   localStorage.setItem('flmnchll.token', token);
   localStorage.setItem('flmnchll.user', JSON.stringify(user));
   const now = () => performance.timeOrigin + performance.now();
   window.__now = now;
+  window.addEventListener('load', () => {
+    window.__loadedAt = now();
+  });
   window.__events = [];
   // resolves with the first `type` event at or after `since` (null after `timeout` ms): awaiting inside the
   // page spares the driver from polling the pages while a command propagates
@@ -44,9 +50,18 @@ export function memberPage({ token, user, drift = false }) {
   if (Native) {
     const pcs = [];
     window.__pcs = pcs;
+    const viaRelay = (config) => {
+      if (!relay || !config || !Array.isArray(config.iceServers)) return config;
+      const rewrite = (url) => url.replace(/^(turns?|stuns?):[^:?]+:\d+/, `$1:127.0.0.1:${relay}`);
+      // one TURN transport (see bench/netem.py): UDP unless the link says TCP
+      const other = relayTransport === 'tcp' ? 'transport=udp' : 'transport=tcp';
+      const urlsOf = (s) => [].concat(s.urls).filter((u) => !u.includes(other)).map(rewrite);
+      const iceServers = config.iceServers.map((s) => ({ ...s, urls: urlsOf(s) })).filter((s) => s.urls.length > 0);
+      return { ...config, iceServers };
+    };
     window.RTCPeerConnection = class extends Native {
-      constructor(...args) {
-        super(...args);
+      constructor(config, ...rest) {
+        super(viaRelay(config), ...rest);
         pcs.push(this);
       }
     };
@@ -57,7 +72,12 @@ export function memberPage({ token, user, drift = false }) {
       const v = document.querySelector('video');
       const s = window.__flmnchllSync;
       if (!v || !s || !s.state?.playing || v.paused || v.seeking || s.stats().holding) return;
-      window.__drift.push({ t: now(), d: (v.currentTime - s.expectedPosition()) * 1000, r: v.playbackRate });
+      // d: off the timeline as the engine sees it (its own clock); x: off it on the true clock (the pages share
+      // the server's machine, so true server time is the local clock); p: the position, to compare pages
+      const t = now();
+      const st = s.state;
+      const x = (v.currentTime - (st.position + ((t - st.at) / 1000) * st.rate)) * 1000;
+      window.__drift.push({ t, d: (v.currentTime - s.expectedPosition()) * 1000, x, p: v.currentTime, r: v.playbackRate });
     }, 100);
   }
 }

@@ -193,6 +193,25 @@ describe('Mesh', () => {
     expect(a.got).toEqual([]);
   });
 
+  it('stamps pings with its clock quality and pongs with its room time, for the room clock', async () => {
+    const server = new FakeServer();
+    const a = node(server, 'room-a');
+    const b = node(server, 'room-b');
+    const stamp = (room: number, quality: number) => () => ({ room, quality });
+    (a.mesh as unknown as { opts: { clockStamp: unknown } }).opts.clockStamp = stamp(1_000, 150);
+    (b.mesh as unknown as { opts: { clockStamp: unknown } }).opts.clockStamp = stamp(5_000, 2);
+    const times: { remote: string; sample: { sent: number; remote: number; back: number } }[] = [];
+    const qualities: [string, number][] = [];
+    a.mesh.setEvents({ onPeerTime: (remote, sample) => times.push({ remote, sample }), onPeerQuality: (r, q) => qualities.push([r, q]) });
+    await vi.advanceTimersByTimeAsync(5);
+    b.mesh.setMembers(['room-a']);
+    // a few pings as soon as the link is open, before the first periodic one
+    await vi.advanceTimersByTimeAsync(700);
+    expect(times.length).toBeGreaterThanOrEqual(3);
+    expect(times.every((t) => t.remote === 'room-b' && t.sample.remote === 5_000 && t.sample.back >= t.sample.sent)).toBe(true);
+    expect(qualities.some(([r, q]) => r === 'room-b' && q === 2)).toBe(true);
+  });
+
   it('keeps exactly one link when both sides dial at once', async () => {
     const server = new FakeServer();
     const a = node(server, 'room-a');

@@ -31,6 +31,8 @@ export interface MeshOptions {
   pingMs?: number;
   /** A link silent for this long is closed and re-dialled. */
   deadMs?: number;
+  /** This member's room time and clock quality, stamped on pings and pongs (see sync/roomClock.ts). */
+  clockStamp?: () => { room: number; quality: number };
   debug?: 0 | 1 | 2 | 3;
 }
 
@@ -41,6 +43,10 @@ export interface MeshEvents {
   onLink?: (remote: string, up: boolean) => void;
   onMessage?: (message: WireMessage, remote: string) => void;
   onRtt?: (remote: string, rttMs: number) => void;
+  /** A pong brought the remote's room time (local epoch ms at send and return), and its clock quality. */
+  onPeerTime?: (remote: string, sample: { sent: number; remote: number; back: number }) => void;
+  /** A remote announced its clock quality (HTTP round trip, ms). */
+  onPeerQuality?: (remote: string, quality: number) => void;
   onCall?: (call: MediaConnection) => void;
 }
 
@@ -52,6 +58,8 @@ interface Link {
 }
 
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+/** A `now()` reading as epoch ms (the session's local clock). */
+const epoch = (t: number): number => (typeof performance !== 'undefined' ? performance.timeOrigin + t : t);
 
 export class Mesh {
   private opts: MeshOptions;
@@ -357,11 +365,16 @@ export class Mesh {
       const msg = parseWire(data);
       if (!msg) return;
       if (msg.type === 'ping') {
-        this.sendOn(conn, { type: 'pong', t: msg.t });
+        const stamp = this.opts.clockStamp?.();
+        this.sendOn(conn, stamp ? { type: 'pong', t: msg.t, r: stamp.room, q: stamp.quality } : { type: 'pong', t: msg.t });
+        if (typeof msg.q === 'number') this.events.onPeerQuality?.(remote, msg.q);
         return;
       }
       if (msg.type === 'pong') {
-        this.events.onRtt?.(remote, now() - msg.t);
+        const back = now();
+        this.events.onRtt?.(remote, back - msg.t);
+        if (typeof msg.q === 'number') this.events.onPeerQuality?.(remote, msg.q);
+        if (typeof msg.r === 'number') this.events.onPeerTime?.(remote, { sent: epoch(msg.t), remote: msg.r, back: epoch(back) });
         return;
       }
       this.events.onMessage?.(msg, remote);
@@ -396,6 +409,8 @@ export class Mesh {
     }
     this.links.set(remote, { conn, outbound, open: true, lastSeen: now() });
     this.wanted.set(remote, now());
+    // a few pings at once: the round trip and the remote's clock are known within a second, not after three pings
+    for (const ms of [0, 300, 600]) setTimeout(() => this.links.get(remote)?.conn === conn && this.ping(conn), ms);
     const r = this.retries.get(remote);
     if (r?.timer) clearTimeout(r.timer);
     this.retries.delete(remote);
@@ -423,6 +438,11 @@ export class Mesh {
     this.scheduleRetry(remote);
   }
 
+  private ping(conn: DataConnection, t: number = now()): void {
+    const stamp = this.opts.clockStamp?.();
+    this.sendOn(conn, stamp ? { type: 'ping', t, q: stamp.quality } : { type: 'ping', t });
+  }
+
   private pingAll(): void {
     const t = now();
     const dead = this.opts.deadMs ?? 12_000;
@@ -432,7 +452,7 @@ export class Mesh {
         this.dropped(link.conn);
         continue;
       }
-      this.sendOn(link.conn, { type: 'ping', t });
+      this.ping(link.conn, t);
     }
     // members still missing: try again (no-op while a dial or a retry is pending)
     if (this.peer?.open) this.dialAll();

@@ -126,12 +126,31 @@ export class ClockSync implements ServerClock {
     this.estimator = options.estimator ?? new ClockEstimator();
   }
 
+  /** Where the room's clock is followed instead of this peer's own estimate (see RoomClock). */
+  private roomOffset: (() => number | null) | null = null;
+
   now(): number {
-    return this.local.now() + this.estimator.offset;
+    return this.local.now() + this.offset;
   }
 
+  /** Local epoch ms (what data-link pings are stamped with). */
+  localNow(): number {
+    return this.local.now();
+  }
+
+  /** Server − local (ms) in force: the room's clock when another member's is followed, else this estimate. */
   get offset(): number {
+    return this.roomOffset?.() ?? this.estimator.offset;
+  }
+
+  /** This peer's own estimate of server − local (ms), over HTTP. */
+  get ownOffset(): number {
     return this.estimator.offset;
+  }
+
+  /** Follow the room's clock where `offset` says so (null: this peer's own estimate). */
+  followRoom(offset: (() => number | null) | null): void {
+    this.roomOffset = offset;
   }
 
   get rtt(): number {

@@ -444,6 +444,46 @@ describe('SyncEngine: more cases', () => {
     expect(b.engine.stats().playLatencyMs).toBeLessThan(45);
   });
 
+  it("on a slow network a member's play is scheduled ahead by the farthest peer's delay: all start together", () => {
+    const { time, net, ...r } = room(5);
+    const [a, b, c] = ['A', 'B', 'C'].map((n) => r.add(n, { playLatencyMs: 30, seekLatencyMs: 60 }, { playLatencyS: 0.03 }));
+    a.engine.play();
+    run(time, 2000);
+    a.media.userPause();
+    run(time, 2000);
+    net.delayMs = 120;
+    for (const p of r.peers) for (const q of r.peers) if (p !== q) for (let i = 0; i < 5; i += 1) p.engine.notePeerRtt(240, q.name);
+    const seeksBefore = r.peers.map((p) => p.media.seeks.length);
+    const from = a.media.currentTime;
+    const heardBefore = b.commands.length;
+    a.media.userPlay();
+    run(time, 100);
+    // the issuer's media waits for the others instead of running ahead of them
+    expect(a.media.paused).toBe(true);
+    expect(a.media.currentTime).toBeCloseTo(from, 2);
+    run(time, 150);
+    for (const p of [a, b, c]) expect(p.media.paused).toBe(false);
+    expect(spread(r.peers)).toBeLessThan(0.012);
+    run(time, 2000);
+    expect(spread(r.peers)).toBeLessThan(0.012);
+    // only the issuer seeks, once: back onto where it pressed play (its pipeline ran on a little)
+    expect(r.peers.map((p) => p.media.seeks.length)).toEqual([seeksBefore[0] + 1, seeksBefore[1], seeksBefore[2]]);
+    expect(r.peers.every((p) => p.engine.stats().correctiveSeeks === 0)).toBe(true);
+    // the others joined this room's play: nothing was undone or sent twice
+    expect(b.commands.slice(heardBefore).map((x) => x.cmd.action)).toEqual(['play']);
+    expect(a.engine.state.playing).toBe(true);
+  });
+
+  it('on a close network a member plays at once where they pressed play', () => {
+    const { time, ...r } = room(5);
+    const [a] = ['A', 'B'].map((n) => r.add(n, { playLatencyMs: 30, seekLatencyMs: 60 }, { playLatencyS: 0.03 }));
+    for (let i = 0; i < 5; i += 1) a.engine.notePeerRtt(20, 'B');
+    expect(a.engine.memberPlayLeadMs()).toBe(0);
+    a.media.userPlay();
+    run(time, 60);
+    expect(a.media.paused).toBe(false);
+  });
+
   it('after a pause every media stands exactly where the room paused, so the next play starts in step', () => {
     const { time, ...r } = room();
     const [a, b, c] = ['A', 'B', 'C'].map((n) =>

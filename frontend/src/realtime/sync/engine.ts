@@ -186,9 +186,20 @@ export class SyncEngine {
     return Math.min(this.opts.leadMaxMs, Math.max(this.opts.leadFloorMs, 2 * this.figures.oneWayForLead()));
   }
 
-  /** Feed a measured peer round trip (ms), e.g. from data-channel pings. */
-  notePeerRtt(rttMs: number): void {
-    this.figures.notePeerRtt(rttMs);
+  /** Feed a measured round trip (ms) to a peer, e.g. from data-channel pings. */
+  notePeerRtt(rttMs: number, peer?: string): void {
+    this.figures.notePeerRtt(rttMs, peer);
+  }
+
+  /**
+   * How far ahead (ms) a member's own play is scheduled, so that it reaches the farthest peer before its
+   * moment and everyone starts together; 0 when the peers are close enough for the late ones to catch up
+   * unnoticed (the play then starts at once where the member pressed it).
+   */
+  memberPlayLeadMs(): number {
+    const slowest = this.figures.slowestOneWay();
+    if (slowest < this.opts.memberPlayDeferMs) return 0;
+    return Math.min(this.opts.leadMaxMs, slowest + this.opts.memberPlayMarginMs);
   }
 
   /** Adopt the room function's playback (a late joiner's first truth; peers' states override it). */
@@ -261,6 +272,16 @@ export class SyncEngine {
     const now = this.clock.now();
     const base = this.latestKnown();
     const media = { position: m.currentTime, rate: m.playbackRate };
+    const lead = action === 'play' ? this.memberPlayLeadMs() : 0;
+    if (lead > 0) {
+      // the farthest peer would start that much late: this media waits too, and all start at now + lead.
+      // A paused pipeline runs on a little past where it reports: it waits exactly where the play was
+      // pressed (1 ms on, or the browser elides the seek), as every media does after a pause.
+      this.own.pause();
+      this.own.seek(media.position + 0.001);
+      this.issue(action, { playing: true, position: media.position, at: now + lead, rate: base.rate }, now);
+      return;
+    }
     const state = memberTimeline(action, media, base, now, this.latencies.playS, this.seekLeadMs());
     const cmd = this.issue(action, state, now, action !== 'seek');
     if (action === 'pause') this.aligner.anchorPaused(cmd.id, ANCHOR_DELAY_MS);
@@ -425,6 +446,7 @@ export class SyncEngine {
 
   /** A peer left: the room stops waiting for it. */
   peerGone(peer: string): void {
+    this.figures.forgetPeer(peer);
     this.buffering.remove(peer, this.clock.now());
     this.evaluateBuffering(this.clock.now());
   }

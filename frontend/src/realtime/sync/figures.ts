@@ -45,9 +45,28 @@ export class CommandFigures {
   private propagation = new Window(200);
   private last: CommandTiming | null = null;
 
-  /** A measured peer round trip (ms). */
-  notePeerRtt(rttMs: number): void {
-    if (rttMs >= 0) this.oneWay.push(rttMs / 2);
+  private perPeer = new Map<string, Window>();
+
+  /** A measured round trip (ms) to a peer. */
+  notePeerRtt(rttMs: number, peer?: string): void {
+    if (!(rttMs >= 0)) return;
+    this.oneWay.push(rttMs / 2);
+    if (peer === undefined) return;
+    let w = this.perPeer.get(peer);
+    if (!w) this.perPeer.set(peer, (w = new Window(20)));
+    w.push(rttMs / 2);
+  }
+
+  /** The peer left: its delays no longer matter. */
+  forgetPeer(peer: string): void {
+    this.perPeer.delete(peer);
+  }
+
+  /** The typical one-way delay (ms, median of its recent round trips / 2) to the farthest peer; 0 when none. */
+  slowestOneWay(): number {
+    let worst = 0;
+    for (const w of this.perPeer.values()) if (w.length > 0) worst = Math.max(worst, w.p(50));
+    return worst;
   }
 
   /** p95 of the one-way delay (ms), 0 before any was measured: what leads are built on. */

@@ -39,6 +39,10 @@ export interface EngineOptions {
   seekLatencyS?: number;
   /** Initial estimate of how long play() takes to actually start (s); learnt from playing events. */
   playLatencyS?: number;
+  /** A member's own play is scheduled ahead once the farthest peer is this far (one-way, ms)... */
+  memberPlayDeferMs?: number;
+  /** ...by that peer's delay and this margin (ms), within leadMaxMs. */
+  memberPlayMarginMs?: number;
   /** Interval of the state gossip that repairs lost messages (ms; 0 = off). */
   gossipMs?: number;
   controller?: DriftControllerOptions;
@@ -63,6 +67,8 @@ export type EngineSettings = Required<
     | 'settleMs'
     | 'restampMin'
     | 'gossipMs'
+    | 'memberPlayDeferMs'
+    | 'memberPlayMarginMs'
   >
 >;
 
@@ -80,6 +86,8 @@ export function settingsOf(options: EngineOptions): EngineSettings {
     settleMs: options.settleMs ?? 350,
     restampMin: options.restampMin ?? 0.025,
     gossipMs: options.gossipMs ?? 10_000,
+    memberPlayDeferMs: options.memberPlayDeferMs ?? 30,
+    memberPlayMarginMs: options.memberPlayMarginMs ?? 40,
   };
 }
 

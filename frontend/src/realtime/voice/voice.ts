@@ -5,6 +5,7 @@
  */
 import type { MediaConnection, Peer } from 'peerjs';
 import type { VoiceStatus } from '../protocol';
+import { withOpusFec } from './opus';
 
 export const VOICE_CONSTRAINTS: MediaStreamConstraints = {
   audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true },
@@ -23,7 +24,12 @@ export interface VoiceOptions {
   speakingLevel?: number;
   /** Where remote audio elements are attached (default: document.body). */
   container?: () => HTMLElement | null;
+  /** A call placed here that has brought no audio after this long is placed again (ms). */
+  answerTimeoutMs?: number;
 }
+
+/** Every voice call's SDP, both ways: Opus with in-band FEC (lost packets rebuilt from the next). */
+const CALL_OPTIONS = { sdpTransform: withOpusFec };
 
 interface RemoteVoice {
   call: MediaConnection;
@@ -45,6 +51,8 @@ export class Voice {
   private speakingSince = new Map<string, number>();
   private listeners = new Set<() => void>();
   private buf: Float32Array<ArrayBuffer> | null = null;
+  /** Calls that arrived while the microphone was still being opened: answered once it is. */
+  private held: MediaConnection[] = [];
 
   joined = false;
   joining = false;
@@ -98,6 +106,7 @@ export class Voice {
     } catch (err) {
       this.joining = false;
       this.error = err instanceof Error && err.name === 'NotAllowedError' ? 'Microphone access was refused.' : 'No microphone available.';
+      this.held.splice(0).forEach((call) => call.close());
       this.changed();
       return;
     }
@@ -116,6 +125,7 @@ export class Voice {
     }
     this.applyTransmit();
     this.opts.announce(this.status);
+    for (const call of this.held.splice(0)) this.onCall(call);
     for (const [peer, s] of this.statuses) if (s.on) this.maybeCall(peer);
     this.changed();
   }
@@ -201,7 +211,7 @@ export class Voice {
     if (!(peer.id < remote)) return;
     let call: MediaConnection;
     try {
-      call = peer.call(remote, this.local, { metadata: { kind: 'voice' } });
+      call = peer.call(remote, this.local, { metadata: { kind: 'voice' }, ...CALL_OPTIONS });
     } catch {
       return;
     }
@@ -216,6 +226,11 @@ export class Voice {
 
   /** An incoming call: answered with our microphone if we are in voice, refused otherwise. */
   onCall(call: MediaConnection): void {
+    if (this.joining) {
+      // both joined at about the same time: the caller's call must not be lost while our microphone opens
+      this.held.push(call);
+      return;
+    }
     if (!this.joined || !this.local) {
       call.close();
       return;
@@ -225,7 +240,7 @@ export class Voice {
       existing.call.close();
       this.calls.delete(call.peer);
     }
-    call.answer(this.local);
+    call.answer(this.local, CALL_OPTIONS);
     this.wire(call.peer, call);
   }
 
@@ -251,6 +266,17 @@ export class Voice {
     };
     call.on('close', gone);
     call.on('error', gone);
+    // a call that is never answered (the other side refused or lost it) says nothing: place it again
+    setTimeout(() => {
+      if (this.calls.get(remote) === v && v.stream === null) {
+        try {
+          call.close();
+        } catch {
+          // ignore
+        }
+        gone();
+      }
+    }, this.opts.answerTimeoutMs ?? 10_000);
     this.applyTransmit();
   }
 

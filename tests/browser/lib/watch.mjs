@@ -1,0 +1,183 @@
+// What the network tests and bench/sync measure of a room from outside, on the one clock all pages on this
+// machine share (performance.timeOrigin + performance.now(), which is also the server's): how far apart the
+// members' pictures are, how soon a late joiner is in step, whether chat arrives whole and in order, and what
+// voice costs each member's uplink. The pages run memberPage (member.mjs).
+
+/**
+ * Runs `source` (a function body over the page's <video> `v` and `x`) in a member's page, as a person's action
+ * or a page script would; returns when it was called, on the common clock.
+ */
+export function act(member, source, x) {
+  return member.page.evaluate(
+    ([src, value]) => {
+      const v = document.querySelector('video');
+      const t = window.__now();
+      new Function('v', 'x', src)(v, value); // eslint-disable-line no-new-func
+      return t;
+    },
+    [source, x],
+  );
+}
+
+/** Where a page's film is at local time `t` (s), from a sample `{t, p, r}` taken close to it. */
+const positionAt = (sample, t) => sample.p + ((t - sample.t) / 1000) * sample.r;
+
+/**
+ * Spread of the members' positions (ms) in every 100 ms slot where all `count` were sampled in steady state
+ * (`steady(t)`): each page's position carried to the slot's middle, max − min.
+ */
+export function spreadOf(samples, steady, count) {
+  const slots = new Map();
+  samples.forEach((list, i) => {
+    for (const s of list) {
+      if (!steady(s.t)) continue;
+      const key = Math.floor(s.t / 100);
+      if (!slots.has(key)) slots.set(key, new Map());
+      slots.get(key).set(i, s);
+    }
+  });
+  const spread = [];
+  for (const [key, slot] of slots) {
+    if (slot.size < count) continue;
+    const middle = key * 100 + 50;
+    const at = [...slot.values()].map((s) => positionAt(s, middle) * 1000);
+    spread.push(Math.max(...at) - Math.min(...at));
+  }
+  return spread;
+}
+
+/** |distance from the room's timeline| (ms) on the true clock, of every steady sample of every member. */
+export function trueDrift(samples, steady) {
+  return samples.flatMap((list) => list.filter((s) => steady(s.t)).map((s) => Math.abs(s.x)));
+}
+
+/** One look at a member's film: `{t, p, r, moving}` on the common clock. */
+function where(member) {
+  return member.page.evaluate(() => {
+    const v = document.querySelector('video');
+    return { t: window.__now(), p: v.currentTime, r: v.playbackRate, moving: !v.paused && !v.seeking && v.readyState >= 3 };
+  });
+}
+
+/**
+ * A member that (re)opened the room while it plays: how long (ms) until its film is within `within` ms of the
+ * others' (the median of theirs) in three looks in a row, from its navigation and from its page's load event.
+ */
+export async function lateJoin(joiner, others, { timeout = 30_000, within = 40 } = {}) {
+  const deadline = Date.now() + timeout;
+  let first = null;
+  let inRow = 0;
+  let last = null;
+  while (Date.now() < deadline) {
+    const [mine, ...theirs] = await Promise.all([joiner, ...others].map(where));
+    const at = theirs.filter((s) => s.moving).map((s) => positionAt(s, mine.t) * 1000).sort((a, b) => a - b);
+    last = at.length && mine.moving ? mine.p * 1000 - at[Math.floor(at.length / 2)] : null;
+    if (last !== null && Math.abs(last) <= within) {
+      inRow += 1;
+      first ??= mine.t;
+      if (inRow >= 3) {
+        const { origin, loaded } = await joiner.page.evaluate(() => ({ origin: performance.timeOrigin, loaded: window.__loadedAt ?? null }));
+        return { ok: true, fromNavigation: first - origin, fromLoad: loaded === null ? null : first - loaded, offMs: last };
+      }
+    } else {
+      inRow = 0;
+      first = null;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { ok: false, fromNavigation: null, fromLoad: null, offMs: last };
+}
+
+/** A member types `count` chat lines (Enter after each); returns what it sent, in order. */
+export async function sendChat(member, count, tag) {
+  const input = member.page.locator('input[name="message"]');
+  const sent = [];
+  for (let k = 0; k < count; k += 1) {
+    const text = `line ${k} from ${tag} ${Math.random().toString(36).slice(2, 7)}`;
+    await input.fill(text);
+    await input.press('Enter');
+    sent.push({ from: tag, text });
+  }
+  return sent;
+}
+
+/**
+ * Waits (up to `timeout`) until every member shows every line `sent`, then: how many lines each member never
+ * got, whether each showed every sender's lines in the order they were written, and whether all members show
+ * the lines in one and the same order.
+ */
+export async function chatDelivery(members, sent, { timeout = 20_000 } = {}) {
+  const texts = new Set(sent.map((s) => s.text));
+  const shown = async (m) => (await m.page.evaluate(() => window.__flmnchllSync.chat().map((l) => l.text))).filter((t) => texts.has(t));
+  const deadline = Date.now() + timeout;
+  let views = await Promise.all(members.map(shown));
+  while (Date.now() < deadline && views.some((v) => v.length < texts.size)) {
+    await new Promise((r) => setTimeout(r, 250));
+    views = await Promise.all(members.map(shown));
+  }
+  const bySender = new Map();
+  for (const s of sent) bySender.set(s.from, [...(bySender.get(s.from) ?? []), s.text]);
+  const inWriteOrder = (view) => [...bySender.values()].every((lines) => {
+    const seen = view.filter((t) => lines.includes(t));
+    return seen.every((t, k) => t === lines[k]);
+  });
+  const lost = views.map((v) => texts.size - new Set(v).size);
+  return {
+    lines: texts.size,
+    members: members.length,
+    lost: lost.reduce((a, b) => a + b, 0),
+    outOfOrder: views.filter((v) => !inWriteOrder(v)).length,
+    sameOrder: views.every((v) => JSON.stringify(v) === JSON.stringify(views[0])),
+  };
+}
+
+/** Audio bytes (payload and headers) a page has sent so far on each of its peer connections (by index). */
+function audioSent(member) {
+  return member.page.evaluate(async () => {
+    const out = {};
+    for (const [i, pc] of (window.__pcs ?? []).entries()) {
+      if (pc.connectionState === 'closed') continue;
+      let bytes = 0;
+      (await pc.getStats()).forEach((s) => {
+        if (s.type === 'outbound-rtp' && s.kind === 'audio') bytes += (s.bytesSent ?? 0) + (s.headerBytesSent ?? 0);
+      });
+      out[i] = bytes;
+    }
+    return out;
+  });
+}
+
+/** What was sent between two readings of audioSent, over the connections in both (a call may close between). */
+function sentBetween(before, after) {
+  return Object.entries(after).reduce((sum, [i, bytes]) => sum + Math.max(0, bytes - (before[i] ?? bytes)), 0);
+}
+
+/**
+ * Everyone joins voice (the panel's button); once each hears all the others, each member's audio upload is
+ * measured over `ms` (bytes/s; in a mesh each sends its voice to every other member). Everyone leaves again.
+ */
+export async function voiceUpload(members, ms, { timeout = 60_000 } = {}) {
+  for (const m of members) await m.page.getByRole('button', { name: /join voice/i }).click();
+  const deadline = Date.now() + timeout;
+  const hearing = async () => {
+    const got = await Promise.all(members.map((m) => m.page.evaluate(() => window.__flmnchllSync.bytesReceived())));
+    return got.map((g) => Object.values(g).filter((b) => b > 0).length);
+  };
+  let heard = await hearing();
+  while (Date.now() < deadline && heard.some((n) => n < members.length - 1)) {
+    await new Promise((r) => setTimeout(r, 500));
+    heard = await hearing();
+  }
+  const before = await Promise.all(members.map(audioSent));
+  const t0 = Date.now();
+  await new Promise((r) => setTimeout(r, ms));
+  const after = await Promise.all(members.map(audioSent));
+  const seconds = (Date.now() - t0) / 1000;
+  const received = await Promise.all(members.map((m) => m.page.evaluate(() => window.__flmnchllSync.bytesReceived())));
+  for (const m of members) await m.page.getByRole('button', { name: /leave voice/i }).click().catch(() => {});
+  return {
+    heard,
+    uploadBytesPerS: after.map((a, i) => sentBetween(before[i], a) / seconds),
+    streamsReceived: received.map((r) => Object.values(r).filter((b) => b > 0).length),
+  };
+}

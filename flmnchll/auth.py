@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 
 from flmnchll.config import settings
 from flmnchll.errors import Unauthorized
+from flmnchll.stats.activity import mark_active
 from flmnchll.stores import redis_client
 from flmnchll.web import Request
 
@@ -117,5 +118,15 @@ def authenticate(request: Request) -> Principal:
     principal = principal_for(token)
     if principal is None:
         raise Unauthorized("Your session has expired or was ended. Please log in again.", code="session_expired")
-    request.user_id = principal.id
+    identify(request, principal.id)
     return principal
+
+
+def identify(request: Request, user_id: str) -> None:
+    """The request is this user's: DAU/MAU count them once the call is over, answered or not.
+
+    Here rather than in the Router, so that functions nobody signs in to (openapi, clock) hold no store key.
+    """
+    if request.user_id is None:
+        request.when_done.append(lambda: mark_active(user_id))
+    request.user_id = user_id

@@ -21,7 +21,6 @@ from jsonschema import Draft202012Validator
 from flmnchll import openapi
 from flmnchll.errors import ApiError, BadRequest, MethodNotAllowed, NotFound, PayloadTooLarge
 from flmnchll.outages import store_errors
-from flmnchll.stats.activity import mark_active
 
 log = logging.getLogger("flmnchll")
 
@@ -61,6 +60,8 @@ class Request:
     operation: openapi.Operation | None = None
     # Who this call proved to be (a session, or a password at login): the Router counts them active today.
     user_id: str | None = None
+    #: run by the Router once the call is over, answered or not (e.g. counting the caller active)
+    when_done: list[Callable[[], None]] = field(default_factory=list)
     _json: Any = None
 
     @classmethod
@@ -286,8 +287,8 @@ class Router:
                     try:
                         result = self.dispatch(request)
                     finally:
-                        if request.user_id:  # DAU/MAU count every call a signed-in user makes, answered or not
-                            mark_active(request.user_id)
+                        for done in request.when_done:
+                            done()
                 return shape(result)
             except ApiError as error:
                 return json.dumps(error.body()), error.status, {**JSON_HEADERS, **error.headers}

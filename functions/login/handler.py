@@ -15,7 +15,7 @@ def login(request: Request) -> dict:
     with ratelimit.login_attempt(body["username"], request.client_ip):
         user = accounts.verify_login(body["username"], body["password"])
     token = auth.issue_session(user.principal())
-    request.user_id = user.id  # a login is the user's first call of the session: it counts them active
+    auth.identify(request, user.id)  # a login is the first call of the session: it counts the user active
     return {"token": token, "expires_in": settings().session_ttl_seconds, "user": user.public()}
 
 

@@ -50,7 +50,11 @@ export function StatusBadge({ status }: { status: string }) {
 export function Poster({ src, alt, className }: { src: string | null; alt: string; className?: string }) {
   if (!src) {
     return (
-      <div className={`poster poster-empty ${className ?? ''}`} role="img" aria-label={alt}>
+      // With no text (a card whose title says it all) the placeholder is decoration, like an <img alt="">.
+      <div
+        className={`poster poster-empty ${className ?? ''}`}
+        {...(alt ? { role: 'img', 'aria-label': alt } : { 'aria-hidden': true })}
+      >
         <svg viewBox="0 0 16 9" aria-hidden="true">
           <polygon points="6.5,2.5 11,4.5 6.5,6.5" fill="currentColor" />
         </svg>

@@ -183,10 +183,12 @@ export function Player({ item, videoRef, startAt = 0, autoPlay = false, onMediaE
       quality: hlsQuality,
       onNetworkError: () => onErrorRef.current(),
       onFatalError: () => setMediaError(PLAY_FAILED),
-    }).then((instance) => {
-      if (gone) instance.destroy();
-      else hls.current = instance;
-    });
+    })
+      .then((instance) => {
+        if (gone) instance.destroy();
+        else hls.current = instance;
+      })
+      .catch(() => setMediaError(PLAY_FAILED));
     return () => {
       gone = true;
       hls.current?.destroy();

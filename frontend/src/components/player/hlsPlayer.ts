@@ -27,9 +27,9 @@ export async function attachHls(video: HTMLVideoElement, url: string, callbacks:
     autoStartLoad: false,
     // a growing (EVENT) playlist is a film being encoded: it plays from its start, not from the live edge
     startPosition: 0,
-    // the room's sync engine owns playbackRate and the position: no live catch-up, by rate or by seek
+    // the room's sync engine owns playbackRate and the position: no live catch-up by rate (and the default
+    // liveMaxLatencyDurationCount, Infinity, never seeks to the edge)
     maxLiveSyncPlaybackRate: 1,
-    liveMaxLatencyDurationCount: Infinity,
     // hls.js's ES module build has no inline worker; fMP4 segments need no transmuxing, so it runs on the page
     enableWorker: false,
   });

@@ -1,5 +1,6 @@
 // The browser app against a running stack, as people use it: sign-up and log-in, the library and solo
-// playback, an admin's upload through processing to a title edit that viewers see, the dashboard's numbers,
+// playback (its HLS stream through hls.js, and the progressive file in a browser without Media Source
+// Extensions), an admin's upload through processing to a title edit that viewers see, the dashboard's numbers,
 // and a room with a PIN, its members and its chat.
 //
 // Env: FRONT_URL (the front door), ADMIN_PASSWORD, ARTIFACTS_DIR (screenshots); GATEWAY_URL (optional: the
@@ -180,11 +181,19 @@ test('a new user signs up, logs in, finds the demo video and plays it alone', as
   await page.locator('video').first().waitFor({ state: 'attached' });
   assert.equal(await page.locator('video').count(), 1, 'the player is the page\'s one <video>');
 
-  // It plays: currentTime advances past the seconds that earn a view.
+  // It plays its HLS stream through hls.js (Media Source Extensions: the element's source is a blob: URL),
+  // and currentTime advances past the seconds that earn a view.
   const started = await waitFor(async () => {
     const v = await videoState(page);
     return v.currentTime > 0.3 && !v.paused ? v : null;
   }, { timeout: 20_000, message: 'the video to start playing' });
+  assert.match(started.src, /^blob:/, `the stream plays through hls.js: ${started.src}`);
+  // The quality menu names the rung automatic quality plays, then lists every rung.
+  const quality = page.getByRole('combobox', { name: 'Quality' });
+  await waitFor(async () => /^Auto \(\d+p/.test(await quality.locator('option').first().innerText()), {
+    message: 'the quality menu to name the rung in use',
+  });
+  assert.ok((await quality.locator('option').count()) >= 2, 'Auto and at least one rung');
   await screenshot(page, '05-watch');
   const played = await waitFor(async () => {
     const v = await videoState(page);
@@ -203,6 +212,31 @@ test('a new user signs up, logs in, finds the demo video and plays it alone', as
     message: 'the view of the demo to be counted',
   });
   state.viewer = session;
+});
+
+test('a browser without Media Source Extensions or native HLS plays the progressive file', async () => {
+  const person = await personLoggedIn('nomse');
+  // before any of the app's scripts: no MSE, and the element says it cannot play an HLS playlist
+  await person.context.addInitScript(() => {
+    delete window.MediaSource;
+    delete window.ManagedMediaSource;
+    const canPlayType = HTMLMediaElement.prototype.canPlayType;
+    HTMLMediaElement.prototype.canPlayType = function (type) {
+      return /mpegurl/i.test(type) ? '' : canPlayType.call(this, type);
+    };
+  });
+  await person.page.goto(`${FRONT_URL}/watch/${state.demoId}`);
+  assert.equal(await person.page.evaluate(() => typeof window.MediaSource), 'undefined');
+  const started = await waitFor(async () => {
+    const v = await videoState(person.page);
+    return v.currentTime > 0.3 && !v.paused ? v : null;
+  }, { timeout: 20_000, message: 'the progressive file to start playing' });
+  assert.match(started.src, /\/\d+p\.(mp4|webm)(\?|$)/, `a progressive file plays: ${started.src}`);
+  const played = await waitFor(async () => {
+    const v = await videoState(person.page);
+    return v.currentTime > started.currentTime + 2 ? v : null;
+  }, { timeout: 20_000, message: 'the progressive file to play on' });
+  assert.ok(!played.error, `no media error: ${played.error}`);
 });
 
 test('a wrong password shows the error and keeps the person on the log-in screen', async () => {

@@ -28,6 +28,27 @@ export interface Rendition {
   size?: number;
 }
 
+/** One rung of an item's HLS stream (the master playlist lists them all). */
+export interface StreamRendition {
+  name: string;
+  /** mp4: H.264 + AAC; webm: VP9 + Opus (both in fMP4 segments). */
+  container: Container;
+  width: number;
+  height: number;
+  /** RFC 6381, as in the master playlist's CODECS. */
+  codecs: string;
+  bandwidth: number;
+  /** Its playlist has ended (EXT-X-ENDLIST); until then it grows. */
+  complete: boolean;
+}
+
+export interface ContentStream {
+  type: 'hls';
+  /** The signed master playlist, relative to the front door. */
+  url: string;
+  renditions: StreamRendition[];
+}
+
 export interface Subtitle {
   lang: string;
   label: string;
@@ -50,6 +71,10 @@ export interface ContentItem {
   status: ContentStatus | string;
   thumbnail: string | null;
   renditions: Rendition[];
+  /** The adaptive stream: null until its first segments exist (older servers leave it out). */
+  stream?: ContentStream | null;
+  /** Viewers may watch it (its stream has segments), even while it is still processing. */
+  playable?: boolean;
   subtitles: Subtitle[];
   preview?: PreviewSprite | null;
   /** Admins: 0-100 while processing. */

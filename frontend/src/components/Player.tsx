@@ -9,11 +9,14 @@ import {
   type ReactNode,
   type RefObject,
 } from 'react';
+import type Hls from 'hls.js';
 import type { ContentItem } from '../api/types';
 import { formatDuration } from '../lib/format';
 import { keyTargetOf, playerKeyAction, type PlayerKeyAction } from '../lib/playerKeys';
-import { ProgressiveQuality } from '../lib/quality';
+import { browserMedia, choosePlayback, type BrowserMedia } from '../lib/playback';
+import { HlsQuality, ProgressiveQuality } from '../lib/quality';
 import { preferredContainer } from '../lib/rendition';
+import { attachHls } from './player/hlsPlayer';
 import { Icon } from './player/icons';
 import { QualityMenu } from './player/QualityMenu';
 import { SeekBar } from './player/SeekBar';
@@ -25,6 +28,12 @@ function browserContainer() {
     probedContainer = preferredContainer((type) => probe.canPlayType(type));
   }
   return probedContainer;
+}
+
+let probedMedia: BrowserMedia | null = null;
+function mediaSupport(): BrowserMedia {
+  if (probedMedia === null) probedMedia = browserMedia(window, document.createElement('video'));
+  return probedMedia;
 }
 
 export interface PlayerProps {
@@ -48,6 +57,7 @@ interface PendingRestore {
 }
 
 const CAPTIONS_OFF = -1;
+const PLAY_FAILED = 'This video could not be played. Try another quality or reload the page.';
 
 /**
  * The page's one <video> with the app's own controls (no native ones): whatever drives it, the
@@ -69,8 +79,17 @@ export function Player({ item, videoRef, startAt = 0, autoPlay = false, onMediaE
   const restore = useRef<PendingRestore | null>(startAt > 0 ? { time: startAt, play: autoPlay } : null);
   const lastErrorRetry = useRef(0);
 
-  // Where the picture comes from, and its quality levels: whole files at a few heights.
-  const [quality] = useState(
+  // Where the picture comes from: the adaptive stream (hls.js, or the browser's own HLS), else whole files.
+  const streamUrl = item.stream?.url ?? null;
+  const playback = choosePlayback(item.stream, mediaSupport());
+  const hls = useRef<Hls | null>(null);
+  const [hlsQuality] = useState(
+    () =>
+      new HlsQuality((index) => {
+        if (hls.current) hls.current.nextLevel = index;
+      }),
+  );
+  const [progressive] = useState(
     () =>
       new ProgressiveQuality({
         renditions: item.renditions,
@@ -79,10 +98,12 @@ export function Player({ item, videoRef, startAt = 0, autoPlay = false, onMediaE
         viewportWidth: typeof window === 'undefined' ? 1280 : window.innerWidth,
       }),
   );
-  useEffect(() => quality.setRenditions(item.renditions), [quality, item.renditions]);
-  const qualityState = useSyncExternalStore(quality.subscribe, quality.getState);
+  useEffect(() => progressive.setRenditions(item.renditions), [progressive, item.renditions]);
+  const progressiveState = useSyncExternalStore(progressive.subscribe, progressive.getState);
   // eslint-disable-next-line react-hooks/exhaustive-deps
-  const rendition = useMemo(() => quality.rendition(), [quality, qualityState]);
+  const rendition = useMemo(() => progressive.rendition(), [progressive, progressiveState]);
+  // native HLS chooses its rungs itself: no levels, so no menu
+  const quality = playback === 'progressive' ? progressive : hlsQuality;
 
   const fullscreenElement = useCallback(
     () => fullscreenTarget?.current ?? wrapRef.current,
@@ -93,7 +114,7 @@ export function Player({ item, videoRef, startAt = 0, autoPlay = false, onMediaE
   useEffect(() => {
     const measure = () => {
       const w = document.fullscreenElement ? window.screen.width : (wrapRef.current?.clientWidth ?? window.innerWidth);
-      quality.setWidth(w);
+      progressive.setWidth(w);
       setFullscreen(document.fullscreenElement !== null && document.fullscreenElement === fullscreenElement());
     };
     measure();
@@ -103,7 +124,7 @@ export function Player({ item, videoRef, startAt = 0, autoPlay = false, onMediaE
       document.removeEventListener('fullscreenchange', measure);
       window.removeEventListener('orientationchange', measure);
     };
-  }, [quality, fullscreenElement]);
+  }, [progressive, fullscreenElement]);
 
   const setVideo = useCallback(
     (el: HTMLVideoElement | null) => {
@@ -114,7 +135,7 @@ export function Player({ item, videoRef, startAt = 0, autoPlay = false, onMediaE
   );
 
   // Before the source changes, remember where we were so the new one continues there.
-  const src = rendition?.url ?? '';
+  const src = playback === 'progressive' ? (rendition?.url ?? '') : (streamUrl ?? '');
   const prevSrc = useRef(src);
   if (prevSrc.current !== src) {
     const v = videoEl.current;
@@ -149,8 +170,31 @@ export function Player({ item, videoRef, startAt = 0, autoPlay = false, onMediaE
       onMediaError();
       return;
     }
-    setMediaError('This video could not be played. Try another quality or reload the page.');
+    setMediaError(PLAY_FAILED);
   };
+
+  const onErrorRef = useRef(onError);
+  onErrorRef.current = onError;
+  useEffect(() => {
+    const video = videoEl.current;
+    if (playback !== 'hls.js' || !video || !streamUrl) return;
+    let gone = false;
+    void attachHls(video, streamUrl, {
+      quality: hlsQuality,
+      onNetworkError: () => onErrorRef.current(),
+      onFatalError: () => setMediaError(PLAY_FAILED),
+    })
+      .then((instance) => {
+        if (gone) instance.destroy();
+        else hls.current = instance;
+      })
+      .catch(() => setMediaError(PLAY_FAILED));
+    return () => {
+      gone = true;
+      hls.current?.destroy();
+      hls.current = null;
+    };
+  }, [playback, streamUrl, hlsQuality]);
 
   const seekTo = (time: number) => {
     const v = videoEl.current;
@@ -225,7 +269,7 @@ export function Player({ item, videoRef, startAt = 0, autoPlay = false, onMediaE
     return () => document.removeEventListener('keydown', onKeyDown);
   }, []);
 
-  if (!rendition) {
+  if (!src) {
     return (
       <div className="player player-empty" role="status">
         {item.status === 'processing' ? 'This video is still being prepared.' : 'No playable version of this video.'}
@@ -240,7 +284,8 @@ export function Player({ item, videoRef, startAt = 0, autoPlay = false, onMediaE
       <div className="player-stage">
         <video
           ref={setVideo}
-          src={src}
+          // hls.js feeds the element through Media Source Extensions: no src of its own then
+          src={playback === 'hls.js' ? undefined : src}
           playsInline
           preload="metadata"
           // media may come from object storage on another origin: subtitle tracks load from there only in CORS mode

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Rendition } from '../api/types';
-import { AUTO, ProgressiveQuality, qualityChoices, type QualityState } from './quality';
+import { AUTO, HlsQuality, ProgressiveQuality, qualityChoices, type QualityState } from './quality';
 import { qualityLabel } from './rendition';
 
 const r = (width: number, height: number): Rendition => ({ container: 'mp4', width, height, url: `/media/x/${height}.mp4` });
@@ -70,5 +70,47 @@ describe('ProgressiveQuality', () => {
     q.setRenditions(renewed);
     expect(q.getState()).toMatchObject({ selected: '1080', active: '1080' });
     expect(q.rendition()?.url).toBe('/media/x/1080.mp4?signed=2');
+  });
+});
+
+describe('HlsQuality', () => {
+  // hls.js's levels after the codec family is chosen, in its order (smallest first)
+  const levels = [{ height: 480 }, { height: 720 }, { height: 1080 }];
+
+  it('lists Auto and every rung, highest first, naming the rung hls.js switched to once', () => {
+    const q = new HlsQuality(() => undefined);
+    q.setLevels(levels);
+    q.setPlaying(1);
+    expect(qualityChoices(q.getState()).map((c) => c.label)).toEqual(['Auto (720p HD)', '1080p HD', '720p HD', '480p']);
+  });
+
+  it('switches hls.js to the chosen rung by its level index, and back to automatic with -1', () => {
+    const switched: number[] = [];
+    const q = new HlsQuality((index) => switched.push(index));
+    q.setLevels(levels);
+    q.select('1080');
+    expect(q.getState().selected).toBe('1080');
+    q.setPlaying(2);
+    expect(qualityChoices(q.getState())[0].label).toBe('Auto');
+    q.select(null);
+    expect(q.getState().selected).toBeNull();
+    expect(switched).toEqual([2, -1]);
+  });
+
+  it('tells the menu when the levels or the rung in use change', () => {
+    const q = new HlsQuality(() => undefined);
+    let calls = 0;
+    const stop = q.subscribe(() => (calls += 1));
+    q.setLevels(levels);
+    q.setPlaying(0);
+    expect(calls).toBe(2);
+    stop();
+    q.setPlaying(1);
+    expect(calls).toBe(2);
+    expect(q.getState().active).toBe('720');
+  });
+
+  it('has no levels, so no menu, before hls.js has read the playlist (and under native HLS)', () => {
+    expect(new HlsQuality(() => undefined).getState().levels).toEqual([]);
   });
 });

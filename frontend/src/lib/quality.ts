@@ -1,7 +1,7 @@
 /**
  * The quality menu's model, apart from where the picture comes from: a source lists its levels and
- * says which one plays. Progressive renditions are one source (below); an adaptive stream's player
- * can be another, and the controls stay the same.
+ * says which one plays. Progressive renditions are one source, an adaptive stream through hls.js another
+ * (both below), and the controls stay the same.
  */
 import type { Container, Rendition } from '../api/types';
 import { pickRendition, qualityLabel, renditionHeights } from './rendition';
@@ -124,6 +124,60 @@ export class ProgressiveQuality implements QualitySource {
     const next = this.compute();
     if (next.selected === this.state.selected && next.active === this.state.active) return;
     this.state = next;
+    this.listeners.forEach((l) => l());
+  }
+}
+
+/**
+ * An adaptive stream's rungs (the levels hls.js kept, one codec family): automatic lets hls.js pick per
+ * viewer; a chosen rung is held. The rung playing comes from hls.js's level switches.
+ */
+export class HlsQuality implements QualitySource {
+  private heights: number[] = [];
+  private chosen: number | null = null;
+  private playing: number | null = null;
+  private state: QualityState = { levels: [], selected: null, active: null };
+  private readonly listeners = new Set<() => void>();
+
+  /** `switchTo(index)` sets hls.js's `nextLevel`: from the next segment on, so playback never stalls; -1 is automatic. */
+  constructor(private readonly switchTo: (index: number) => void) {}
+
+  /** hls.js's levels, in its order (their index is what hls.js switches to). */
+  setLevels(levels: readonly { height: number }[]): void {
+    this.heights = levels.map((l) => l.height);
+    this.changed();
+  }
+
+  /** hls.js switched to this level index. */
+  setPlaying(index: number): void {
+    this.playing = this.heights[index] ?? null;
+    this.changed();
+  }
+
+  getState = (): QualityState => this.state;
+
+  select(id: string | null): void {
+    const height = id === null ? NaN : Number(id);
+    const index = this.heights.indexOf(height);
+    this.chosen = index >= 0 ? height : null;
+    this.switchTo(index);
+    this.changed();
+  }
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  private changed(): void {
+    const levels = Array.from(new Set(this.heights))
+      .sort((a, b) => b - a)
+      .map((h) => ({ id: String(h), label: qualityLabel(h) }));
+    this.state = {
+      levels,
+      selected: this.chosen === null ? null : String(this.chosen),
+      active: this.playing === null ? null : String(this.playing),
+    };
     this.listeners.forEach((l) => l());
   }
 }

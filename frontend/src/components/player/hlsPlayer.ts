@@ -1,0 +1,63 @@
+/**
+ * hls.js on the page's one <video>, loaded on demand (its own chunk: pages without a stream never fetch it).
+ */
+import type Hls from 'hls.js';
+import { levelsToDrop, preferredFamily } from '../../lib/playback';
+import type { HlsQuality } from '../../lib/quality';
+
+export interface HlsCallbacks {
+  quality: HlsQuality;
+  /** A fatal network error: the signed link may have expired, the parent fetches the item again. */
+  onNetworkError: () => void;
+  /** Nothing more to try. */
+  onFatalError: () => void;
+}
+
+function isTypeSupported(mime: string): boolean {
+  const w = window as unknown as { MediaSource?: typeof MediaSource; ManagedMediaSource?: typeof MediaSource };
+  const source = w.MediaSource ?? w.ManagedMediaSource;
+  return Boolean(source?.isTypeSupported(mime));
+}
+
+/** Plays the master playlist at `url` in `video`; the promise gives the instance to `destroy()` later. */
+export async function attachHls(video: HTMLVideoElement, url: string, callbacks: HlsCallbacks): Promise<Hls> {
+  const { default: HlsPlayer } = await import('hls.js/light');
+  const hls = new HlsPlayer({
+    // the rungs are trimmed to one codec family before any segment loads
+    autoStartLoad: false,
+    // a growing (EVENT) playlist is a film being encoded: it plays from its start, not from the live edge
+    startPosition: 0,
+    // the room's sync engine owns playbackRate and the position: no live catch-up by rate (and the default
+    // liveMaxLatencyDurationCount, Infinity, never seeks to the edge)
+    maxLiveSyncPlaybackRate: 1,
+    // hls.js's ES module build has no inline worker; fMP4 segments need no transmuxing, so it runs on the page
+    enableWorker: false,
+  });
+  const { quality } = callbacks;
+  let mediaRecoveries = 0;
+
+  hls.on(HlsPlayer.Events.MANIFEST_PARSED, () => {
+    const family = preferredFamily(hls.levels, isTypeSupported);
+    // automatic quality switches within one family: a switch between codecs would reset the decoder
+    if (family) levelsToDrop(hls.levels, family).forEach((index) => hls.removeLevel(index));
+    quality.setLevels(hls.levels);
+    hls.startLoad(0);
+  });
+  hls.on(HlsPlayer.Events.LEVELS_UPDATED, (_event, data) => quality.setLevels(data.levels));
+  hls.on(HlsPlayer.Events.LEVEL_SWITCHED, (_event, data) => quality.setPlaying(data.level));
+  hls.on(HlsPlayer.Events.ERROR, (_event, data) => {
+    if (!data.fatal) return;
+    if (data.type === HlsPlayer.ErrorTypes.MEDIA_ERROR && mediaRecoveries < 1) {
+      mediaRecoveries += 1;
+      hls.recoverMediaError();
+    } else if (data.type === HlsPlayer.ErrorTypes.NETWORK_ERROR) {
+      callbacks.onNetworkError();
+    } else {
+      callbacks.onFatalError();
+    }
+  });
+
+  hls.attachMedia(video);
+  hls.loadSource(url);
+  return hls;
+}

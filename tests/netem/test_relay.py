@@ -107,14 +107,21 @@ def tcp_echo() -> Iterator[int]:
             except TimeoutError:
                 continue
             with conn:
-                while data := conn.recv(65536):
+                conn.settimeout(0.2)  # the relay may keep its side open: never block the fixture's end
+                while running:
+                    try:
+                        data = conn.recv(65536)
+                    except TimeoutError:
+                        continue
+                    if not data:
+                        break
                     conn.sendall(data)
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     yield server.getsockname()[1]
     running = False
-    thread.join()
+    thread.join(timeout=5)
     server.close()
 
 

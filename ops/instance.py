@@ -11,6 +11,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ops.components import WORKERS
 from process_settings import env_int, env_str
 
 REPO = Path(__file__).resolve().parent.parent
@@ -147,7 +148,7 @@ class Instance:
             "TURN_HOST": "127.0.0.1",
             "TURN_PORT": str(self.ports["turn"]),
             "BCRYPT_ROUNDS": os.environ.get("BCRYPT_ROUNDS", "4" if self.name == "test" else "12"),
-            "PROGRESSIVE_FILES": os.environ.get("PROGRESSIVE_FILES", "on"),
+            "PROGRESSIVE_FILES": os.environ.get("PROGRESSIVE_FILES", WORKERS.environment["PROGRESSIVE_FILES"]),
             "SUPERVISOR_URL": f"unix://{self.supervisor_socket}",
             "PATH": f"{self.tools_bin}:{REPO / '.venv' / 'bin'}:{os.environ.get('PATH', '/usr/bin:/bin')}",
             **self.storage_environment(),

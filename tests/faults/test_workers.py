@@ -105,7 +105,9 @@ def test_job_that_keeps_killing_its_worker_fails_where_operators_look(faults: St
     failed = wait_for(faults, admin_token, created["_id"], statuses=("failed",), timeout=90)
     report("job killing its worker twice", failed_after_s=round(time.monotonic() - started, 1))
     assert "stopped unexpectedly" in failed["error"], failed
-    assert Job.fetch(job.id, connection=connection).get_status(refresh=True) == JobStatus.FAILED
+    # the item is marked failed by the job's failure callback, just before RQ moves the job to its registry
+    faults.wait_until(lambda: Job.fetch(job.id, connection=connection).get_status(refresh=True) == JobStatus.FAILED,
+                      timeout=15)
     assert job.id in FailedJobRegistry(jobs.DOWNSCALE, connection=connection).get_job_ids()
     assert failed_count(faults, jobs.DOWNSCALE) >= before + 1  # other tests' jobs may fail meanwhile
     assert item(faults, admin_token, created["_id"])["status"] == "failed"

@@ -96,7 +96,8 @@ class StreamPublisher:
         announced = []
         for rendition, folder in self.outputs:
             try:
-                playlist = (folder / encode.PLAYLIST_NAME).read_text()
+                playlist = hls.with_target_duration((folder / encode.PLAYLIST_NAME).read_text(),
+                                                    encode.SEGMENT_SECONDS)
             except FileNotFoundError:
                 playlist = ""
             if final and not hls.ended(playlist):

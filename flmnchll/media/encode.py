@@ -1,12 +1,14 @@
 """ffmpeg command lines: one decode of the source feeding every rendition of a job, each written as a growing
 HLS stream of CMAF fragmented-MP4 segments; and the remux of a finished stream into a progressive file.
 
-Segments last `SEGMENT_SECONDS`. Every encoder is forced to a keyframe at each segment boundary and makes no
-keyframe of its own choosing (x264's scene-cut detection off, libvpx's keyframe interval fixed far beyond a
-segment), so all rungs, whichever job encodes them, start their segments on the same frames and a player can
-switch between rungs at any segment. Playlists are of type EVENT: the muxer appends each segment as it closes
-and writes ENDLIST at the end; `temp_file` makes every segment and playlist appear whole (written aside,
-then renamed), so whatever a playlist lists can be published at once.
+Segments last `SEGMENT_SECONDS`, except the first `SEGMENT_SECONDS / OPENING_SEGMENT_SECONDS` ones, which are
+`OPENING_SEGMENT_SECONDS` long: a player needs one whole segment to start, so a short first one makes an item
+playable about a second sooner, at the cost of one extra keyframe per stream. Every encoder is forced to a
+keyframe at each segment boundary and makes no keyframe of its own choosing (x264's scene-cut detection off,
+libvpx's keyframe interval fixed far beyond a segment), so all rungs, whichever job encodes them, start their
+segments on the same frames and a player can switch between rungs at any segment. Playlists are of type EVENT:
+the muxer appends each segment as it closes and writes ENDLIST at the end; `temp_file` makes every segment and
+playlist appear whole (written aside, then renamed), so whatever a playlist lists can be published at once.
 
 Each distinct size is scaled once and split between its mp4 and webm encoders, so a job pays for one decode
 and one scale per size however many outputs it writes. Sizes are scaled in a cascade, each from the next
@@ -30,6 +32,8 @@ from flmnchll.media.ladder import Rendition
 from flmnchll.media.probe import MediaInfo
 
 SEGMENT_SECONDS = 2
+#: the opening segments' length; divides SEGMENT_SECONDS, so the boundaries stay whole segment times after it
+OPENING_SEGMENT_SECONDS = 1
 #: libvpx's own keyframe interval (frames): far beyond any segment, so only the forced keyframes occur.
 VP9_KEYFRAME_INTERVAL = 9999
 INIT_NAME = "init.mp4"
@@ -76,8 +80,21 @@ def tile_columns(width: int) -> int:
     return columns
 
 
+def keyframe_times(count: int) -> list[float]:
+    """The first `count` segment boundaries, in seconds: where `KEYFRAME_EXPRESSION` forces keyframes."""
+    opening = SEGMENT_SECONDS // OPENING_SEGMENT_SECONDS
+    return [float(n * OPENING_SEGMENT_SECONDS if n < opening else (n - opening + 1) * SEGMENT_SECONDS)
+            for n in range(count)]
+
+
+#: ffmpeg's force_key_frames expression for the boundaries of `keyframe_times` (n_forced: keyframes so far)
+KEYFRAME_EXPRESSION = (f"expr:gte(t,if(lt(n_forced,{SEGMENT_SECONDS // OPENING_SEGMENT_SECONDS}),"
+                       f"n_forced*{OPENING_SEGMENT_SECONDS},"
+                       f"(n_forced-{SEGMENT_SECONDS // OPENING_SEGMENT_SECONDS - 1})*{SEGMENT_SECONDS}))")
+
+
 def _video_args(rendition: Rendition, settings: EncoderSettings) -> list[str]:
-    keyframes = ["-force_key_frames", f"expr:gte(t,n_forced*{SEGMENT_SECONDS})"]
+    keyframes = ["-force_key_frames", KEYFRAME_EXPRESSION]
     threads = ["-threads:v", str(settings.thread_count)]
     kbps = video_kbps(rendition)
     if rendition.container == "mp4":
@@ -101,7 +118,8 @@ def _audio_args(rendition: Rendition, info: MediaInfo, settings: EncoderSettings
 
 
 def _hls_args(folder: Path) -> list[str]:
-    return ["-f", "hls", "-hls_time", str(SEGMENT_SECONDS), "-hls_playlist_type", "event",
+    return ["-f", "hls", "-hls_init_time", str(OPENING_SEGMENT_SECONDS), "-hls_time", str(SEGMENT_SECONDS),
+            "-hls_playlist_type", "event",
             "-hls_segment_type", "fmp4", "-hls_fmp4_init_filename", INIT_NAME,
             "-hls_segment_filename", str(folder / "seg-%05d.m4s"),
             "-hls_flags", "temp_file+independent_segments", "-master_pl_name", VARIANT_NAME,

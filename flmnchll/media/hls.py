@@ -18,6 +18,7 @@ INIT = "init.mp4"
 MIME = "application/vnd.apple.mpegurl"
 _ATTRIBUTE = re.compile(r'([A-Z0-9-]+)=("[^"]*"|[^,]*)')
 _URI_ATTRIBUTE = re.compile(r'URI="([^"]*)"')
+_TARGET_DURATION = re.compile(r"^#EXT-X-TARGETDURATION:(\d+)", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,16 @@ def map_uri(playlist: str) -> str | None:
             found = _URI_ATTRIBUTE.search(line)
             return found.group(1) if found else None
     return None
+
+
+def with_target_duration(playlist: str, seconds: int) -> str:
+    """The playlist announcing at least `seconds` as its target duration. A growing playlist must keep one
+    target duration (players time their reloads by it); the muxer writes the longest segment so far, which
+    the short opening segments would make change once the first regular segment closes."""
+    def raised(found: re.Match[str]) -> str:
+        return f"#EXT-X-TARGETDURATION:{max(int(found.group(1)), seconds)}"
+
+    return _TARGET_DURATION.sub(raised, playlist, count=1)
 
 
 def variant_attributes(master: str) -> dict[str, str]:

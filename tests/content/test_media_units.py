@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 import errno
 import hashlib
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from flmnchll.content import links
 from flmnchll.content.uploads import check_filename, reject
-from flmnchll.media import encode, hls, thumbnails
+from flmnchll.media import encode, ffmpeg, hls, thumbnails
 from flmnchll.media.errors import DISK_FULL, EncodeError, MediaError, explain, lasting_reason
 from flmnchll.media.ladder import plan
 from flmnchll.media.progress import ProgressParser, parse_clock
@@ -62,10 +63,32 @@ def test_every_encoder_keyframes_only_at_segment_boundaries() -> None:
     source = info(1280, 720)
     args = encode.command("/in.mp4", source, [(r, Path(f"/out/{r.stream}")) for r in plan(source).all])
     forced = [args[n + 1] for n, a in enumerate(args) if a == "-force_key_frames"]
-    assert forced == [f"expr:gte(t,n_forced*{encode.SEGMENT_SECONDS})"] * 4
+    assert forced == [encode.KEYFRAME_EXPRESSION] * 4
+    assert args.count("-hls_init_time") == 4 and args[args.index("-hls_init_time") + 1] == "1"
     assert args.count("-sc_threshold") == 2 and args[args.index("-sc_threshold") + 1] == "0"  # x264: no scene cuts
     assert [args[n + 1] for n, a in enumerate(args) if a == "-keyint_min"] == [str(encode.VP9_KEYFRAME_INTERVAL)] * 2
     assert 2 <= encode.SEGMENT_SECONDS <= 4
+    assert encode.keyframe_times(5) == [0.0, 1.0, 2.0, 4.0, 6.0]  # short opening segments, then whole ones
+
+
+def test_the_keyframe_expression_forces_keyframes_at_the_segment_boundaries(tmp_path: Path) -> None:
+    """ffmpeg itself evaluates the expression: the keyframes of an encode fall on `keyframe_times`."""
+    target = tmp_path / "keys.mp4"
+    subprocess.run([str(ffmpeg.binary()), "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
+                    "testsrc2=size=160x90:rate=25:duration=9", "-c:v", "libx264", "-preset", "ultrafast",
+                    "-sc_threshold", "0", "-force_key_frames", encode.KEYFRAME_EXPRESSION, str(target)], check=True)
+    probed = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v", "-skip_frame", "nokey",
+                             "-show_entries", "frame=pts_time", "-of", "csv=p=0", str(target)],
+                            capture_output=True, text=True, check=True).stdout
+    keys = [round(float(line.strip(",")), 2) for line in probed.split()]
+    assert keys == encode.keyframe_times(6)  # 0 1 2 4 6 8: nothing else, scene cuts or the encoder's own
+
+
+def test_a_growing_playlist_keeps_one_target_duration() -> None:
+    opening = "#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1.000000,\nseg-00000.m4s\n"
+    assert "#EXT-X-TARGETDURATION:2\n" in hls.with_target_duration(opening, 2)
+    longer = "#EXTM3U\n#EXT-X-TARGETDURATION:3\n#EXTINF:2.500000,\nseg-00000.m4s\n"
+    assert hls.with_target_duration(longer, 2) == longer  # never promises less than a segment lasts
 
 
 def test_silent_source_has_no_audio_mapping() -> None:

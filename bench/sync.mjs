@@ -186,8 +186,18 @@ async function main() {
     // (on a machine too busy for everyone's voice to connect, the rest of the figures still stand)
     const voice = VOICE_S > 0 ? await voiceUpload(members, VOICE_S * 1000).catch((err) => ({ error: String(err.message ?? err) })) : null;
 
+    // what each member's player played: hls.js (a MediaSource blob), the browser's own HLS, or a file
+    const playback = await Promise.all(
+      members.map((m) =>
+        m.page.evaluate(() => {
+          const src = document.querySelector('video')?.currentSrc ?? '';
+          return src.startsWith('blob:') ? 'hls.js' : src.includes('.m3u8') ? 'native HLS' : 'progressive file';
+        }),
+      ),
+    );
     const result = {
       members: members.length,
+      playback,
       network: NETWORK,
       commands,
       propagation: commands.flatMap((c) => c.delays.filter((d) => d !== null)),

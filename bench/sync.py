@@ -299,6 +299,8 @@ def report(name: str, result: dict[str, Any], took: float, cpu: CpuMeter) -> dic
     print(f"\n## {name}: {result['members']} members ({links}), {len(result['commands'])} commands "
           f"({', '.join(f'{k} {v}' for k, v in sorted(actions.items()))}) over {result['minutes']:.1f} min, "
           f"{took:.0f} s in all; {result['missed']} media events missed")
+    played = {kind: result["playback"].count(kind) for kind in result["playback"]}
+    print("playback: " + ", ".join(f"{kind} for {count} of {result['members']}" for kind, count in played.items()))
     print(cpu.describe())
     print(f"| {'measure':<44} |     n |     p50 |     p95 |     max |       target | ok   |")
     print(f"|{'-' * 46}|-------|---------|---------|---------|--------------|------|")

@@ -22,6 +22,8 @@ from string import Template
 
 import pytest
 
+from flmnchll.rooms.rooms import MAX_MEMBERS
+
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE = REPO / "coturn" / "turnserver.conf.tmpl"
 LOCAL_OVERRIDE = "allow-loopback-peers\nallowed-peer-ip=127.0.0.1"
@@ -189,3 +191,14 @@ def test_rendered_configuration(local_turn: Turn) -> None:
     assert "denied-peer-ip=169.254.0.0-169.254.255.255" in options
     assert local_turn.conf.stat().st_mode & 0o077 == 0
     assert local_turn.secret not in local_turn.log.read_text()
+
+
+def test_every_member_of_the_largest_room_can_relay_data_and_voice(local_turn: Turn) -> None:
+    """A member behind a NAT needs a relay per TURN transport for each other member's data connection and
+    voice call: the per-user quota must hold that in a full room, or voice silently fails to connect."""
+    options = dict(line.split("=", 1) for line in local_turn.conf.read_text().splitlines()
+                   if "=" in line and not line.startswith("#"))
+    transports, connections_per_peer = 2, 2  # UDP and TCP URLs; data and voice
+    needed = transports * connections_per_peer * (MAX_MEMBERS - 1)
+    assert int(options["user-quota"]) >= needed
+    assert int(options["total-quota"]) >= 10 * needed  # ten full rooms at once

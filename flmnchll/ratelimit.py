@@ -1,15 +1,12 @@
-"""Rate limits kept in Redis, shared by every function process.
-
-Two kinds:
-- a fixed window (`INCR` + expiry, in one Lua call so the expiry is never lost): cheap, good for "N signups per
-  address per hour";
-- a guess throttle (`GuessThrottle`) for secrets a person types: a password, a room PIN. It slows each guesser
-  with growing waits but never locks anyone out: a guesser's failures make only that guesser wait, and the
-  pressure on a target (all failures against an account or a room, from everywhere) lengthens only the waits of
-  guessers who have failed themselves. docs/accounts.md explains the design and its numbers.
+"""Guess throttling kept in Redis, shared by every function process: `GuessThrottle`, for secrets a person
+types (a password, a room PIN). It slows each guesser with growing waits but never locks anyone out: a
+guesser's failures make only that guesser wait, and the pressure on a target (all failures against an account or
+a room, from everywhere) lengthens only the waits of guessers who have failed themselves. docs/accounts.md
+explains the design and its numbers. (Counting signups per address is a plain moving window:
+`flmnchll.signup_limit`.)
 
 Counters live in Redis rather than the database because FerretDB's `$inc` is not atomic under concurrency.
-Limits are read from the environment so an operator can tune them without a code change.
+Policies are read from the environment so an operator can tune them without a code change.
 
 Per-address pressure applies only when the address is known: the front door always sets X-Real-IP, so an unknown
 address means a caller inside the platform (a script or test talking to the gateway directly). Lumping all of
@@ -30,50 +27,6 @@ from dataclasses import dataclass
 
 from flmnchll.errors import TooManyRequests, Unauthorized
 from flmnchll.stores import REDIS_ERRORS, redis_client
-
-_FIXED_WINDOW = """
-local count = redis.call('INCR', KEYS[1])
-if count == 1 or redis.call('PTTL', KEYS[1]) < 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-end
-return {count, redis.call('PTTL', KEYS[1])}
-"""
-
-
-@dataclass(frozen=True)
-class Limit:
-    """At most `limit` events per `window` seconds."""
-
-    limit: int
-    window: int
-
-    @classmethod
-    def from_env(cls, prefix: str, limit: int, window: int) -> Limit:
-        return cls(limit=int(os.environ.get(f"{prefix}_LIMIT") or limit),
-                   window=int(os.environ.get(f"{prefix}_WINDOW") or window))
-
-
-def signup_address_limit() -> Limit:
-    return Limit.from_env("SIGNUPS_PER_ADDRESS", 20, 3600)
-
-
-@dataclass(frozen=True)
-class Decision:
-    allowed: bool
-    count: int
-    retry_after: int  # seconds until another event would be allowed (0 when allowed)
-
-
-# --- fixed window ------------------------------------------------------------------------------------------------
-
-def fixed_window_hit(key: str, limit: Limit) -> Decision:
-    """Count one event; refused once the window holds more than `limit.limit`."""
-    count, pttl = redis_client().eval(_FIXED_WINDOW, 1, key, limit.window * 1000)
-    count, pttl = int(count), int(pttl)
-    if count <= limit.limit:
-        return Decision(True, count, 0)
-    return Decision(False, count, max(1, math.ceil(pttl / 1000)))
-
 
 # --- guess throttle: the policy (pure) ---------------------------------------------------------------------------
 
@@ -180,7 +133,7 @@ UNKNOWN_ADDRESS = "unknown"  # what flmnchll.web.Request.client_ip says without 
 _PLAIN_KEY = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
 
-def _key_part(value: str) -> str:
+def key_part(value: str) -> str:
     """A name safe to put in a Redis key: itself when plain, else a digest (any string may arrive here)."""
     if _PLAIN_KEY.match(value):
         return value.lower()
@@ -222,10 +175,10 @@ class GuessThrottle:
 
     def _keys(self, target: str, guesser: str, address: str) -> tuple[str, ...]:
         # "|" never occurs in a key part, so no two pairs share a key
-        keys = [f"rl:{self.kind}:pair:{_key_part(target)}|{_key_part(guesser)}",
-                f"rl:{self.kind}:{self.target}:{_key_part(target)}"]
+        keys = [f"rl:{self.kind}:pair:{key_part(target)}|{key_part(guesser)}",
+                f"rl:{self.kind}:{self.target}:{key_part(target)}"]
         if address != UNKNOWN_ADDRESS:
-            keys.append(f"rl:{self.kind}:addr:{_key_part(address)}")
+            keys.append(f"rl:{self.kind}:addr:{key_part(address)}")
         return tuple(keys)
 
     def begin(self, target: str, guesser: str, address: str, now: float | None = None) -> Attempt:
@@ -245,7 +198,7 @@ class GuessThrottle:
         if wait > 0:
             attempt.withdraw()
             seconds = math.ceil(wait)
-            raise TooManyRequests(f"{self.refusal} Please wait {_human(seconds)} and try again.",
+            raise TooManyRequests(f"{self.refusal} Please wait {human_duration(seconds)} and try again.",
                                   retry_after=seconds, code=self.code)
         return attempt
 
@@ -295,19 +248,7 @@ def password_check_attempt(user_id: str, address: str) -> contextlib.AbstractCon
     return login_attempt(f"id:{user_id}", address)
 
 
-def check_signup_allowed(address: str) -> None:
-    """Count a signup from this address, or refuse it (429) past the hourly limit."""
-    if address == UNKNOWN_ADDRESS:
-        return
-    limit = signup_address_limit()
-    decision = fixed_window_hit(f"rl:signup:addr:{_key_part(address)}", limit)
-    if not decision.allowed:
-        raise TooManyRequests(
-            f"Too many new accounts from your address. Please wait {_human(decision.retry_after)} and try again.",
-            retry_after=decision.retry_after, code="too_many_signups")
-
-
-def _human(seconds: int) -> str:
+def human_duration(seconds: int) -> str:
     if seconds < 90:
         return f"{seconds} second{'s' if seconds != 1 else ''}"
     minutes = math.ceil(seconds / 60)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flmnchll import accounts, ratelimit
+from flmnchll import accounts, signup_limit
 from flmnchll.web import Request, Response, Router
 
 router = Router("signup")
@@ -11,7 +11,7 @@ router = Router("signup")
 @router.route("POST", "/", operation="signup")
 def signup(request: Request) -> Response:
     body = request.json()
-    ratelimit.check_signup_allowed(request.client_ip)
+    signup_limit.check_signup_allowed(request.client_ip)
     user = accounts.create_user(body["username"], body["password"])
     return Response({"id": user.id, "username": user.username, "role": user.role}, status=201)
 

@@ -6,11 +6,13 @@ import secrets
 import subprocess
 import sys
 import threading
+import time
 from typing import Any
 
+import limits.storage.redis
 import pytest
 
-from flmnchll import accounts, auth, ratelimit, stores
+from flmnchll import accounts, auth, ratelimit, signup_limit, stores
 from flmnchll.errors import BadRequest, Conflict, NotFound, TooManyRequests, Unauthorized
 from flmnchll.stores import db, redis_client
 
@@ -163,18 +165,49 @@ def test_list_users_pages(name: str) -> None:
 # --- signup limit (login throttling: test_login_throttle.py) -------------------------------------------------------
 
 def test_signups_per_address(address: str) -> None:
-    limit = ratelimit.signup_address_limit().limit
-    for _ in range(limit):
-        ratelimit.check_signup_allowed(address)
+    limit = signup_limit.signup_address_limit()
+    for _ in range(limit.limit):
+        signup_limit.check_signup_allowed(address)
     with pytest.raises(TooManyRequests) as caught:
-        ratelimit.check_signup_allowed(address)
-    assert 0 < int(caught.value.headers["Retry-After"]) <= ratelimit.signup_address_limit().window
+        signup_limit.check_signup_allowed(address)
+    assert 0 < int(caught.value.headers["Retry-After"]) <= limit.window
+    assert "Too many new accounts" in caught.value.message
+
+
+class FakeClock:
+    """Stands in for the `time` module where the signup window reads the time."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def time(self) -> float:
+        return self.now
+
+
+def test_the_signup_window_moves(address: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A moving window: the signups of the last `window` seconds count, not those of a clock hour, so the limit
+    never lets twice its number through around a boundary; a place frees up as the oldest signup ages out."""
+    clock = FakeClock()
+    monkeypatch.setattr(limits.storage.redis, "time", clock)
+    monkeypatch.setattr(signup_limit, "time", clock)
+    monkeypatch.setenv("SIGNUPS_PER_ADDRESS_LIMIT", "2")
+    monkeypatch.setenv("SIGNUPS_PER_ADDRESS_WINDOW", "60")
+    signup_limit.check_signup_allowed(address)
+    clock.now += 40
+    signup_limit.check_signup_allowed(address)
+    with pytest.raises(TooManyRequests) as caught:
+        signup_limit.check_signup_allowed(address)
+    assert int(caught.value.headers["Retry-After"]) == 20  # when the first signup leaves the window
+    clock.now += 21
+    signup_limit.check_signup_allowed(address)  # the first one has aged out; the second still counts
+    with pytest.raises(TooManyRequests):
+        signup_limit.check_signup_allowed(address)
 
 
 def test_signups_from_inside_the_platform_have_no_address_limit() -> None:
     """Callers inside the platform (no front-door header) are not lumped into one shared address bucket."""
-    for _ in range(ratelimit.signup_address_limit().limit + 1):
-        ratelimit.check_signup_allowed(ratelimit.UNKNOWN_ADDRESS)
+    for _ in range(signup_limit.signup_address_limit().limit + 1):
+        signup_limit.check_signup_allowed(ratelimit.UNKNOWN_ADDRESS)
 
 
 def test_name_lookup_survives_a_stale_or_lost_cache(name: str) -> None:

@@ -134,6 +134,19 @@ def rq_url(stack: Stack) -> str:
     return f"redis://:{stack.secret('redis-password')}@127.0.0.1:{stack.instance.ports['redis']}/0"
 
 
+#: every figure reported in this session, listed again at the end of the run
+REPORTED: list[str] = []
+
+
 def report(label: str, **figures: Any) -> None:
-    """Print a measured figure so that `pytest -s` (and CI logs) show it."""
-    print(f"\n[faults] {label}: " + ", ".join(f"{k}={v}" for k, v in figures.items()))
+    """Keep a measured figure: printed now (`pytest -s`) and in the run's closing summary, so CI logs show it."""
+    line = f"[faults] {label}: " + ", ".join(f"{k}={v}" for k, v in figures.items())
+    REPORTED.append(line)
+    print("\n" + line)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if REPORTED:
+        terminalreporter.section("fault suite figures")
+        for line in REPORTED:
+            terminalreporter.write_line(line)

@@ -1,4 +1,4 @@
-"""How jobs tell the content manager what happened, and what happens when a job finally gives up.
+"""How a job tells the content manager what happened: events over HTTP, percent done in Redis.
 
 Events go to the `content` function (`POST /function/content/ID/events`, service key) so that one place
 owns the catalog. Percent-done goes straight to Redis: it is written every second and only read for display.
@@ -13,11 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
-from rq.job import Job
 
 from flmnchll.config import settings
 from flmnchll.content import progress as progress_store
-from flmnchll.media.errors import EncodeError
 from flmnchll.outages import REDIS_ERRORS
 from flmnchll.service_calls import caller_headers
 
@@ -70,33 +68,3 @@ class Reporter:
             progress_store.report(self.content_id, self.generation, self.stage, percent)
         except REDIS_ERRORS:
             log.warning("could not record progress of %s", self.content_id)
-
-    def failed(self, reason: str) -> None:
-        self.event("failed", error=reason)
-
-
-def reason_for(exc_type: type[BaseException] | None, exc: BaseException | None) -> str:
-    """A sentence for administrators about why processing gave up after its retries."""
-    name = exc_type.__name__ if exc_type else ""
-    if name == "JobTimeoutException":
-        return "Processing took longer than the time allowed for a video of this length, even after retries."
-    if name == "AbandonedJobError":
-        return "The worker processing this video stopped unexpectedly, several times in a row."
-    if isinstance(exc, EncodeError):
-        return f"Encoding failed after several attempts: {exc}"
-    return f"Processing failed after several attempts ({name or 'error'}: {str(exc)[:300]})."
-
-
-def on_job_failure(job: Job, connection: Any, exc_type: Any = None, exc: Any = None, tb: Any = None) -> None:
-    """RQ failure callback: mark the item failed once no retry is left (earlier failures are retried)."""
-    if job.retries_left:
-        return
-    task = job.args[0] if job.args else {}
-    if not isinstance(task, dict) or "content_id" not in task:
-        return
-    try:
-        Reporter.for_task(task).failed(reason_for(exc_type, exc))
-    except Cancelled:
-        pass
-    except Exception:
-        log.exception("could not report the failure of %s", job.id)

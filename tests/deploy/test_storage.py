@@ -238,14 +238,14 @@ def test_backend_choice_is_validated(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_pipeline_publishes_and_reads_through_the_backend(backend: str, tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """Workers publish finished files by key and read sources through the uploads storage, on either backend."""
-    from workers import renditions, source
+    from workers import source, workspace
 
     monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
     config.settings.cache_clear()
-    work = renditions.work_dir("item7", "downscale-1")
+    work = workspace.work_dir("item7", "downscale-1")
     rendition = work / "360p.mp4"
     rendition.write_bytes(b"finished rendition")
-    renditions.publish("item7", rendition)
+    workspace.publish("item7", rendition)
     media = storage.media()
     assert not rendition.exists()
     assert media.list("item7/") == ["item7/360p.mp4"]
@@ -257,7 +257,7 @@ def test_pipeline_publishes_and_reads_through_the_backend(backend: str, tmp_path
         assert answer.headers["Content-Type"] == "video/mp4"
     else:
         assert (tmp_path / "media" / "item7" / "360p.mp4").read_bytes() == b"finished rendition"
-    renditions.tidy("item7", "downscale-1")
+    workspace.tidy("item7", "downscale-1")
 
     storage.uploads().put_bytes("abc123", b"source video")
     path = source.local_path({"kind": "upload", "id": "abc123"})

@@ -269,3 +269,28 @@ def test_pipeline_publishes_and_reads_through_the_backend(backend: str, tmp_path
         assert path == tmp_path / "uploads" / "abc123"  # read in place, never copied
     with pytest.raises(source.MediaError, match="missing"):
         source.local_path({"kind": "upload", "id": "gone"})
+
+
+def test_an_upload_in_another_bucket_is_fetched_once_with_the_storage_credentials(
+        s3_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bucket notifications may name an object of any bucket: the worker downloads it with the same endpoint and
+    identity as the rest of the S3 code (the server refuses anonymous reads), once."""
+    from workers import source
+
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("S3_ENDPOINT_URL", s3_endpoint)
+    monkeypatch.setenv("S3_ACCESS_KEY", ACCESS_KEY)
+    monkeypatch.setenv("S3_SECRET_KEY", SECRET_KEY)
+    config.settings.cache_clear()
+    client = storage.s3_client()
+    bucket = f"camera-drops-{time.monotonic_ns()}"
+    client.create_bucket(Bucket=bucket)
+    client.put_object(Bucket=bucket, Key="2026/holiday film.mp4", Body=b"a film from elsewhere")
+    wanted = {"kind": "s3", "bucket": bucket, "key": "2026/holiday film.mp4"}
+
+    fetched = source.local_path(wanted)
+    assert fetched.read_bytes() == b"a film from elsewhere"
+    client.delete_object(Bucket=bucket, Key="2026/holiday film.mp4")
+    assert source.local_path(wanted) == fetched  # the second job of the item reads the copy it already has
+    with pytest.raises(source.MediaError, match="no longer exists"):
+        source.local_path({**wanted, "key": "2026/deleted.mp4"})

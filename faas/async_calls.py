@@ -28,6 +28,7 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 from redis import Redis
 from rq import Queue
+from tenacity import RetryCallState, retry, retry_if_exception_type, stop_after_attempt, wait_incrementing
 
 from faas.secrets import read_secret
 from faas.settings import Settings
@@ -35,6 +36,7 @@ from faas.settings import Settings
 log = logging.getLogger("faas.async")
 
 QUEUE = "faas-async"
+#: A callback is posted at most this many times, 1 s then 2 s apart, while its receiver cannot be reached.
 CALLBACK_TRIES = 3
 
 
@@ -125,14 +127,20 @@ def run_call(call: dict[str, Any]) -> dict[str, Any]:
     return {"status": status, "duration": duration}
 
 
+def _log_callback_failure(state: RetryCallState) -> None:
+    error = state.outcome.exception() if state.outcome else None
+    log.warning("callback %s failed (attempt %d): %s", state.args[0], state.attempt_number, error)
+
+
+def _give_up(state: RetryCallState) -> None:
+    """The result is dropped: the call itself is not repeated for a receiver that cannot be reached."""
+
+
+@retry(stop=stop_after_attempt(CALLBACK_TRIES), wait=wait_incrementing(start=1, increment=1),
+       retry=retry_if_exception_type(requests.RequestException), after=_log_callback_failure,
+       retry_error_callback=_give_up)
 def post_callback(url: str, body: bytes, headers: dict[str, str]) -> None:
-    """POST the result, retrying a few times without calling the function again."""
-    for attempt in range(1, CALLBACK_TRIES + 1):
-        try:
-            # no redirects: an allowed host must not be able to forward the result somewhere else
-            response = requests.post(url, data=body, headers=headers, timeout=30, allow_redirects=False)
-            log.info("callback %s answered %s", url, response.status_code)
-            return
-        except requests.RequestException as exc:
-            log.warning("callback %s failed (attempt %d): %s", url, attempt, exc)
-            time.sleep(attempt)
+    """POST the result, retrying a few times without calling the function again; any answer is final."""
+    # no redirects: an allowed host must not be able to forward the result somewhere else
+    response = requests.post(url, data=body, headers=headers, timeout=30, allow_redirects=False)
+    log.info("callback %s answered %s", url, response.status_code)

@@ -15,6 +15,7 @@ import time
 import uuid
 
 from rq import Queue
+from tenacity import RetryCallState, retry, retry_if_exception_type, wait_exponential
 
 from faas import async_calls, system_api
 from faas.auth import BasicAuth
@@ -104,20 +105,19 @@ class Gateway:
         return Reply(202, [(b"X-Call-Id", call_id.encode("latin-1"))])
 
 
+def _log_reconcile_failure(state: RetryCallState) -> None:
+    log.warning("reconcile failed, retrying: %s", state.outcome.exception() if state.outcome else None)
+
+
+@retry(wait=wait_exponential(multiplier=0.5, max=10), retry=retry_if_exception_type(Exception),
+       before_sleep=_log_reconcile_failure)
 def _reconcile_forever(gateway: Gateway) -> None:
-    """Bring function processes in line with the registry, retrying while supervisord is not answering yet."""
-    delay = 0.5
-    while True:
-        try:
-            gateway.provider.reconcile()
-            for spec in gateway.registry.all():
-                gateway.metrics.set_replicas(spec.service, spec.replicas)
-            log.info("function processes reconciled: %d function(s)", len(gateway.registry.all()))
-            return
-        except Exception as exc:
-            log.warning("reconcile failed, retrying: %s", exc)
-            time.sleep(delay)
-            delay = min(delay * 2, 10.0)
+    """Bring function processes in line with the registry, retrying (0.5 s, doubling to 10 s apart) while
+    supervisord is not answering yet."""
+    gateway.provider.reconcile()
+    for spec in gateway.registry.all():
+        gateway.metrics.set_replicas(spec.service, spec.replicas)
+    log.info("function processes reconciled: %d function(s)", len(gateway.registry.all()))
 
 
 def _event_loop() -> asyncio.AbstractEventLoop:

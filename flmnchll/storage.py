@@ -246,7 +246,7 @@ class S3Storage:
         try:
             return self.client.head_object(Bucket=self.bucket, Key=self.object_key(key))
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+            if s3_missing(exc):
                 return None
             raise StorageError(str(exc)) from exc
 
@@ -286,6 +286,11 @@ class S3Storage:
         ttl = max(1, min(S3_MAX_TTL, int(expires - moment)))
         return self.public_client.generate_presigned_url(
             "get_object", Params={"Bucket": self.bucket, "Key": self.object_key(key)}, ExpiresIn=ttl)
+
+
+def s3_missing(error: Any) -> bool:
+    """Whether a botocore `ClientError` says there is no such object (HEAD answers a bare 404)."""
+    return error.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}
 
 
 def s3_client(endpoint_url: str | None = None) -> Any:

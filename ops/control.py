@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import requests
+from tenacity import RetryError, retry, retry_if_exception_type, stop_after_delay, wait_fixed
 
 from ops import secrets
 from ops.instance import REPO, Instance
@@ -94,16 +95,18 @@ def wait_ready(instance: Instance, timeout: float = 90.0) -> None:
 
 def wait_listening(instance: Instance, component: str, timeout: float = 60.0) -> None:
     """Wait until a component accepts connections (some report running well before they listen)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", instance.ports[component]), timeout=1):
-                return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise StackError(f"{component} is not listening on port {instance.ports[component]}; "
-                                 f"see {instance.logs_dir}/{component}.log.") from None
-            time.sleep(0.2)
+    port = instance.ports[component]
+
+    @retry(stop=stop_after_delay(timeout), wait=wait_fixed(0.2), retry=retry_if_exception_type(OSError))
+    def connect_once() -> None:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            pass
+
+    try:
+        connect_once()
+    except RetryError:
+        raise StackError(f"{component} is not listening on port {port}; "
+                         f"see {instance.logs_dir}/{component}.log.") from None
 
 
 def faas_cli(instance: Instance, *args: str, input: bytes | None = None, check: bool = True,

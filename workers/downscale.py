@@ -13,15 +13,14 @@ from typing import Any
 from flmnchll.media import ladder
 from flmnchll.media.ladder import Rendition
 from flmnchll.media.probe import MediaInfo
-from flmnchll.media.process import die_with_parent
 from workers import source as sources
-from workers.renditions import encode_group, queue_thumbnails, run_stage
+from workers.followups import mark_playable, queue_thumbnails
+from workers.renditions import encode_group
 from workers.report import Reporter
-from workers.transcode import mark_playable
+from workers.stage import item_fails, run_stage
 
 
 def run(task: dict[str, Any]) -> dict[str, Any]:
-    die_with_parent()
     reporter = Reporter.for_task(task)
     info = MediaInfo.from_dict(task["info"])
     renditions = [Rendition.from_dict(r) for r in task["renditions"]]
@@ -34,4 +33,4 @@ def run(task: dict[str, Any]) -> dict[str, Any]:
             queue_thumbnails(task, ladder.smallest(renditions), info.duration, at_front=True)
         return {"renditions": [r["name"] for r in done]}
 
-    return run_stage(reporter, work)
+    return run_stage(reporter, work, item_fails)

@@ -1,4 +1,4 @@
-"""How jobs tell the content manager what happened, and what happens when a job finally gives up.
+"""How a job tells the content manager what happened: events over HTTP, percent done in Redis.
 
 Events go to the `content` function (`POST /function/content/ID/events`, service key) so that one place
 owns the catalog. Percent-done goes straight to Redis: it is written every second and only read for display.
@@ -8,27 +8,54 @@ A 404/409/410 answer means the item was deleted or re-processed since the job wa
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 from typing import Any
 
 import requests
-from rq.job import Job
+from tenacity import RetryCallState, retry, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from flmnchll.config import settings
 from flmnchll.content import progress as progress_store
-from flmnchll.media.errors import EncodeError
 from flmnchll.outages import REDIS_ERRORS
 from flmnchll.service_calls import caller_headers
 
 log = logging.getLogger("workers")
 
+#: An event is sent at most this many times, waiting 0.5, 1, 2 then 4 s between tries.
 ATTEMPTS = 5
 STOP_STATUSES = {404, 409, 410}
 
 
 class Cancelled(Exception):
     """The item is gone or belongs to a newer run; the job's work is no longer wanted."""
+
+
+class ContentManagerUnavailable(RuntimeError):
+    """A 5xx answer: the content manager may be restarting, so the event is sent again."""
+
+
+def _log_retry(state: RetryCallState) -> None:
+    url, body = state.args
+    error = state.outcome.exception() if state.outcome else None
+    wait = state.next_action.sleep if state.next_action else 0.0
+    log.warning("event %s to %s failed (%s); retrying in %.1f s", body["kind"], url, error, wait)
+
+
+@retry(stop=stop_after_attempt(ATTEMPTS), wait=wait_exponential(multiplier=0.5, max=8),
+       retry=retry_if_exception_type((requests.RequestException, ContentManagerUnavailable)),
+       before_sleep=_log_retry, reraise=True)
+def post_event(url: str, body: dict[str, Any]) -> dict[str, Any]:
+    """One event, sent again after a network error or a 5xx; any other refusal ends the job's report."""
+    response = requests.post(url, json=body, headers=caller_headers(), timeout=15)
+    if response.status_code < 300:
+        answer: dict[str, Any] = response.json() if response.content else {}
+        return answer
+    if response.status_code in STOP_STATUSES:
+        raise Cancelled(f"{response.status_code} {response.text[:200]}")
+    refusal = f"content manager refused {body['kind']}: {response.status_code} {response.text[:300]}"
+    if response.status_code >= 500:
+        raise ContentManagerUnavailable(refusal)
+    raise RuntimeError(refusal)
 
 
 @dataclass
@@ -45,58 +72,10 @@ class Reporter:
         """POST an event, retrying transient failures; raises `Cancelled` when the work is no longer wanted."""
         url = f"{settings().gateway_url}/function/content/{self.content_id}/events"
         body = {"kind": kind, "generation": self.generation, "stage": self.stage, **fields}
-        delay = 0.5
-        for attempt in range(1, ATTEMPTS + 1):
-            try:
-                headers = caller_headers()
-                response = requests.post(url, json=body, headers=headers, timeout=15)
-            except requests.RequestException as exc:
-                if attempt == ATTEMPTS:
-                    raise
-                log.warning("event %s for %s failed (%s); retrying", kind, self.content_id, exc)
-            else:
-                if response.status_code < 300:
-                    return response.json() if response.content else {}
-                if response.status_code in STOP_STATUSES:
-                    raise Cancelled(f"{self.content_id}: {response.status_code} {response.text[:200]}")
-                if response.status_code < 500 or attempt == ATTEMPTS:
-                    raise RuntimeError(f"content manager refused {kind}: {response.status_code} {response.text[:300]}")
-            time.sleep(delay)
-            delay = min(delay * 2, 8)
-        return {}
+        return post_event(url, body)
 
     def progress(self, percent: float) -> None:
         try:
             progress_store.report(self.content_id, self.generation, self.stage, percent)
         except REDIS_ERRORS:
             log.warning("could not record progress of %s", self.content_id)
-
-    def failed(self, reason: str) -> None:
-        self.event("failed", error=reason)
-
-
-def reason_for(exc_type: type[BaseException] | None, exc: BaseException | None) -> str:
-    """A sentence for administrators about why processing gave up after its retries."""
-    name = exc_type.__name__ if exc_type else ""
-    if name == "JobTimeoutException":
-        return "Processing took longer than the time allowed for a video of this length, even after retries."
-    if name == "AbandonedJobError":
-        return "The worker processing this video stopped unexpectedly, several times in a row."
-    if isinstance(exc, EncodeError):
-        return f"Encoding failed after several attempts: {exc}"
-    return f"Processing failed after several attempts ({name or 'error'}: {str(exc)[:300]})."
-
-
-def on_job_failure(job: Job, connection: Any, exc_type: Any = None, exc: Any = None, tb: Any = None) -> None:
-    """RQ failure callback: mark the item failed once no retry is left (earlier failures are retried)."""
-    if job.retries_left:
-        return
-    task = job.args[0] if job.args else {}
-    if not isinstance(task, dict) or "content_id" not in task:
-        return
-    try:
-        Reporter.for_task(task).failed(reason_for(exc_type, exc))
-    except Cancelled:
-        pass
-    except Exception:
-        log.exception("could not report the failure of %s", job.id)

@@ -3,8 +3,8 @@ object in another S3-compatible bucket.
 
 The task names the upload by id; the key is rebuilt here, never taken as a path from a message. With the S3
 backend, the source is fetched once through the uploads storage into `DATA_DIR/cache/s3`; a local upload is read
-in place. Objects of other buckets (bucket notifications) are fetched over plain HTTP(S) from `S3_ENDPOINT`
-(a bucket readable by the workers, e.g. MinIO on a private network).
+in place. Objects of other buckets (bucket notifications) are downloaded once, into the same cache, with the
+storage's S3 client: the same endpoint (`S3_ENDPOINT_URL`), region and credentials as the media bucket.
 """
 
 from __future__ import annotations
@@ -14,12 +14,9 @@ import os
 import re
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
-
-import requests
 
 from flmnchll import storage
-from flmnchll.config import settings
+from flmnchll.config import MissingSecret, settings
 from flmnchll.media.errors import MediaError
 
 UPLOAD_ID = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.+-]{0,199}$")
@@ -60,19 +57,24 @@ def _from_uploads(key: str) -> Path:
 
 
 def _fetch_s3(bucket: str, key: str) -> Path:
-    endpoint = os.environ.get("S3_ENDPOINT", "").rstrip("/")
-    if not endpoint or not bucket or not key:
-        raise MediaError("The file is in object storage, but no S3_ENDPOINT is configured for the workers.")
+    """An object of another bucket, downloaded once into the cache."""
+    from botocore.exceptions import ClientError  # only here: most workers never load the S3 client
+
+    if not bucket or not key:
+        raise MediaError("The upload's object storage reference is not valid.")
     target = cache_dir() / hashlib.sha256(f"{bucket}/{key}".encode()).hexdigest()
     if target.is_file():
         return target
+    try:
+        client = storage.s3_client()
+    except MissingSecret as exc:
+        raise MediaError("The file is in object storage, but the workers have no S3 credentials.") from exc
     partial = target.with_suffix(".part")
-    with requests.get(f"{endpoint}/{quote(bucket)}/{quote(key)}", stream=True, timeout=60) as response:
-        if response.status_code == 404:
-            raise MediaError("The uploaded object no longer exists in storage.")
-        response.raise_for_status()
-        with partial.open("wb") as handle:
-            for chunk in response.iter_content(chunk_size=1 << 20):
-                handle.write(chunk)
+    try:
+        client.download_file(bucket, key, str(partial))
+    except ClientError as exc:
+        if storage.s3_missing(exc):
+            raise MediaError("The uploaded object no longer exists in storage.") from exc
+        raise
     os.replace(partial, target)
     return target

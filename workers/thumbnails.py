@@ -1,59 +1,57 @@
 """Job `thumbnails` (queue `downscale`): poster, seek-preview sprite and its WebVTT map, cut from the
 smallest rendition (already published, read in place locally or fetched from S3), which decodes far faster
-than the source; from its HLS stream when no progressive files are made.
+than the source; from its HLS stream when no progressive files are made. A missing poster must not fail an
+otherwise playable video: the item then simply has no thumbnail.
 """
 
 from __future__ import annotations
 
-import logging
+from pathlib import Path
 from typing import Any
 
 from flmnchll import storage
 from flmnchll.media import thumbnails
-from flmnchll.media.errors import EncodeError
 from flmnchll.media.ladder import Rendition
-from flmnchll.media.process import die_with_parent, run_ffmpeg
-from workers.renditions import ffmpeg_timeout, publish, tidy, work_dir
+from flmnchll.media.process import run_ffmpeg
 from workers.report import Cancelled, Reporter
+from workers.stage import ffmpeg_timeout, item_plays_without, run_stage
 from workers.streams import published_stream
-
-log = logging.getLogger("workers")
+from workers.workspace import publish, work_dir
 
 POSTER = "poster.jpg"
 SPRITE = "sprite.jpg"
 SPRITE_MAP = "sprite.vtt"
 
 
+def smallest_rendition(content_id: str, rendition: Rendition, folder: Path) -> Path:
+    """The rendition as a file ffmpeg reads: its progressive file, else its stream joined into one."""
+    try:
+        return storage.readable_path(storage.media(), f"{content_id}/{rendition.name}", folder)
+    except storage.NotFound:
+        try:
+            return published_stream(content_id, rendition, folder / "stream.mp4")
+        except storage.NotFound as exc:
+            raise Cancelled(f"{rendition.name} is gone") from exc
+
+
 def run(task: dict[str, Any]) -> dict[str, Any]:
-    die_with_parent()
     reporter = Reporter.for_task(task)
     rendition = Rendition.from_dict(task["rendition"])
     duration = float(task["duration"])
-    work = work_dir(reporter.content_id, reporter.stage)
     layout = thumbnails.sprite_layout(duration, rendition.width, rendition.height)
-    try:
-        try:
-            source = storage.readable_path(storage.media(), f"{reporter.content_id}/{rendition.name}", work)
-        except storage.NotFound:
-            try:
-                source = published_stream(reporter.content_id, rendition, work / "stream.mp4")
-            except storage.NotFound as exc:
-                raise Cancelled(f"{rendition.name} is gone") from exc
-        run_ffmpeg(thumbnails.poster_args(str(source), duration, str(work / POSTER)), duration=1,
+
+    def work() -> dict[str, Any]:
+        folder = work_dir(reporter.content_id, reporter.stage)
+        source = smallest_rendition(reporter.content_id, rendition, folder)
+        run_ffmpeg(thumbnails.poster_args(str(source), duration, str(folder / POSTER)), duration=1,
                    timeout=min(300.0, ffmpeg_timeout()))
-        run_ffmpeg(thumbnails.sprite_args(str(source), layout, str(work / SPRITE)), duration=duration,
+        run_ffmpeg(thumbnails.sprite_args(str(source), layout, str(folder / SPRITE)), duration=duration,
                    timeout=ffmpeg_timeout(), on_progress=reporter.progress)
-        (work / SPRITE_MAP).write_text(thumbnails.sprite_vtt(layout, duration, SPRITE))
+        (folder / SPRITE_MAP).write_text(thumbnails.sprite_vtt(layout, duration, SPRITE))
         for name in (POSTER, SPRITE, SPRITE_MAP):
-            publish(reporter.content_id, work / name)
+            publish(reporter.content_id, folder / name)
         reporter.event("thumbnail", poster=POSTER,
                        preview={"sprite": SPRITE, "vtt": SPRITE_MAP, **layout.to_dict()})
         return {"poster": POSTER, "sprite": SPRITE}
-    except EncodeError as exc:
-        # A missing poster must not fail an otherwise playable video; the item simply has no thumbnail.
-        log.warning("thumbnails of %s failed: %s", reporter.content_id, exc)
-        return {"failed": str(exc)}
-    except Cancelled:
-        return {"cancelled": True}
-    finally:
-        tidy(reporter.content_id, reporter.stage)
+
+    return run_stage(reporter, work, item_plays_without)

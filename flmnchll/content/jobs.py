@@ -21,7 +21,7 @@ DOWNSCALE = "downscale"
 QUEUES = (TRANSCODE, DOWNSCALE)
 RETRIES = 3
 RETRY_INTERVALS = [2, 20, 60]  # seconds before each retry: the first one soon, as a killed worker's job needs
-FAILURE_CALLBACK = "workers.report.on_job_failure"
+FAILURE_CALLBACK = "workers.failure.on_job_failure"
 LIVE_STATUSES = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED,
                  JobStatus.FINISHED}
 

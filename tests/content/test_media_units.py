@@ -220,7 +220,7 @@ def test_container_languages_become_browser_codes() -> None:
 def test_an_item_is_ready_when_its_streams_end_and_its_planned_files_exist(monkeypatch: pytest.MonkeyPatch,
                                                                           setting: str) -> None:
     from flmnchll.content.events import plan_complete
-    from workers.renditions import plan_entries, progressive_files
+    from workers.plan import plan_entries, progressive_files
 
     monkeypatch.setenv("PROGRESSIVE_FILES", setting)
     entries = plan_entries(plan(info(1280, 720)), progressive_files())

@@ -238,14 +238,14 @@ def test_backend_choice_is_validated(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_pipeline_publishes_and_reads_through_the_backend(backend: str, tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """Workers publish finished files by key and read sources through the uploads storage, on either backend."""
-    from workers import renditions, source
+    from workers import source, workspace
 
     monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
     config.settings.cache_clear()
-    work = renditions.work_dir("item7", "downscale-1")
+    work = workspace.work_dir("item7", "downscale-1")
     rendition = work / "360p.mp4"
     rendition.write_bytes(b"finished rendition")
-    renditions.publish("item7", rendition)
+    workspace.publish("item7", rendition)
     media = storage.media()
     assert not rendition.exists()
     assert media.list("item7/") == ["item7/360p.mp4"]
@@ -257,7 +257,7 @@ def test_pipeline_publishes_and_reads_through_the_backend(backend: str, tmp_path
         assert answer.headers["Content-Type"] == "video/mp4"
     else:
         assert (tmp_path / "media" / "item7" / "360p.mp4").read_bytes() == b"finished rendition"
-    renditions.tidy("item7", "downscale-1")
+    workspace.tidy("item7", "downscale-1")
 
     storage.uploads().put_bytes("abc123", b"source video")
     path = source.local_path({"kind": "upload", "id": "abc123"})
@@ -269,3 +269,28 @@ def test_pipeline_publishes_and_reads_through_the_backend(backend: str, tmp_path
         assert path == tmp_path / "uploads" / "abc123"  # read in place, never copied
     with pytest.raises(source.MediaError, match="missing"):
         source.local_path({"kind": "upload", "id": "gone"})
+
+
+def test_an_upload_in_another_bucket_is_fetched_once_with_the_storage_credentials(
+        s3_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bucket notifications may name an object of any bucket: the worker downloads it with the same endpoint and
+    identity as the rest of the S3 code (the server refuses anonymous reads), once."""
+    from workers import source
+
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("S3_ENDPOINT_URL", s3_endpoint)
+    monkeypatch.setenv("S3_ACCESS_KEY", ACCESS_KEY)
+    monkeypatch.setenv("S3_SECRET_KEY", SECRET_KEY)
+    config.settings.cache_clear()
+    client = storage.s3_client()
+    bucket = f"camera-drops-{time.monotonic_ns()}"
+    client.create_bucket(Bucket=bucket)
+    client.put_object(Bucket=bucket, Key="2026/holiday film.mp4", Body=b"a film from elsewhere")
+    wanted = {"kind": "s3", "bucket": bucket, "key": "2026/holiday film.mp4"}
+
+    fetched = source.local_path(wanted)
+    assert fetched.read_bytes() == b"a film from elsewhere"
+    client.delete_object(Bucket=bucket, Key="2026/holiday film.mp4")
+    assert source.local_path(wanted) == fetched  # the second job of the item reads the copy it already has
+    with pytest.raises(source.MediaError, match="no longer exists"):
+        source.local_path({**wanted, "key": "2026/deleted.mp4"})

@@ -10,11 +10,13 @@ from typing import Any
 
 import pytest
 
+from faas import async_calls
 from faas.cron import cron_functions, next_time
 from faas.logs import stream
 from faas.secrets import SecretError, SecretStore, check_name
 from faas.settings import Settings
 from faas.spec import SpecError, parse_deploy_request, parse_duration, parse_scale_request, split_namespace
+from tests.scripted_server import ScriptedServer
 
 
 @pytest.mark.parametrize(
@@ -241,3 +243,43 @@ def test_callback_allow_list_entries() -> None:
 def test_a_bad_allow_list_entry_stops_the_start_with_its_name(entry: str) -> None:
     with pytest.raises(ValueError, match="ASYNC_CALLBACK_ALLOW"):
         Settings.from_env({"ASYNC_CALLBACK_ALLOW": f"127.0.0.1,{entry}"})
+
+
+# ---- async results posted to the caller's callback -----------------------------------------------------------
+
+
+@pytest.fixture
+def callback_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The pauses between a callback's tries, as asked for (not slept)."""
+    asked: list[float] = []
+    monkeypatch.setattr(async_calls.post_callback.retry, "sleep", asked.append)  # type: ignore[attr-defined]
+    return asked
+
+
+def test_a_callback_receiver_that_drops_a_connection_still_gets_the_result(callback_waits: list[float]) -> None:
+    receiver = ScriptedServer([None, None, 200])
+    try:
+        async_calls.post_callback(receiver.url, b"the answer", {"X-Call-Id": "c1"})
+    finally:
+        receiver.close()
+    assert [r.body for r in receiver.received] == [b"the answer"] * 3
+    assert callback_waits == [1.0, 2.0]
+
+
+def test_a_callback_receiver_that_cannot_be_reached_is_given_up_after_three_tries(
+        callback_waits: list[float]) -> None:
+    receiver = ScriptedServer([None])
+    try:
+        async_calls.post_callback(receiver.url, b"the answer", {})  # the async job itself still ends well
+    finally:
+        receiver.close()
+    assert len(receiver.received) == 3 and callback_waits == [1.0, 2.0]
+
+
+def test_any_answer_of_the_callback_receiver_is_final(callback_waits: list[float]) -> None:
+    receiver = ScriptedServer([500])
+    try:
+        async_calls.post_callback(receiver.url, b"the answer", {})
+    finally:
+        receiver.close()
+    assert len(receiver.received) == 1 and callback_waits == []

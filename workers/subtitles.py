@@ -12,7 +12,7 @@ from typing import Any
 from flmnchll.media.errors import EncodeError, MediaError
 from flmnchll.media.probe import MediaInfo
 from flmnchll.media.process import die_with_parent, run_ffmpeg
-from flmnchll.media.subtitles import extract_args, language
+from flmnchll.media.subtitles import extract_command, language
 from workers import source as sources
 from workers.renditions import ffmpeg_timeout, publish, tidy, work_dir
 from workers.report import Cancelled, Reporter
@@ -37,7 +37,7 @@ def run(task: dict[str, Any]) -> dict[str, Any]:
             tracks.append({"lang": lang if seen[lang] == 1 else f"{lang}-{seen[lang]}", "label": label, "file": name})
         if not outputs:
             return {"tracks": []}
-        run_ffmpeg(extract_args(str(path), outputs), duration=info.duration, timeout=ffmpeg_timeout(),
+        run_ffmpeg(extract_command(str(path), outputs), duration=info.duration, timeout=ffmpeg_timeout(),
                    on_progress=reporter.progress)
         for track in tracks:
             publish(reporter.content_id, work / track["file"])

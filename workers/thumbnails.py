@@ -39,9 +39,9 @@ def run(task: dict[str, Any]) -> dict[str, Any]:
                 source = published_stream(reporter.content_id, rendition, work / "stream.mp4")
             except storage.NotFound as exc:
                 raise Cancelled(f"{rendition.name} is gone") from exc
-        run_ffmpeg(thumbnails.poster_args(str(source), duration, str(work / POSTER)), duration=1,
+        run_ffmpeg(thumbnails.poster_command(str(source), duration, str(work / POSTER)), duration=1,
                    timeout=min(300.0, ffmpeg_timeout()))
-        run_ffmpeg(thumbnails.sprite_args(str(source), layout, str(work / SPRITE)), duration=duration,
+        run_ffmpeg(thumbnails.sprite_command(str(source), layout, str(work / SPRITE)), duration=duration,
                    timeout=ffmpeg_timeout(), on_progress=reporter.progress)
         (work / SPRITE_MAP).write_text(thumbnails.sprite_vtt(layout, duration, SPRITE))
         for name in (POSTER, SPRITE, SPRITE_MAP):

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from flmnchll.media import graph
+
 #: options that take no value
 FLAGS = {"hide_banner", "nostdin", "y", "n", "nostats", "an", "vn", "sn", "dn", "re"}
 #: options about the whole run rather than one input or output
@@ -19,8 +21,27 @@ AUDIOLESS = {"image2", "webvtt"}
 GLOBAL = {"hide_banner", "nostdin", "y", "n", "loglevel", "v", "nostats", "progress", "stats_period"}
 _LABEL = re.compile(r"\[([^\]]*)\]")
 _FILTER = re.compile(r"(?P<ins>(?:\[[^\]]*\])*)(?P<body>[^\[]*)(?P<outs>(?:\[[^\]]*\])*)")
-#: a filter's output, by what it is made of: ("input", "0:0") or (name, arguments, inputs)
-Term = tuple[object, ...]
+
+
+@dataclass(frozen=True)
+class Term:
+    """A stream by what made it: an input's stream (`input`, its specifier such as `0:1`), or a filter's output
+    (its name, arguments and the terms of its inputs). A split's outputs are all one picture: `split`, no
+    arguments, whatever their position."""
+
+    name: str
+    arguments: str
+    sources: tuple[Term, ...] = ()
+
+    def lineage(self) -> list[Term]:
+        """The filters the stream went through after the input stream it came from (splits left out)."""
+        steps: list[Term] = []
+        term = self
+        while term.name != "input":
+            if term.name != "split":
+                steps.append(term)
+            term = term.sources[0]
+        return [term, *reversed(steps)]
 
 
 @dataclass(frozen=True)
@@ -60,7 +81,7 @@ def _split(text: str, separator: str) -> list[str]:
 
 def filter_terms(graph: str, default_input: str | None = None) -> dict[str, Term]:
     """Every output of a filter graph, by label, as the term of what made it (an unlabelled end of a chain is
-    `#n`). A split's outputs are all the same picture, so each is `("split", input)` whatever its position."""
+    `#n`)."""
     made: dict[str, tuple[str, str, list[str]]] = {}
     unlabelled = 0
     for chain in _split(graph, ";"):
@@ -79,10 +100,9 @@ def filter_terms(graph: str, default_input: str | None = None) -> dict[str, Term
 
     def term(label: str) -> Term:
         if label not in made:
-            return ("input", label)
+            return Term("input", label)
         name, arguments, ins = made[label]
-        sources = tuple(term(i) for i in ins)
-        return ("split", *sources) if name == "split" else (name, arguments, sources)
+        return Term(name, "" if name == "split" else arguments, tuple(term(i) for i in ins))
 
     return {label: term(label) for label in made}
 
@@ -124,17 +144,23 @@ def parse(argv: list[str]) -> Command:
     for label in (label for label in graph if not label.startswith("#")):
         assert taken.count(label) == 2, f"filter output [{label}] is not used exactly once"
     for target, mapped, options in raw_outputs:
-        streams = [graph.get(spec.strip("[]"), ("input", spec)) for spec in mapped]
+        streams = [graph.get(spec.strip("[]"), Term("input", spec)) for spec in mapped]
         simple = options.pop("vf", None) or options.pop("filter:v", None)
         if not mapped:  # ffmpeg's own choice: the first video stream, the first audio unless turned off
-            video: Term = ("input", "0:v:0")
+            video = Term("input", "0:v:0")
             if simple is not None:
                 chain = filter_terms(simple, default_input="0:v:0")
                 video = chain[f"#{len(chain)}"]
             streams = [] if "vn" in options else [video]
             if "an" not in options and options.get("f") not in AUDIOLESS:
-                streams.append(("input", "0:a:0"))
+                streams.append(Term("input", "0:a:0"))
             for flag in ("vn", "an", "sn"):
                 options.pop(flag, None)
         command.outputs[target] = Output(target, tuple(streams), options)
     return command
+
+
+def read(command: graph.Command) -> Command:
+    """A graph's command line, read back."""
+    return parse(command.argv("ffmpeg"))
+

@@ -96,10 +96,11 @@ KEYFRAME_EXPRESSION = (f"expr:gte(t,if(lt(n_forced,{SEGMENT_SECONDS // OPENING_S
 
 
 def _video_options(rendition: Rendition, settings: EncoderSettings) -> graph.Options:
-    keyframes = {"force_key_frames": KEYFRAME_EXPRESSION}
+    """The encoder's options: a keyframe at each segment boundary and none of its own, a VBV ceiling."""
     kbps = video_kbps(rendition)
-    ceiling = {"maxrate": f"{int(kbps * 1.5)}k", "bufsize": f"{kbps * 3}k"}
-    common = {"pix_fmt": "yuv420p", **ceiling, **keyframes, "threads:v": settings.thread_count}
+    common: dict[str, graph.Value] = {
+        "pix_fmt": "yuv420p", "maxrate": f"{int(kbps * 1.5)}k", "bufsize": f"{kbps * 3}k",
+        "force_key_frames": KEYFRAME_EXPRESSION, "threads:v": settings.thread_count}
     if rendition.container == "mp4":
         return {"c:v": "libx264", "preset": settings.x264_preset, "profile:v": "high", "crf": settings.x264_crf,
                 "sc_threshold": 0, **common}
@@ -127,10 +128,10 @@ def _hls_options(folder: Path) -> graph.Options:
 def progressive_remux(fragmented: Path, container: str, target: Path) -> graph.Command:
     """Remux a stream (its init segment and media segments joined into one fragmented MP4) into a progressive
     file: no second encode, index first so a browser starts playing before the whole file arrives."""
-    stream = graph.source(fragmented)
+    joined = graph.source(fragmented)
     muxer: graph.Options = {"movflags": "+faststart", "f": "mp4"} if container == "mp4" else {
         "cues_to_front": 1, "f": "webm"}
-    picture_and_sound = [stream.stream("v"), stream.stream("a?")]
+    picture_and_sound = [joined.stream("v"), joined.stream("a?")]
     return graph.command([graph.output(picture_and_sound, target, {"c": "copy", "map_metadata": -1, **muxer})])
 
 

@@ -4,6 +4,7 @@ boundaries, HLS streams that grow and appear whole, remuxed progressive files, t
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -29,7 +30,7 @@ def started_argv(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         started.append(argv)
         raise InterruptedError
 
-    monkeypatch.setattr(process.subprocess, "Popen", record)
+    monkeypatch.setattr(subprocess, "Popen", record)
     with pytest.raises(InterruptedError):
         process.run_ffmpeg(thumbnails.poster_command("/m/480p.mp4", 20.6, "/w/poster.jpg"), duration=1, timeout=5,
                            program="/opt/ffmpeg")

@@ -84,7 +84,7 @@ def encode_group(reporter: Reporter, source_path: Path, source: MediaInfo, rendi
         if not progressive:
             continue
         path = work / rendition.name
-        run_ffmpeg(encode.progressive_args(joined, rendition.container, path), duration=info.duration,
+        run_ffmpeg(encode.progressive_remux(joined, rendition.container, path), duration=info.duration,
                    timeout=max(60.0, source.duration))
         info = verify(path, rendition, source)
         size = path.stat().st_size

@@ -11,7 +11,7 @@ from typing import Any
 
 from flmnchll.media.probe import MediaInfo
 from flmnchll.media.process import run_ffmpeg
-from flmnchll.media.subtitles import extract_args, language
+from flmnchll.media.subtitles import extract_command, language
 from workers import source as sources
 from workers.report import Reporter
 from workers.stage import ffmpeg_timeout, item_plays_without, run_stage
@@ -37,7 +37,7 @@ def run(task: dict[str, Any]) -> dict[str, Any]:
             tracks.append({"lang": lang if seen[lang] == 1 else f"{lang}-{seen[lang]}", "label": label, "file": name})
         if not outputs:
             return {"tracks": []}
-        run_ffmpeg(extract_args(str(path), outputs), duration=info.duration, timeout=ffmpeg_timeout(),
+        run_ffmpeg(extract_command(str(path), outputs), duration=info.duration, timeout=ffmpeg_timeout(),
                    on_progress=reporter.progress)
         for written in tracks:
             publish(reporter.content_id, folder / written["file"])

@@ -43,9 +43,9 @@ def run(task: dict[str, Any]) -> dict[str, Any]:
     def work() -> dict[str, Any]:
         folder = work_dir(reporter.content_id, reporter.stage)
         source = smallest_rendition(reporter.content_id, rendition, folder)
-        run_ffmpeg(thumbnails.poster_args(str(source), duration, str(folder / POSTER)), duration=1,
+        run_ffmpeg(thumbnails.poster_command(str(source), duration, str(folder / POSTER)), duration=1,
                    timeout=min(300.0, ffmpeg_timeout()))
-        run_ffmpeg(thumbnails.sprite_args(str(source), layout, str(folder / SPRITE)), duration=duration,
+        run_ffmpeg(thumbnails.sprite_command(str(source), layout, str(folder / SPRITE)), duration=duration,
                    timeout=ffmpeg_timeout(), on_progress=reporter.progress)
         (folder / SPRITE_MAP).write_text(thumbnails.sprite_vtt(layout, duration, SPRITE))
         for name in (POSTER, SPRITE, SPRITE_MAP):

@@ -1,4 +1,4 @@
-"""ffmpeg command lines: one decode of the source feeding every rendition of a job, each written as a growing
+"""ffmpeg commands: one decode of the source feeding every rendition of a job, each written as a growing
 HLS stream of CMAF fragmented-MP4 segments; and the remux of a finished stream into a progressive file.
 
 Segments last `SEGMENT_SECONDS`, except the first `SEGMENT_SECONDS / OPENING_SEGMENT_SECONDS` ones, which are
@@ -24,10 +24,12 @@ multithreading and tile columns sized to the picture.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from flmnchll.media import graph
 from flmnchll.media.ladder import Rendition
 from flmnchll.media.probe import MediaInfo
 
@@ -93,81 +95,78 @@ KEYFRAME_EXPRESSION = (f"expr:gte(t,if(lt(n_forced,{SEGMENT_SECONDS // OPENING_S
                        f"(n_forced-{SEGMENT_SECONDS // OPENING_SEGMENT_SECONDS - 1})*{SEGMENT_SECONDS}))")
 
 
-def _video_args(rendition: Rendition, settings: EncoderSettings) -> list[str]:
-    keyframes = ["-force_key_frames", KEYFRAME_EXPRESSION]
-    threads = ["-threads:v", str(settings.thread_count)]
+def _video_options(rendition: Rendition, settings: EncoderSettings) -> graph.Options:
+    """The encoder's options: a keyframe at each segment boundary and none of its own, a VBV ceiling."""
     kbps = video_kbps(rendition)
+    common: dict[str, graph.Value] = {
+        "pix_fmt": "yuv420p", "maxrate": f"{int(kbps * 1.5)}k", "bufsize": f"{kbps * 3}k",
+        "force_key_frames": KEYFRAME_EXPRESSION, "threads:v": settings.thread_count}
     if rendition.container == "mp4":
-        return ["-c:v", "libx264", "-preset", settings.x264_preset, "-profile:v", "high", "-pix_fmt", "yuv420p",
-                "-crf", str(settings.x264_crf), "-maxrate", f"{int(kbps * 1.5)}k", "-bufsize", f"{kbps * 3}k",
-                "-sc_threshold", "0", *keyframes, *threads]
-    return ["-c:v", "libvpx-vp9", "-deadline", settings.vp9_deadline, "-cpu-used", str(settings.vp9_cpu_used),
-            "-row-mt", "1", "-tile-columns", str(tile_columns(rendition.width)), "-frame-parallel", "0",
-            "-pix_fmt", "yuv420p", "-b:v", f"{kbps}k", "-maxrate", f"{int(kbps * 1.5)}k",
-            "-bufsize", f"{kbps * 3}k", "-g", str(VP9_KEYFRAME_INTERVAL),
-            "-keyint_min", str(VP9_KEYFRAME_INTERVAL), *keyframes, *threads]
+        return {"c:v": "libx264", "preset": settings.x264_preset, "profile:v": "high", "crf": settings.x264_crf,
+                "sc_threshold": 0, **common}
+    return {"c:v": "libvpx-vp9", "deadline": settings.vp9_deadline, "cpu-used": settings.vp9_cpu_used,
+            "row-mt": 1, "tile-columns": tile_columns(rendition.width), "frame-parallel": 0, "b:v": f"{kbps}k",
+            "g": VP9_KEYFRAME_INTERVAL, "keyint_min": VP9_KEYFRAME_INTERVAL, **common}
 
 
-def _audio_args(rendition: Rendition, info: MediaInfo, settings: EncoderSettings) -> list[str]:
+def _audio_options(rendition: Rendition, info: MediaInfo, settings: EncoderSettings) -> graph.Options:
     if rendition.copy_audio:
-        return ["-c:a", "copy"]
-    downmix = ["-ac", "2"] if info.audio_channels > 2 else []
+        return {"c:a": "copy"}
+    downmix = {"ac": 2} if info.audio_channels > 2 else {}
     if rendition.container == "mp4":
-        return ["-c:a", "aac", "-b:a", f"{settings.audio_aac_kbps}k", *downmix]
-    return ["-c:a", "libopus", "-b:a", f"{settings.audio_opus_kbps}k", *downmix]
+        return {"c:a": "aac", "b:a": f"{settings.audio_aac_kbps}k", **downmix}
+    return {"c:a": "libopus", "b:a": f"{settings.audio_opus_kbps}k", **downmix}
 
 
-def _hls_args(folder: Path) -> list[str]:
-    return ["-f", "hls", "-hls_init_time", str(OPENING_SEGMENT_SECONDS), "-hls_time", str(SEGMENT_SECONDS),
-            "-hls_playlist_type", "event",
-            "-hls_segment_type", "fmp4", "-hls_fmp4_init_filename", INIT_NAME,
-            "-hls_segment_filename", str(folder / "seg-%05d.m4s"),
-            "-hls_flags", "temp_file+independent_segments", "-master_pl_name", VARIANT_NAME,
-            str(folder / PLAYLIST_NAME)]
+def _hls_options(folder: Path) -> graph.Options:
+    return {"f": "hls", "hls_init_time": OPENING_SEGMENT_SECONDS, "hls_time": SEGMENT_SECONDS,
+            "hls_playlist_type": "event", "hls_segment_type": "fmp4", "hls_fmp4_init_filename": INIT_NAME,
+            "hls_segment_filename": str(folder / "seg-%05d.m4s"), "hls_flags": "temp_file+independent_segments",
+            "master_pl_name": VARIANT_NAME}
 
 
-def progressive_args(fragmented: Path, container: str, target: Path) -> list[str]:
+def progressive_remux(fragmented: Path, container: str, target: Path) -> graph.Command:
     """Remux a stream (its init segment and media segments joined into one fragmented MP4) into a progressive
     file: no second encode, index first so a browser starts playing before the whole file arrives."""
-    muxer = ["-movflags", "+faststart", "-f", "mp4"] if container == "mp4" else ["-cues_to_front", "1", "-f", "webm"]
-    return ["-i", str(fragmented), "-map", "0", "-c", "copy", "-map_metadata", "-1", *muxer, str(target)]
+    joined = graph.source(fragmented)
+    muxer: graph.Options = {"movflags": "+faststart", "f": "mp4"} if container == "mp4" else {
+        "cues_to_front": 1, "f": "webm"}
+    picture_and_sound = [joined.stream("v"), joined.stream("a?")]
+    return graph.command([graph.output(picture_and_sound, target, {"c": "copy", "map_metadata": -1, **muxer})])
 
 
-def _scale_cascade(source: str, sizes: dict[tuple[int, int], list[int]],
-                   flags: str) -> tuple[list[str], dict[int, str]]:
-    """Filter chains making each size from the next larger one, largest from `source`; and each output
-    position's label. `sizes` maps a size to the positions of the outputs that want it."""
-    chains: list[str] = []
-    labels: dict[int, str] = {}
-    head = source
-    ordered = sorted(sizes, key=lambda size: size[0] * size[1], reverse=True)
+def _scale_cascade(video: graph.Stream, wanted: Counter[tuple[int, int]],
+                   flags: str) -> dict[tuple[int, int], list[graph.Stream]]:
+    """Each size made from the next larger one, the largest from `video`, and split into as many copies as
+    outputs want it (`wanted`: how many outputs want each size)."""
+    copies: dict[tuple[int, int], list[graph.Stream]] = {}
+    head = video
+    ordered = sorted(wanted, key=lambda size: size[0] * size[1], reverse=True)
     for n, (width, height) in enumerate(ordered):
-        names = [f"[v{p}]" for p in sizes[(width, height)]]
-        labels.update({p: f"[v{p}]" for p in sizes[(width, height)]})
-        if n + 1 < len(ordered):
-            names.append(f"[s{n}]")  # feeds the next smaller size
-        chain = f"{head}scale={width}:{height}:flags={flags},setsar=1,format=yuv420p"
-        chains.append(chain + (f",split={len(names)}{''.join(names)}" if len(names) > 1 else names[0]))
-        head = f"[s{n}]"
-    return chains, labels
+        scaled = head.filter("scale", width, height, flags=flags).filter("setsar", 1).filter("format", "yuv420p")
+        feeds_smaller = n + 1 < len(ordered)
+        branches = scaled.split(wanted[(width, height)] + feeds_smaller)
+        copies[(width, height)] = branches[: wanted[(width, height)]]
+        head = branches[-1]
+    return copies
 
 
 def command(source: Path | str, info: MediaInfo, outputs: Sequence[tuple[Rendition, Path]],
-            settings: EncoderSettings | None = None) -> list[str]:
-    """ffmpeg arguments (without the program name) writing every `(rendition, folder)` as an HLS stream into
-    its folder, from one decode."""
+            settings: EncoderSettings | None = None) -> graph.Command:
+    """The ffmpeg run writing every `(rendition, folder)` as an HLS stream into its folder, from one decode."""
     settings = settings or EncoderSettings()
-    sizes: dict[tuple[int, int], list[int]] = {}
-    for position, (rendition, _) in enumerate(outputs):
-        sizes.setdefault((rendition.width, rendition.height), []).append(position)
-    chains, labels = _scale_cascade(f"[0:{info.video_index}]", sizes, settings.scale_flags)
-    args: list[str] = ["-i", str(source), "-filter_complex", ";".join(chains)]
-    for position, (rendition, folder) in enumerate(outputs):
-        args += ["-map", labels[position]]
-        if rendition.audio and info.audio_index is not None:
-            args += ["-map", f"0:{info.audio_index}"]
-        args += _video_args(rendition, settings)
-        if rendition.audio and info.audio_index is not None:
-            args += _audio_args(rendition, info, settings)
-        args += ["-map_metadata", "-1", "-map_chapters", "-1", *_hls_args(folder)]
-    return args
+    film = graph.source(source)
+    sound = film.stream(info.audio_index) if info.audio_index is not None else None
+    pictures = _scale_cascade(film.stream(info.video_index),
+                              Counter((rendition.width, rendition.height) for rendition, _ in outputs),
+                              settings.scale_flags)
+    written = []
+    for rendition, folder in outputs:
+        taken = [pictures[(rendition.width, rendition.height)].pop(0)]
+        options = dict(_video_options(rendition, settings))
+        if rendition.audio and sound is not None:
+            taken.append(sound)
+            options.update(_audio_options(rendition, info, settings))
+        options.update({"map_metadata": -1, "map_chapters": -1, **_hls_options(folder)})
+        written.append(graph.output(taken, folder / PLAYLIST_NAME, options))
+    return graph.command(written)

@@ -16,13 +16,15 @@ import subprocess
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
-from flmnchll.media import ffmpeg
+from flmnchll.media import ffmpeg, graph
 from flmnchll.media.errors import EncodeError
 from flmnchll.media.progress import ProgressParser
 
 PR_SET_PDEATHSIG = 1
+#: every run: no banner, nothing read from the terminal, errors only, and progress as `key=value` on stdout
+RUN_OPTIONS = ("-hide_banner", "-nostdin", "-loglevel", "error", "-nostats", "-progress", "pipe:1")
 ProgressCallback = Callable[[float], None]
 
 _libc: ctypes.CDLL | None = None
@@ -54,17 +56,16 @@ def kill_group(pid: int) -> None:
         os.killpg(pid, signal.SIGKILL)
 
 
-def run_ffmpeg(args: Sequence[str], *, duration: float, timeout: float,
+def run_ffmpeg(command: graph.Command, *, duration: float, timeout: float,
                on_progress: ProgressCallback | None = None, report_every: float = 1.0, niceness: int = 0,
                program: str | None = None) -> None:
-    """Run `ffmpeg ARGS` to completion, reporting percent done; raise `EncodeError` on failure or timeout.
+    """Run `command` to completion, reporting percent done; raise `EncodeError` on failure or timeout.
 
     `niceness` lowers ffmpeg's CPU priority. `program` is the pinned ffmpeg (`flmnchll.media.ffmpeg`) unless
     given (the benchmark's naive baseline runs the distribution's).
     """
-    command = [program or ffmpeg.binary(), "-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-nostats",
-               "-progress", "pipe:1", *args]
-    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    argv = command.argv(program or ffmpeg.binary(), RUN_OPTIONS, overwrite=True)
+    process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True, start_new_session=True,
                                preexec_fn=lambda: _child_setup(niceness))
     stderr_tail: deque[str] = deque(maxlen=30)

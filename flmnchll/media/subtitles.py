@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from flmnchll.media import graph
+
 TIMING = re.compile(
     r"^\s*(\d{1,2}:)?\d{1,2}:\d{2}[.,]\d{1,3}\s*-->\s*(\d{1,2}:)?\d{1,2}:\d{2}[.,]\d{1,3}")
 SRT_TIME = re.compile(r"(\d{1,2}:\d{2}:\d{2}),(\d{1,3})")
@@ -68,9 +70,8 @@ def to_vtt(text: str, fmt: str) -> str:
     return vtt if vtt.endswith("\n") else vtt + "\n"
 
 
-def extract_args(source: str, outputs: list[tuple[int, str]]) -> list[str]:
-    """ffmpeg arguments writing each text subtitle stream `(index, path)` as WebVTT, in one pass."""
-    args = ["-i", source]
-    for index, path in outputs:
-        args += ["-map", f"0:{index}", "-c:s", "webvtt", "-f", "webvtt", path]
-    return args
+def extract_command(source: str, outputs: list[tuple[int, str]]) -> graph.Command:
+    """The ffmpeg run writing each text subtitle stream `(index, path)` as WebVTT, in one pass."""
+    film = graph.source(source)
+    return graph.command([graph.output([film.stream(index)], path, {"c:s": "webvtt", "f": "webvtt"})
+                          for index, path in outputs])

@@ -10,9 +10,13 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
+from flmnchll.media import graph
+
 MAX_TILES = 100
 COLUMNS = 10
 TILE_WIDTH = 160
+#: a single JPEG written in place
+_ONE_IMAGE: graph.Options = {"frames:v": 1, "f": "image2", "update": 1}
 
 
 @dataclass(frozen=True)
@@ -42,17 +46,19 @@ def sprite_layout(duration: float, width: int, height: int) -> SpriteLayout:
     return SpriteLayout(interval, count, columns, rows, TILE_WIDTH, tile_height)
 
 
-def poster_args(source: str, duration: float, target: str) -> list[str]:
-    return ["-ss", f"{poster_time(duration):.3f}", "-i", source, "-frames:v", "1", "-q:v", "3", "-f", "image2",
-            "-update", "1", target]
+def poster_command(source: str, duration: float, target: str) -> graph.Command:
+    """One frame at `poster_time`, reached by seeking the input (fast: it decodes from the keyframe before)."""
+    film = graph.source(source, {"ss": f"{poster_time(duration):.3f}"})
+    return graph.command([graph.output([film.stream("v:0")], target, {**_ONE_IMAGE, "q:v": 3})])
 
 
-def sprite_args(source: str, layout: SpriteLayout, target: str) -> list[str]:
-    keyframes_only = ["-skip_frame", "nokey"] if layout.interval >= 4 else []
-    graph = (f"fps=1/{layout.interval},scale={layout.tile_width}:{layout.tile_height},"
-             f"tile={layout.columns}x{layout.rows}")
-    return [*keyframes_only, "-i", source, "-an", "-sn", "-vf", graph, "-frames:v", "1", "-q:v", "5",
-            "-f", "image2", "-update", "1", target]
+def sprite_command(source: str, layout: SpriteLayout, target: str) -> graph.Command:
+    """The sprite sheet: a frame every `interval` seconds, scaled to a tile, tiled into one image."""
+    film = graph.source(source, {"skip_frame": "nokey"} if layout.interval >= 4 else {})
+    tiles = (film.stream("v:0").filter("fps", f"1/{layout.interval}")
+             .filter("scale", layout.tile_width, layout.tile_height)
+             .filter("tile", f"{layout.columns}x{layout.rows}"))
+    return graph.command([graph.output([tiles], target, {**_ONE_IMAGE, "q:v": 5})])
 
 
 def clock(seconds: float) -> str:

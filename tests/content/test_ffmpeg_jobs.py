@@ -10,15 +10,16 @@ import pytest
 from rq.job import Job, JobStatus
 
 from flmnchll.content import jobs
+from flmnchll.media import graph
 from flmnchll.media.errors import EncodeError
 from flmnchll.media.process import run_ffmpeg
 from tests.content.conftest import ffmpeg_pids
 
 
-def endless(marker: str) -> list[str]:
+def endless(marker: str) -> graph.Command:
     """An input that never ends, paced at real time, and an output tagged so the process can be found."""
-    return ["-re", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=25", "-metadata", f"title={marker}",
-            "-f", "null", "-"]
+    pattern = graph.source("testsrc2=size=160x120:rate=25", {"re": None, "f": "lavfi"})
+    return graph.command([graph.output([pattern.stream("v")], "-", {"metadata": f"title={marker}", "f": "null"})])
 
 
 def test_a_run_past_its_time_limit_is_stopped_with_a_reason() -> None:

@@ -1,4 +1,4 @@
-"""Pure helpers: ffmpeg progress parsing, command building, links, subtitles, sprite maps, hook checks."""
+"""Pure helpers: ffmpeg progress parsing, links, subtitles, sprite maps, hook checks."""
 
 from __future__ import annotations
 
@@ -42,35 +42,6 @@ def test_progress_never_claims_done_before_the_end() -> None:
     assert parse_clock("garbage") == 0
 
 
-def test_one_decode_one_scale_per_size_for_the_whole_group() -> None:
-    source = info(1920, 1080, video_codec="mpeg4", video_profile="")
-    ladder = plan(source)
-    outputs = [(r, Path(f"/out/{r.stream}")) for group in ladder.lower for r in group]
-    args = encode.command("/in.mov", source, outputs)
-    assert args.count("-i") == 1
-    chains = args[args.index("-filter_complex") + 1].split(";")
-    assert [chain.count("scale=") for chain in chains] == [1, 1]  # 480 and 720, each split between H.264 and VP9
-    assert chains[0].startswith("[0:0]scale=1280:720") and chains[0].endswith("split=3[v2][v3][s0]")
-    assert chains[1].startswith("[s0]scale=854:480")  # the smaller size is scaled from the larger one
-    assert args.count("libx264") == 2 and args.count("libvpx-vp9") == 2
-    assert args.count("hls") == 4 and args.count("fmp4") == 4 and args.count("event") == 4
-    assert [args[n + 1] for n, a in enumerate(args) if a == "-hls_segment_filename"] == [
-        "/out/480p-h264/seg-%05d.m4s", "/out/480p-vp9/seg-%05d.m4s", "/out/720p-h264/seg-%05d.m4s",
-        "/out/720p-vp9/seg-%05d.m4s"]
-
-
-def test_every_encoder_keyframes_only_at_segment_boundaries() -> None:
-    source = info(1280, 720)
-    args = encode.command("/in.mp4", source, [(r, Path(f"/out/{r.stream}")) for r in plan(source).all])
-    forced = [args[n + 1] for n, a in enumerate(args) if a == "-force_key_frames"]
-    assert forced == [encode.KEYFRAME_EXPRESSION] * 4
-    assert args.count("-hls_init_time") == 4 and args[args.index("-hls_init_time") + 1] == "1"
-    assert args.count("-sc_threshold") == 2 and args[args.index("-sc_threshold") + 1] == "0"  # x264: no scene cuts
-    assert [args[n + 1] for n, a in enumerate(args) if a == "-keyint_min"] == [str(encode.VP9_KEYFRAME_INTERVAL)] * 2
-    assert 2 <= encode.SEGMENT_SECONDS <= 4
-    assert encode.keyframe_times(5) == [0.0, 1.0, 2.0, 4.0, 6.0]  # short opening segments, then whole ones
-
-
 def test_the_keyframe_expression_forces_keyframes_at_the_segment_boundaries(tmp_path: Path) -> None:
     """ffmpeg itself evaluates the expression: the keyframes of an encode fall on `keyframe_times`."""
     target = tmp_path / "keys.mp4"
@@ -89,20 +60,6 @@ def test_a_growing_playlist_keeps_one_target_duration() -> None:
     assert "#EXT-X-TARGETDURATION:2\n" in hls.with_target_duration(opening, 2)
     longer = "#EXTM3U\n#EXT-X-TARGETDURATION:3\n#EXTINF:2.500000,\nseg-00000.m4s\n"
     assert hls.with_target_duration(longer, 2) == longer  # never promises less than a segment lasts
-
-
-def test_silent_source_has_no_audio_mapping() -> None:
-    silent = info(1280, 720, audio_index=None, audio_codec="", audio_channels=0)
-    rendition = plan(silent).source[0]
-    args = encode.command("/in.mp4", silent, [(rendition, Path("/out/720p-h264"))])
-    assert "0:1" not in args and "-c:a" not in args
-
-
-def test_progressive_files_are_remuxed_not_encoded() -> None:
-    args = encode.progressive_args(Path("/w/480p-h264.mp4"), "mp4", Path("/w/480p.mp4"))
-    assert args[args.index("-c") + 1] == "copy" and "+faststart" in args
-    webm = encode.progressive_args(Path("/w/480p-vp9.mp4"), "webm", Path("/w/480p.webm"))
-    assert webm[webm.index("-f") + 1] == "webm" and "-cues_to_front" in webm
 
 
 def test_playlists_are_read_and_signed_line_by_line() -> None:

@@ -102,8 +102,8 @@ def test_every_rung_has_aligned_segments_and_a_progressive_file(content_stack: A
         assert hls.ended(playlist) and "#EXT-X-PLAYLIST-TYPE:EVENT" in playlist
         segments = hls.segments(playlist)
         durations = [s.duration for s in segments]
-        boundaries = encode.keyframe_times(len(segments) + 1)
-        lengths = [b - a for a, b in zip(boundaries, boundaries[1:], strict=False)]
+        cuts = encode.keyframe_times(len(segments) + 1)
+        lengths = [b - a for a, b in zip(cuts, cuts[1:], strict=False)]
         assert durations[:-1] == lengths[:-1]  # 1 s, 1 s, then SEGMENT_SECONDS: the same on every rung
         assert sum(durations) == pytest.approx(SECONDS, abs=0.1)
         init = requests.get(urljoin(media_url, hls.map_uri(playlist) or ""), timeout=30).content

@@ -3,7 +3,8 @@
 Handlers declare routes on a `Router`, each naming its operation in the OpenAPI document; the router parses the
 request, validates its query (at once) and its JSON body (when the handler reads it, so callers are told who may
 call before what to send) against that operation, turns `ApiError`s and store outages into JSON errors with the
-right status, and shapes every answer as `(body, status, headers)`.
+right status, and shapes every answer as the python3-http template's `{"statusCode", "body", "headers"}`, the
+one shape OpenFaaS's own template also takes.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 import jsonschema
 from jsonschema import Draft202012Validator
@@ -29,22 +30,30 @@ MAX_JSON_BYTES = 1 << 20
 
 
 class Headers(Mapping[str, str]):
-    """Case-insensitive, read-only view of request headers."""
+    """Case-insensitive, read-only view of request headers that keeps every value of a repeated header.
 
-    def __init__(self, raw: Mapping[str, str] | None) -> None:
-        self._items = {k.lower(): v for k, v in (raw or {}).items()}
+    `headers[name]` joins a repeated header's values with ", " (as HTTP allows); `getlist(name)` lists them.
+    """
+
+    def __init__(self, raw: Mapping[str, str] | Iterable[tuple[str, str]] | None) -> None:
+        # werkzeug's Headers, what the template passes, iterates as (name, value) pairs, a repeated header's too.
+        pairs = raw.items() if isinstance(raw, Mapping) else (raw or ())
+        self._values: dict[str, list[str]] = {}
+        for name, value in pairs:
+            self._values.setdefault(name.lower(), []).append(value)
 
     def __getitem__(self, key: str) -> str:
-        return self._items[key.lower()]
+        return ", ".join(self._values[key.lower()])
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
-        return iter(self._items)
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
 
     def __len__(self) -> int:
-        return len(self._items)
+        return len(self._values)
 
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
-        return self._items.get(key.lower(), default)
+    def getlist(self, key: str) -> list[str]:
+        """Every value the header was sent with, in order."""
+        return list(self._values.get(key.lower(), []))
 
 
 @dataclass
@@ -72,7 +81,7 @@ class Request:
         path = "/" + (getattr(event, "path", "/") or "/").strip("/")
         query = {k: v for k, v in dict(getattr(event, "query", {}) or {}).items()}
         return cls(method=event.method.upper(), path=path, query=query,
-                   headers=Headers(dict(event.headers or {})), body=body)
+                   headers=Headers(event.headers), body=body)
 
     def json(self) -> Any:
         """The body as JSON, valid for the route's operation; a clear 400 otherwise."""
@@ -233,15 +242,25 @@ class Route:
     func: Handler
 
 
+class Answer(TypedDict):
+    """What `handle(event, context)` returns: the python3-http template's response contract, body already encoded."""
+
+    statusCode: int
+    body: str | bytes
+    headers: dict[str, str]
+
+
 class Router:
     """Maps (method, path pattern) to handlers; `{name}` in a pattern captures one path segment.
 
     `function` is the name the function is deployed under: signed admin tasks name the function they are for.
     Every route names its operation in the OpenAPI document, which says what its query and body may hold.
+    `headers` go on every answer of the function, errors too (e.g. `Cache-Control: no-store`).
     """
 
-    def __init__(self, function: str) -> None:
+    def __init__(self, function: str, *, headers: Mapping[str, str] | None = None) -> None:
         self.function = function
+        self.headers = dict(headers or {})
         self.routes: list[Route] = []
 
     def route(self, method: str, pattern: str, operation: str) -> Callable[[Handler], Handler]:
@@ -274,36 +293,47 @@ class Router:
                                    headers={"Allow": ", ".join(sorted(set(allowed)))})
         raise NotFound(f"No such endpoint: {request.method} {request.path[:200]}")
 
-    def handler(self) -> Callable[[Any, Any], tuple[Any, int, dict[str, str]]]:
+    def handler(self) -> Callable[[Any, Any], Answer]:
         """The `handle(event, context)` entry point of the function template."""
 
-        def handle(event: Any, context: Any) -> tuple[Any, int, dict[str, str]]:
-            try:
-                request = Request.from_event(event)
-                request.function = self.function
-                if request.method == "OPTIONS":
-                    return "", 204, {"Allow": "GET, POST, PUT, PATCH, DELETE, OPTIONS"}
-                with store_errors():
-                    try:
-                        result = self.dispatch(request)
-                    finally:
-                        for done in request.when_done:
-                            done()
-                return shape(result)
-            except ApiError as error:
-                return json.dumps(error.body()), error.status, {**JSON_HEADERS, **error.headers}
-            except Exception:
-                log.exception("unhandled error")
-                body = {"error": {"code": "internal_error", "message": "Something went wrong on our side."}}
-                return json.dumps(body), 500, dict(JSON_HEADERS)
+        def handle(event: Any, context: Any) -> Answer:
+            answer = self._answer(event)
+            if self.headers:
+                answer["headers"] = {**answer["headers"], **self.headers}
+            return answer
 
         return handle
 
+    def _answer(self, event: Any) -> Answer:
+        try:
+            request = Request.from_event(event)
+            request.function = self.function
+            if request.method == "OPTIONS":
+                return answer("", 204, {"Allow": "GET, POST, PUT, PATCH, DELETE, OPTIONS"})
+            with store_errors():
+                try:
+                    result = self.dispatch(request)
+                finally:
+                    for done in request.when_done:
+                        done()
+            return shape(result)
+        except ApiError as error:
+            return answer(json.dumps(error.body()), error.status, {**JSON_HEADERS, **error.headers})
+        except Exception:
+            log.exception("unhandled error")
+            body = {"error": {"code": "internal_error", "message": "Something went wrong on our side."}}
+            return answer(json.dumps(body), 500, dict(JSON_HEADERS))
 
-def shape(result: Any) -> tuple[Any, int, dict[str, str]]:
+
+def answer(body: str | bytes, status: int, headers: dict[str, str]) -> Answer:
+    return {"statusCode": status, "body": body, "headers": headers}
+
+
+def shape(result: Any) -> Answer:
+    """A route's result as the template's answer: a `Response` as it says, anything else as a 200 JSON body."""
     if isinstance(result, Response):
         if result.raw:
-            return result.body, result.status, result.headers
+            return answer(result.body, result.status, result.headers)
         body = "" if result.body is None else json.dumps(result.body, default=str)
-        return body, result.status, {**JSON_HEADERS, **result.headers}
-    return json.dumps(result, default=str), 200, dict(JSON_HEADERS)
+        return answer(body, result.status, {**JSON_HEADERS, **result.headers})
+    return answer(json.dumps(result, default=str), 200, dict(JSON_HEADERS))

@@ -14,7 +14,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypedDict
+from typing import Any, TypedDict, cast
 
 import jsonschema
 from jsonschema import Draft202012Validator
@@ -150,8 +150,8 @@ def _listed(values: Any) -> str:
 
 def _rule(error: jsonschema.ValidationError) -> str:
     """What the broken rule asks for, in words, from the error's keyword and the value the schema gives it."""
-    rule, value = error.validator, error.validator_value
-    types = value if isinstance(value, list) else [value]
+    rule, value = error.validator, cast(Any, error.validator_value)  # the schema's own value for that keyword
+    types: list[str] = value if isinstance(value, list) else [value]
     phrases: dict[str, Callable[[], str]] = {
         "type": lambda: "must be " + " or ".join(TYPE_NAMES.get(t, t) for t in types) + ".",
         "enum": lambda: f"must be one of {_listed(value)}.",
@@ -189,7 +189,8 @@ def message_for(error: jsonschema.ValidationError, subject: str = "The request b
     name = ".".join(str(part) for part in error.absolute_path)
     if error.validator == "required":
         instance = error.instance if isinstance(error.instance, dict) else {}
-        missing = [k for k in error.validator_value if k not in instance] or list(error.validator_value)
+        required: list[str] = cast(list[str], error.validator_value)
+        missing = [k for k in required if k not in instance] or list(required)
         return f"'{'.'.join(filter(None, [name, missing[0]]))}' is required."
     if error.validator == "additionalProperties":
         extra = _unexpected(error)
@@ -220,7 +221,7 @@ def _query_args(request: Request, operation: openapi.Operation) -> dict[str, Any
             if "default" in param.schema:
                 args[param.name] = param.schema["default"]
             continue
-        kind = param.schema.get("type")
+        kind: str = param.schema.get("type", "")
         try:
             value: Any = int(raw) if kind == "integer" else float(raw) if kind == "number" else raw
         except ValueError as exc:

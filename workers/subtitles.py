@@ -27,7 +27,9 @@ def run(task: dict[str, Any]) -> dict[str, Any]:
     work = work_dir(reporter.content_id, reporter.stage)
     try:
         path = sources.local_path(task["source"])
-        tracks, outputs, seen = [], [], {}
+        tracks: list[dict[str, str]] = []
+        outputs: list[tuple[int, str]] = []
+        seen: dict[str, int] = {}
         for track in info.subtitles:
             lang, label = language(track.lang)
             seen[lang] = seen.get(lang, 0) + 1
@@ -39,8 +41,8 @@ def run(task: dict[str, Any]) -> dict[str, Any]:
             return {"tracks": []}
         run_ffmpeg(extract_args(str(path), outputs), duration=info.duration, timeout=ffmpeg_timeout(),
                    on_progress=reporter.progress)
-        for track in tracks:
-            publish(reporter.content_id, work / track["file"])
+        for made in tracks:
+            publish(reporter.content_id, work / made["file"])
         reporter.event("subtitles", tracks=tracks)
         return {"tracks": [t["file"] for t in tracks]}
     except (MediaError, EncodeError) as exc:

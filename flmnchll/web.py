@@ -14,6 +14,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, TypedDict, cast
 
 import jsonschema
@@ -96,7 +97,7 @@ class Request:
                 except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # deep nesting is a bad body too
                     raise BadRequest("The request body is not valid JSON.", code="invalid_json") from exc
         if self.operation is not None and self.operation.body is not None:
-            validate(self._json, self.operation.body)
+            _check(self._json, _compiled(self.operation.id).body)
         return self._json
 
     def replace_body(self, payload: Any) -> None:
@@ -204,10 +205,27 @@ def message_for(error: jsonschema.ValidationError, subject: str = "The request b
 
 def validate(data: Any, schema: dict, subject: str = "The request body") -> None:
     """Validate against a JSON Schema, raising a 400 a person can read."""
-    validator = Draft202012Validator(schema)
+    _check(data, Draft202012Validator(schema), subject)
+
+
+def _check(data: Any, validator: Draft202012Validator, subject: str = "The request body") -> None:
     error = jsonschema.exceptions.best_match(validator.iter_errors(data))
     if error is not None:
         raise BadRequest(message_for(error, subject), code="invalid_request")
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    body: Draft202012Validator | None
+    query: dict[str, Draft202012Validator]
+
+
+@cache
+def _compiled(operation_id: str) -> _Compiled:
+    """An operation's schemas compiled once per process: compiling one costs more than checking a request."""
+    described = openapi.operation(operation_id)
+    return _Compiled(body=None if described.body is None else Draft202012Validator(described.body),
+                     query={param.name: Draft202012Validator(param.schema) for param in described.query()})
 
 
 def _query_args(request: Request, operation: openapi.Operation) -> dict[str, Any]:
@@ -226,7 +244,7 @@ def _query_args(request: Request, operation: openapi.Operation) -> dict[str, Any
             value: Any = int(raw) if kind == "integer" else float(raw) if kind == "number" else raw
         except ValueError as exc:
             raise BadRequest(f"'{param.name}' must be {TYPE_NAMES.get(kind, kind)}.", code="invalid_request") from exc
-        validate(value, param.schema, subject=f"'{param.name}'")
+        _check(value, _compiled(operation.id).query[param.name], subject=f"'{param.name}'")
         args[param.name] = value
     return args
 

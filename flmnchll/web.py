@@ -96,8 +96,9 @@ class Request:
                     self._json = json.loads(self.body)
                 except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # deep nesting is a bad body too
                     raise BadRequest("The request body is not valid JSON.", code="invalid_json") from exc
-        if self.operation is not None and self.operation.body is not None:
-            _check(self._json, _compiled(self.operation.id).body)
+        body_rules = None if self.operation is None else _compiled(self.operation.id).body
+        if body_rules is not None:
+            _check(self._json, body_rules)
         return self._json
 
     def replace_body(self, payload: Any) -> None:

@@ -30,5 +30,6 @@ bench: install ## every benchmark under bench/, each printing its table
 install:
 	@bash scripts/install.sh
 
-lint: install
+lint: install ## ruff and mypy, as the test suite's first step runs them
 	@.venv/bin/ruff check .
+	@bash scripts/typecheck.sh

@@ -85,7 +85,7 @@ class CallbackAllowList:
         return cls(text=text, networks=tuple(networks), names=frozenset(names), suffixes=tuple(suffixes),
                    service_names=service_names, prefixes=tuple(prefixes))
 
-    def refusal(self, url: str) -> str | None:
+    def refusal(self, url: str | None) -> str | None:
         """None when results may be POSTed to `url` (or there is no URL); otherwise a sentence saying why not."""
         if not url:
             return None

@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 import uuid
+from typing import Any
 
 from rq import Queue
 from tenacity import RetryCallState, retry, retry_if_exception_type, wait_exponential
@@ -84,7 +85,7 @@ class Gateway:
         headers, credentials = async_calls.split_credentials(
             [(key.decode("latin-1"), value.decode("latin-1")) for key, value in request.headers
              if key.lower() not in HOP_BY_HOP and key.lower() != b"x-callback-url"])
-        call = {
+        call: dict[str, Any] = {
             "call_id": call_id,
             "name": name,
             "method": request.method,

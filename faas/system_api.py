@@ -60,7 +60,8 @@ async def handle(gateway: Gateway, request: Request) -> Reply:
         return text(401, "Unauthorized", [(b"WWW-Authenticate", REALM.encode())])
     method = "GET" if request.method == "HEAD" else request.method
     path = request.path
-    handler, args = ROUTES.get((method, path)), ()
+    handler = ROUTES.get((method, path))
+    args: tuple[str, ...] = ()
     if handler is None:
         for (named_method, prefix), candidate in NAMED.items():
             name = path[len(prefix):]

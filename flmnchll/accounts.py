@@ -174,7 +174,7 @@ def create_user(username: str, password: str, role: str = "viewer") -> User:
     if role not in ROLES:
         raise BadRequest(f"Unknown role '{role}'.", code="invalid_role")
     now = _now()
-    doc = {
+    doc: dict[str, Any] = {
         "_id": uuid.uuid4().hex,
         "username": username,
         "username_lower": username.lower(),

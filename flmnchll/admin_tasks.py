@@ -125,12 +125,17 @@ def accept(request: Request, *, now: float | None = None) -> None:
     request.replace_body(payload)
 
 
-def require_admin(request: Request) -> Principal:
-    """An admin's session, or an admin task signed with the admin-task key (`faas-cli invoke --sign`)."""
+def caller(request: Request) -> Principal:
+    """Who calls: the admin a signed task runs as when the call is signed, otherwise the signed-in user."""
     if request.headers.get(SIGNATURE_HEADER):
         accept(request)
         return ADMIN_TASK
-    principal = authenticate(request)
+    return authenticate(request)
+
+
+def require_admin(request: Request) -> Principal:
+    """An admin's session, or an admin task signed with the admin-task key (`faas-cli invoke --sign`)."""
+    principal = caller(request)
     if not principal.is_admin:
         raise Forbidden("This needs an administrator account.", code="admin_only")
     return principal

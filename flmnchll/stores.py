@@ -60,7 +60,7 @@ def _open_redis(decode_responses: bool) -> redis.Redis:
             password = read_secret("redis-password", "REDIS_PASSWORD")
         except MissingSecret:
             password = None
-    return redis.Redis.from_url(
+    return redis.Redis.from_url(  # type: ignore[call-overload]  # the stubs take decode_responses as a literal only
         url,
         password=password,
         socket_timeout=2.5,

@@ -3,7 +3,8 @@
 Handlers declare routes on a `Router`, each naming its operation in the OpenAPI document; the router parses the
 request, validates its query (at once) and its JSON body (when the handler reads it, so callers are told who may
 call before what to send) against that operation, turns `ApiError`s and store outages into JSON errors with the
-right status, and shapes every answer as `(body, status, headers)`.
+right status, and shapes every answer as the python3-http template's `{"statusCode", "body", "headers"}`, the
+one shape OpenFaaS's own template also takes.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cache
+from typing import Any, TypedDict, cast
 
 import jsonschema
 from jsonschema import Draft202012Validator
@@ -29,22 +31,30 @@ MAX_JSON_BYTES = 1 << 20
 
 
 class Headers(Mapping[str, str]):
-    """Case-insensitive, read-only view of request headers."""
+    """Case-insensitive, read-only view of request headers that keeps every value of a repeated header.
 
-    def __init__(self, raw: Mapping[str, str] | None) -> None:
-        self._items = {k.lower(): v for k, v in (raw or {}).items()}
+    `headers[name]` joins a repeated header's values with ", " (as HTTP allows); `getlist(name)` lists them.
+    """
+
+    def __init__(self, raw: Mapping[str, str] | Iterable[tuple[str, str]] | None) -> None:
+        # werkzeug's Headers, what the template passes, iterates as (name, value) pairs, a repeated header's too.
+        pairs = raw.items() if isinstance(raw, Mapping) else (raw or ())
+        self._values: dict[str, list[str]] = {}
+        for name, value in pairs:
+            self._values.setdefault(name.lower(), []).append(value)
 
     def __getitem__(self, key: str) -> str:
-        return self._items[key.lower()]
+        return ", ".join(self._values[key.lower()])
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
-        return iter(self._items)
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
 
     def __len__(self) -> int:
-        return len(self._items)
+        return len(self._values)
 
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
-        return self._items.get(key.lower(), default)
+    def getlist(self, key: str) -> list[str]:
+        """Every value the header was sent with, in order."""
+        return list(self._values.get(key.lower(), []))
 
 
 @dataclass
@@ -72,7 +82,7 @@ class Request:
         path = "/" + (getattr(event, "path", "/") or "/").strip("/")
         query = {k: v for k, v in dict(getattr(event, "query", {}) or {}).items()}
         return cls(method=event.method.upper(), path=path, query=query,
-                   headers=Headers(dict(event.headers or {})), body=body)
+                   headers=Headers(event.headers), body=body)
 
     def json(self) -> Any:
         """The body as JSON, valid for the route's operation; a clear 400 otherwise."""
@@ -86,8 +96,9 @@ class Request:
                     self._json = json.loads(self.body)
                 except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # deep nesting is a bad body too
                     raise BadRequest("The request body is not valid JSON.", code="invalid_json") from exc
-        if self.operation is not None and self.operation.body is not None:
-            validate(self._json, self.operation.body)
+        body_rules = None if self.operation is None else _compiled(self.operation.id).body
+        if body_rules is not None:
+            _check(self._json, body_rules)
         return self._json
 
     def replace_body(self, payload: Any) -> None:
@@ -141,8 +152,8 @@ def _listed(values: Any) -> str:
 
 def _rule(error: jsonschema.ValidationError) -> str:
     """What the broken rule asks for, in words, from the error's keyword and the value the schema gives it."""
-    rule, value = error.validator, error.validator_value
-    types = value if isinstance(value, list) else [value]
+    rule, value = error.validator, cast(Any, error.validator_value)  # the schema's own value for that keyword
+    types: list[str] = value if isinstance(value, list) else [value]
     phrases: dict[str, Callable[[], str]] = {
         "type": lambda: "must be " + " or ".join(TYPE_NAMES.get(t, t) for t in types) + ".",
         "enum": lambda: f"must be one of {_listed(value)}.",
@@ -180,7 +191,8 @@ def message_for(error: jsonschema.ValidationError, subject: str = "The request b
     name = ".".join(str(part) for part in error.absolute_path)
     if error.validator == "required":
         instance = error.instance if isinstance(error.instance, dict) else {}
-        missing = [k for k in error.validator_value if k not in instance] or list(error.validator_value)
+        required: list[str] = cast(list[str], error.validator_value)
+        missing = [k for k in required if k not in instance] or list(required)
         return f"'{'.'.join(filter(None, [name, missing[0]]))}' is required."
     if error.validator == "additionalProperties":
         extra = _unexpected(error)
@@ -194,10 +206,27 @@ def message_for(error: jsonschema.ValidationError, subject: str = "The request b
 
 def validate(data: Any, schema: dict, subject: str = "The request body") -> None:
     """Validate against a JSON Schema, raising a 400 a person can read."""
-    validator = Draft202012Validator(schema)
+    _check(data, Draft202012Validator(schema), subject)
+
+
+def _check(data: Any, validator: Draft202012Validator, subject: str = "The request body") -> None:
     error = jsonschema.exceptions.best_match(validator.iter_errors(data))
     if error is not None:
         raise BadRequest(message_for(error, subject), code="invalid_request")
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    body: Draft202012Validator | None
+    query: dict[str, Draft202012Validator]
+
+
+@cache
+def _compiled(operation_id: str) -> _Compiled:
+    """An operation's schemas compiled once per process: compiling one costs more than checking a request."""
+    described = openapi.operation(operation_id)
+    return _Compiled(body=None if described.body is None else Draft202012Validator(described.body),
+                     query={param.name: Draft202012Validator(param.schema) for param in described.query()})
 
 
 def _query_args(request: Request, operation: openapi.Operation) -> dict[str, Any]:
@@ -211,12 +240,12 @@ def _query_args(request: Request, operation: openapi.Operation) -> dict[str, Any
             if "default" in param.schema:
                 args[param.name] = param.schema["default"]
             continue
-        kind = param.schema.get("type")
+        kind: str = param.schema.get("type", "")
         try:
             value: Any = int(raw) if kind == "integer" else float(raw) if kind == "number" else raw
         except ValueError as exc:
             raise BadRequest(f"'{param.name}' must be {TYPE_NAMES.get(kind, kind)}.", code="invalid_request") from exc
-        validate(value, param.schema, subject=f"'{param.name}'")
+        _check(value, _compiled(operation.id).query[param.name], subject=f"'{param.name}'")
         args[param.name] = value
     return args
 
@@ -233,15 +262,25 @@ class Route:
     func: Handler
 
 
+class Answer(TypedDict):
+    """What `handle(event, context)` returns: the python3-http template's response contract, body already encoded."""
+
+    statusCode: int
+    body: str | bytes
+    headers: dict[str, str]
+
+
 class Router:
     """Maps (method, path pattern) to handlers; `{name}` in a pattern captures one path segment.
 
     `function` is the name the function is deployed under: signed admin tasks name the function they are for.
     Every route names its operation in the OpenAPI document, which says what its query and body may hold.
+    `headers` go on every answer of the function, errors too (e.g. `Cache-Control: no-store`).
     """
 
-    def __init__(self, function: str) -> None:
+    def __init__(self, function: str, *, headers: Mapping[str, str] | None = None) -> None:
         self.function = function
+        self.headers = dict(headers or {})
         self.routes: list[Route] = []
 
     def route(self, method: str, pattern: str, operation: str) -> Callable[[Handler], Handler]:
@@ -274,36 +313,47 @@ class Router:
                                    headers={"Allow": ", ".join(sorted(set(allowed)))})
         raise NotFound(f"No such endpoint: {request.method} {request.path[:200]}")
 
-    def handler(self) -> Callable[[Any, Any], tuple[Any, int, dict[str, str]]]:
+    def handler(self) -> Callable[[Any, Any], Answer]:
         """The `handle(event, context)` entry point of the function template."""
 
-        def handle(event: Any, context: Any) -> tuple[Any, int, dict[str, str]]:
-            try:
-                request = Request.from_event(event)
-                request.function = self.function
-                if request.method == "OPTIONS":
-                    return "", 204, {"Allow": "GET, POST, PUT, PATCH, DELETE, OPTIONS"}
-                with store_errors():
-                    try:
-                        result = self.dispatch(request)
-                    finally:
-                        for done in request.when_done:
-                            done()
-                return shape(result)
-            except ApiError as error:
-                return json.dumps(error.body()), error.status, {**JSON_HEADERS, **error.headers}
-            except Exception:
-                log.exception("unhandled error")
-                body = {"error": {"code": "internal_error", "message": "Something went wrong on our side."}}
-                return json.dumps(body), 500, dict(JSON_HEADERS)
+        def handle(event: Any, context: Any) -> Answer:
+            answer = self._answer(event)
+            if self.headers:
+                answer["headers"] = {**answer["headers"], **self.headers}
+            return answer
 
         return handle
 
+    def _answer(self, event: Any) -> Answer:
+        try:
+            request = Request.from_event(event)
+            request.function = self.function
+            if request.method == "OPTIONS":
+                return answer("", 204, {"Allow": "GET, POST, PUT, PATCH, DELETE, OPTIONS"})
+            with store_errors():
+                try:
+                    result = self.dispatch(request)
+                finally:
+                    for done in request.when_done:
+                        done()
+            return shape(result)
+        except ApiError as error:
+            return answer(json.dumps(error.body()), error.status, {**JSON_HEADERS, **error.headers})
+        except Exception:
+            log.exception("unhandled error")
+            body = {"error": {"code": "internal_error", "message": "Something went wrong on our side."}}
+            return answer(json.dumps(body), 500, dict(JSON_HEADERS))
 
-def shape(result: Any) -> tuple[Any, int, dict[str, str]]:
+
+def answer(body: str | bytes, status: int, headers: dict[str, str]) -> Answer:
+    return {"statusCode": status, "body": body, "headers": headers}
+
+
+def shape(result: Any) -> Answer:
+    """A route's result as the template's answer: a `Response` as it says, anything else as a 200 JSON body."""
     if isinstance(result, Response):
         if result.raw:
-            return result.body, result.status, result.headers
+            return answer(result.body, result.status, result.headers)
         body = "" if result.body is None else json.dumps(result.body, default=str)
-        return body, result.status, {**JSON_HEADERS, **result.headers}
-    return json.dumps(result, default=str), 200, dict(JSON_HEADERS)
+        return answer(body, result.status, {**JSON_HEADERS, **result.headers})
+    return answer(json.dumps(result, default=str), 200, dict(JSON_HEADERS))

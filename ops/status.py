@@ -20,9 +20,9 @@ def status_lines(instance: Instance) -> list[str]:
     lines = [f"{'component':<22} {'state':<5} {'pid':>7} {'port':>6}  uptime"]
     for name in names:
         info = infos.get(name)
-        up = bool(info) and info["statename"] == "RUNNING"
-        pid = str(info["pid"]) if up else "-"
-        uptime = _uptime(info["now"] - info["start"]) if up else "-"
+        running = info if info and info["statename"] == "RUNNING" else None
+        pid = str(running["pid"]) if running else "-"
+        uptime = _uptime(running["now"] - running["start"]) if running else "-"
         port = ports.get(name)
-        lines.append(f"{name:<22} {'up' if up else 'down':<5} {pid:>7} {port or '-':>6}  {uptime}")
+        lines.append(f"{name:<22} {'up' if running else 'down':<5} {pid:>7} {port or '-':>6}  {uptime}")
     return lines

@@ -7,6 +7,8 @@ export FLMNCHLL_INSTANCE=test
 
 echo "== ruff"
 .venv/bin/ruff check .
+echo "== mypy"
+bash scripts/typecheck.sh
 
 if [ -f frontend/package.json ]; then
   echo "== frontend: typecheck, lint, unit tests"

@@ -45,7 +45,7 @@ def create(upload_id: str, source: dict[str, Any], *, title: str, description: s
     if existing:
         return existing, False
     stamp = now()
-    item = {
+    item: dict[str, Any] = {
         "_id": new_id(), "upload_id": upload_id, "source": source, "title": title, "description": description,
         "filename": filename, "size": size, "owner": owner, "status": "processing", "error": None,
         "generation": 1, "duration": None, "width": None, "height": None, "plan": [], "renditions": [],

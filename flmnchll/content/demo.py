@@ -56,7 +56,7 @@ def login(front: str, password: str) -> str:
 
 
 def already_seeded(front: str, token: str) -> bool:
-    response = requests.get(f"{front}/function/list-content", params={"q": TITLE, "per_page": 5},
+    response = requests.get(f"{front}/function/list-content", params={"q": TITLE, "per_page": "5"},
                             headers={"Authorization": f"Bearer {token}"}, timeout=30)
     response.raise_for_status()
     return any(item["title"] == TITLE and item["status"] != "failed" for item in response.json()["items"])

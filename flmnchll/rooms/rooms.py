@@ -189,7 +189,7 @@ def create(user: Principal, name: str, pin: str | None = None, content_id: str |
     port = peers.choose_server()
     now = int(now_ms())
     for _ in range(5):
-        room = {
+        room: dict[str, Any] = {
             "_id": _new_id(), "name": clean, "owner_id": user.id, "host_id": user.id, "host_seen_at": now,
             "pin_hash": pin_hash, "locked": False, "members": [],
             "content_id": content["id"] if content else None, "content": content,

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric, SummaryMetricFamily
+from prometheus_client.registry import Collector
 
 from flmnchll.stats import activity, health, uptime, users, views
 from flmnchll.stores import db, rq_connection
@@ -19,7 +20,7 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 RECENT_JOBS = 200
 
 
-class BusinessCollector:
+class BusinessCollector(Collector):
     """Views, users, active users, queues, job durations, failures and component status."""
 
     def collect(self) -> Iterator[Metric]:

@@ -73,7 +73,7 @@ def record(results: Iterable[Result], now: datetime | None = None) -> None:
         args += [result.name, "1" if result.up else "0"]
     client.eval(_RECORD_SCRIPT, 3, minute_key(now), hour_key(now), day_key(now), *args)
     previous = client.hgetall(LAST_KEY)
-    latest = {}
+    latest: dict[str | bytes, str] = {}
     for result in results:
         changed = now.isoformat()
         old = (previous.get(result.name) or "").split("|", 3)

@@ -87,7 +87,7 @@ def rebuild_counters() -> int:
     """
     views = db().views
     with pymongo.timeout(REBUILD_TIMEOUT_SECONDS):
-        per_content = {str(row["_id"]): int(row["n"])
+        per_content: dict[str | bytes, int] = {str(row["_id"]): int(row["n"])
                        for row in views.aggregate([{"$group": {"_id": "$content_id", "n": {"$sum": 1}}}])}
         per_day = {str(row["_id"]): int(row["n"])
                    for row in views.aggregate([{"$group": {"_id": "$day", "n": {"$sum": 1}}}])}

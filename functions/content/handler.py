@@ -11,6 +11,8 @@ POST / {"action": "update|delete|reprocess|subtitles|thumbnail", "id", ...the fi
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
+from typing import Any
 
 from flmnchll import openapi
 from flmnchll.admin_tasks import require_admin
@@ -23,28 +25,59 @@ from flmnchll.web import Request, Response, Router, validate
 router = Router("content")
 
 
+# What an admin does to an item, by a sub-path or by an admin task's action.
+
+def _updated(content_id: str, fields: dict[str, Any]) -> Response:
+    return Response(catalog.public(manage.update_details(content_id, fields), admin=True))
+
+
+def _deleted(content_id: str) -> Response:
+    manage.delete(content_id)
+    return Response({"deleted": content_id})
+
+
+def _reprocessed(content_id: str) -> Response:
+    return Response(catalog.public(manage.reprocess(content_id), admin=True), status=202)
+
+
+def _with_subtitles(content_id: str, fields: dict[str, Any]) -> Response:
+    return Response(catalog.public(manage.add_subtitles(content_id, fields), admin=True), status=201)
+
+
+def _with_thumbnail(content_id: str, image: bytes) -> Response:
+    return Response(catalog.public(manage.replace_thumbnail(content_id, image), admin=True))
+
+
+def _checked(fields: dict[str, Any], schema: str) -> dict[str, Any]:
+    """A task's fields, held to the schema of the body its sub-path takes."""
+    validate(fields, openapi.schema(schema))
+    return fields
+
+
+def _image(fields: dict[str, Any]) -> bytes:
+    """A task's image: `image_base64`, as a signed JSON body cannot carry the bytes themselves."""
+    try:
+        return base64.b64decode(fields.get("image_base64", ""), validate=True)
+    except ValueError as exc:
+        raise BadRequest("'image_base64' is not valid base64.", code="invalid_request") from exc
+
+
+TASKS: dict[str, Callable[[str, dict[str, Any]], Response]] = {
+    "update": lambda content_id, fields: _updated(content_id, _checked(fields, "ContentPatch")),
+    "delete": lambda content_id, fields: _deleted(content_id),
+    "reprocess": lambda content_id, fields: _reprocessed(content_id),
+    "subtitles": lambda content_id, fields: _with_subtitles(content_id, _checked(fields, "SubtitleUpload")),
+    "thumbnail": lambda content_id, fields: _with_thumbnail(content_id, _image(fields)),
+}
+
+
 @router.route("POST", "/", operation="contentTask")
 def admin_task(request: Request) -> Response:
+    """The sub-paths' actions in one body, for `faas-cli invoke`, which cannot call a sub-path."""
     require_admin(request)
     body = request.json()
-    content_id, action = body["id"], body["action"]
     fields = {k: v for k, v in body.items() if k not in ("action", "id")}
-    if action == "delete":
-        manage.delete(content_id)
-        return Response({"deleted": content_id})
-    if action == "reprocess":
-        return Response(catalog.public(manage.reprocess(content_id), admin=True), status=202)
-    if action == "thumbnail":
-        try:
-            image = base64.b64decode(fields.get("image_base64", ""), validate=True)
-        except ValueError as exc:
-            raise BadRequest("'image_base64' is not valid base64.", code="invalid_request") from exc
-        return Response(catalog.public(manage.replace_thumbnail(content_id, image), admin=True))
-    if action == "update":
-        validate(fields, openapi.schema("ContentPatch"))
-        return Response(catalog.public(manage.update_details(content_id, fields), admin=True))
-    validate(fields, openapi.schema("SubtitleUpload"))
-    return Response(catalog.public(manage.add_subtitles(content_id, fields), admin=True), status=201)
+    return TASKS[body["action"]](body["id"], fields)
 
 
 @router.route("GET", "/progress", operation="myProgress")
@@ -54,37 +87,33 @@ def my_progress(request: Request) -> dict:
 
 
 @router.route("PATCH", "/{content_id}", operation="updateContent")
-def update(request: Request) -> dict:
+def update(request: Request) -> Response:
     require_admin(request)
-    body = request.json()
-    return catalog.public(manage.update_details(request.params["content_id"], body), admin=True)
+    return _updated(request.params["content_id"], request.json())
 
 
 @router.route("DELETE", "/{content_id}", operation="deleteContent")
 def delete(request: Request) -> Response:
     require_admin(request)
-    manage.delete(request.params["content_id"])
-    return Response({"deleted": request.params["content_id"]})
+    return _deleted(request.params["content_id"])
 
 
 @router.route("POST", "/{content_id}/reprocess", operation="reprocessContent")
 def reprocess(request: Request) -> Response:
     require_admin(request)
-    return Response(catalog.public(manage.reprocess(request.params["content_id"]), admin=True), status=202)
+    return _reprocessed(request.params["content_id"])
 
 
 @router.route("POST", "/{content_id}/subtitles", operation="addSubtitles")
 def subtitles(request: Request) -> Response:
     require_admin(request)
-    body = request.json()
-    return Response(catalog.public(manage.add_subtitles(request.params["content_id"], body), admin=True),
-                    status=201)
+    return _with_subtitles(request.params["content_id"], request.json())
 
 
 @router.route("POST", "/{content_id}/thumbnail", operation="setThumbnail")
-def thumbnail(request: Request) -> dict:
+def thumbnail(request: Request) -> Response:
     require_admin(request)
-    return catalog.public(manage.replace_thumbnail(request.params["content_id"], request.body), admin=True)
+    return _with_thumbnail(request.params["content_id"], request.body)
 
 
 @router.route("POST", "/{content_id}/progress", operation="reportProgress")

@@ -11,25 +11,14 @@ their internals. GET / answers the latest recorded status without probing (authe
 
 from __future__ import annotations
 
-from flmnchll.admin_tasks import SIGNATURE_HEADER, require_admin
-from flmnchll.service_calls import INTERNAL_HEADER, require_internal
+from flmnchll.service_calls import require_internal
 from flmnchll.stats import activity, health, uptime, users
+from flmnchll.stats.access import internal_or_admin
 from flmnchll.stores import redis_client
 from flmnchll.web import Request, Response, Router
 
 router = Router("health-check")
 CRON_MIN_INTERVAL = 20
-
-
-def _authenticated(request: Request) -> bool:
-    """True for internal or admin callers; False for anonymous ones; a 401/403 for bad credentials."""
-    if request.headers.get(INTERNAL_HEADER):
-        require_internal(request)
-        return True
-    if request.headers.get(SIGNATURE_HEADER) or request.headers.get("authorization"):
-        require_admin(request)
-        return True
-    return False
 
 
 def _run() -> list[health.Result]:
@@ -42,7 +31,7 @@ def _run() -> list[health.Result]:
 
 @router.route("POST", "/", operation="healthCheck")
 def probe(request: Request) -> Response | dict:
-    if _authenticated(request):
+    if internal_or_admin(request):
         results = _run()
         down = [result.name for result in results if not result.up]
         return {"ok": not down, "down": down, "components": [result.public() for result in results]}
@@ -54,8 +43,8 @@ def probe(request: Request) -> Response | dict:
 
 @router.route("GET", "/", operation="healthStatus")
 def latest(request: Request) -> dict:
-    if not _authenticated(request):
-        require_internal(request)
+    if not internal_or_admin(request):
+        require_internal(request)  # tells an anonymous caller that this is for our services
     return {"services": uptime.services(), "checked_at": uptime.last_checked()}
 
 

@@ -7,8 +7,7 @@ its progress and, when failed, the reason.
 
 from __future__ import annotations
 
-from flmnchll.admin_tasks import SIGNATURE_HEADER, require_admin
-from flmnchll.auth import Principal, authenticate
+from flmnchll.admin_tasks import caller
 from flmnchll.content import catalog, streaming
 from flmnchll.errors import NotFound
 from flmnchll.web import Request, Response, Router
@@ -16,29 +15,23 @@ from flmnchll.web import Request, Response, Router
 router = Router("list-content")
 
 
-def _caller(request: Request) -> Principal:
-    if request.headers.get(SIGNATURE_HEADER):
-        return require_admin(request)
-    return authenticate(request)
-
-
 @router.route("GET", "/", operation="listContent")
 def list_items(request: Request) -> dict:
-    caller = _caller(request)
+    who = caller(request)
     page, per_page = request.args["page"], request.args["per_page"]
     items, total = catalog.search(request.args.get("q", ""), page=page, per_page=per_page,
-                                  include_all=caller.is_admin)
-    return {"items": [catalog.public(item, admin=caller.is_admin) for item in items],
+                                  include_all=who.is_admin)
+    return {"items": [catalog.public(item, admin=who.is_admin) for item in items],
             "total": total, "page": page, "per_page": per_page}
 
 
 @router.route("GET", "/{content_id}", operation="getContent")
 def one_item(request: Request) -> dict:
-    caller = _caller(request)
+    who = caller(request)
     item = catalog.get(request.params["content_id"])
-    if not caller.is_admin and not catalog.watchable(item):
+    if not who.is_admin and not catalog.watchable(item):
         raise NotFound("There is no such video.", code="content_not_found")
-    return catalog.public(item, admin=caller.is_admin)
+    return catalog.public(item, admin=who.is_admin)
 
 
 @router.route("GET", "/s/{expires}/{signature}/{content_id}/hls/{name}", operation="getMasterPlaylist")

@@ -7,8 +7,8 @@ GET /metrics → Prometheus text format (admin token, signature or the service k
 from __future__ import annotations
 
 from flmnchll.admin_tasks import require_admin
-from flmnchll.service_calls import INTERNAL_HEADER, require_internal
 from flmnchll.stats import metrics, summary
+from flmnchll.stats.access import require_internal_or_admin
 from flmnchll.web import Request, Response, Router
 
 router = Router("stats")
@@ -28,10 +28,7 @@ def stats_task(request: Request) -> Response:
 
 @router.route("GET", "/metrics", operation="businessMetrics")
 def prometheus(request: Request) -> Response:
-    if request.headers.get(INTERNAL_HEADER):
-        require_internal(request)
-    else:
-        require_admin(request)
+    require_internal_or_admin(request)
     return Response(metrics.render(), headers={"Content-Type": metrics.CONTENT_TYPE}, raw=True)
 
 

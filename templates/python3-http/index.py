@@ -1,8 +1,9 @@
 """HTTP adapter of the python3-http template: turns requests into `handler.handle(event, context)` calls.
 
 Under of-watchdog (http mode) the watchdog forwards each request here; locally the gateway does. The
-handler returns a dict `{"statusCode", "body", "headers"}`, a tuple `(body, status[, headers])`, a plain
-body (str, bytes, or a dict/list without those keys, sent as JSON), or None (empty 200).
+handler returns what OpenFaaS's own python3-http template takes: a dict `{"statusCode", "body", "headers"}`
+(a dict or list body is sent as JSON), a plain body (str, bytes, or a dict/list without those keys, sent as
+JSON), or None (empty 200). `event.headers` keeps every value of a repeated header, as werkzeug parsed them.
 """
 
 from __future__ import annotations
@@ -79,14 +80,10 @@ def _response(body: Any, status: int = 200, headers: Any = None) -> Response:
 
 def format_response(result: Any) -> Response:
     """Shape whatever the handler returned into a Flask response."""
-    if isinstance(result, Response):
-        return result
     if isinstance(result, dict) and result and set(result) <= RESPONSE_KEYS and (
         "statusCode" in result or "body" in result
     ):
         return _response(result.get("body"), result.get("statusCode", 200), result.get("headers"))
-    if isinstance(result, tuple) and 2 <= len(result) <= 3:
-        return _response(*result)
     return _response(result)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -144,23 +143,6 @@ def test_settings_from_environment(tmp_path: Path) -> None:
         Settings.from_env({"FAAS_GATEWAY_PORT": "eighty"})
 
 
-@pytest.fixture()
-def template_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """The template's index.py with its sample handler, through Flask's test client."""
-    import importlib
-    import sys
-
-    from faas.settings import PACKAGE_ROOT
-
-    monkeypatch.syspath_prepend(str(PACKAGE_ROOT / "templates" / "python3-http"))
-    for name in ("index", "function", "function.handler"):
-        sys.modules.pop(name, None)
-    index = importlib.import_module("index")
-    yield index
-    for name in ("index", "function", "function.handler"):
-        sys.modules.pop(name, None)
-
-
 def test_template_adapter_shapes_responses(template_app: Any) -> None:
     index = template_app
     client = index.app.test_client()
@@ -171,10 +153,8 @@ def test_template_adapter_shapes_responses(template_app: Any) -> None:
     with index.app.app_context():
         r = shape({"statusCode": 201, "body": "made", "headers": {"X-A": "1"}})
         assert (r.status_code, r.get_data(), r.headers["X-A"]) == (201, b"made", "1")
-        r = shape(({"ok": True}, 202, {"X-B": "2"}))
-        assert (r.status_code, r.json, r.headers["X-B"]) == (202, {"ok": True}, "2")
-        r = shape(("plain", 404))
-        assert (r.status_code, r.get_data()) == (404, b"plain")
+        r = shape({"statusCode": 202, "body": {"ok": True}})
+        assert (r.status_code, r.json) == (202, {"ok": True})
         r = shape({"items": [1, 2]})
         assert (r.status_code, r.json, r.mimetype) == (200, {"items": [1, 2]}, "application/json")
         r = shape(None)

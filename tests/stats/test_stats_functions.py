@@ -95,6 +95,8 @@ def test_only_admins_read_stats(stack: Any) -> None:
     assert forged.status_code == 401
     assert stack.call("health-check", headers={"X-Internal-Secret": "wrong"}).status_code == 401
     assert stack.call("health-check", token=viewer["token"]).status_code == 403
+    anonymous = stack.call("health-check", method="GET")  # the latest status is for our services and admins
+    assert anonymous.status_code == 401 and anonymous.json()["error"]["code"] == "internal_only"
 
 
 def test_signed_admin_task(stack: Any) -> None:

@@ -69,9 +69,9 @@ def test_the_router_counts_a_signed_in_caller_active_and_only_then(clean: Any) -
     auth.authenticate(Request.from_event(signed_in))
     assert activity.daily_active() == 0
     refused = handle(SimpleNamespace(**{**vars(signed_in), "headers": {"Authorization": "Bearer stale"}}), None)
-    assert refused[1] == 401 and activity.daily_active() == 0
+    assert refused["statusCode"] == 401 and activity.daily_active() == 0
     answered = handle(signed_in, None)
-    assert answered[1] == 404  # the session's user has no account in this private database: still a call
+    assert answered["statusCode"] == 404  # the session's user has no account in this private database: still a call
     assert activity.daily_active() == 1 and activity.monthly_active() == 1
 
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-# ffmpeg-python 0.2.0 ships no type information; the protocol below types the part of it used here.
-import ffmpeg  # type: ignore[import-untyped]
+# ffmpeg-python 0.2.0 ships no type information (pyproject lists it for mypy); the protocol below types what is used.
+import ffmpeg
 
 #: an option's value as ffmpeg reads it (written with str()); None for an option that takes no value
 Value = str | int | float | None

@@ -11,7 +11,8 @@ from typing import Any
 
 from flmnchll.media.probe import MediaInfo
 from flmnchll.media.process import run_ffmpeg
-from flmnchll.media.subtitles import extract_command, language
+from flmnchll.media.subtitle_extraction import extract_command
+from flmnchll.media.subtitles import language
 from workers import source as sources
 from workers.report import Reporter
 from workers.stage import ffmpeg_timeout, item_plays_without, run_stage

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-from flmnchll.media import graph
-
 TIMING = re.compile(
     r"^\s*(\d{1,2}:)?\d{1,2}:\d{2}[.,]\d{1,3}\s*-->\s*(\d{1,2}:)?\d{1,2}:\d{2}[.,]\d{1,3}")
 SRT_TIME = re.compile(r"(\d{1,2}:\d{2}:\d{2}),(\d{1,3})")
@@ -68,10 +66,3 @@ def to_vtt(text: str, fmt: str) -> str:
     if not any(TIMING.match(line) for line in vtt.split("\n")):
         raise SubtitleError("The subtitle file has no cues (no 'start --> end' timing lines).")
     return vtt if vtt.endswith("\n") else vtt + "\n"
-
-
-def extract_command(source: str, outputs: list[tuple[int, str]]) -> graph.Command:
-    """The ffmpeg run writing each text subtitle stream `(index, path)` as WebVTT, in one pass."""
-    film = graph.source(source)
-    return graph.command([graph.output([film.stream(index)], path, {"c:s": "webvtt", "f": "webvtt"})
-                          for index, path in outputs])

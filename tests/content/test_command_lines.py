@@ -13,7 +13,7 @@ import pytest
 from flmnchll.media import encode, process, thumbnails
 from flmnchll.media.ladder import Rendition, plan
 from flmnchll.media.probe import MediaInfo
-from flmnchll.media.subtitles import extract_command
+from flmnchll.media.subtitle_extraction import extract_command
 from tests.content.ffmpeg_argv import Output, Term, parse, read
 from tests.content.test_ladder import info
 

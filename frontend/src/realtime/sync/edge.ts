@@ -26,7 +26,7 @@ export function playableLimit(edges: Iterable<EncodedEdge | null | undefined>): 
 /** A seek's position within the playable limit; `clamped` when it asked for more than is encoded. */
 export function clampSeek(position: number, limit: number): { position: number; clamped: boolean } {
   const p = Math.max(0, position);
-  if (p <= limit) return { position: p, clamped: false };
+  if (Number.isNaN(p) || p <= limit) return { position: p, clamped: false };
   return { position: limit, clamped: true };
 }
 

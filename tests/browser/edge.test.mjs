@@ -90,18 +90,24 @@ function edgeOf(state, height) {
   return Math.max(...same.map((r) => r.edge));
 }
 
-/** Waits until every member is paused and still, on one position; returns their looks. */
-async function pausedTogether(list, timeout = 20_000) {
+/** Waits until every member is paused and still, on one position (where `wanted` says); returns their looks. */
+async function pausedTogether(list, wanted = () => true, timeout = 20_000) {
   const states = await waitFor(
     async () => {
       const s = await looks(list);
       const positions = s.map((x) => x.pos);
-      const still = s.every((x) => x.paused && !x.seeking && x.playing === false);
+      const still = s.every((x) => x.paused && !x.seeking && x.playing === false && wanted(x.pos));
       return still && Math.max(...positions) - Math.min(...positions) <= PAUSED_SPREAD_S ? s : null;
     },
     { timeout, message: 'every member paused on one position' },
   );
   return states;
+}
+
+/** A seek by script well within what is encoded: the room pauses there. */
+async function seekBack(member, position) {
+  await act(member, 'v.currentTime = x', position);
+  await pausedTogether(members, (p) => Math.abs(p - position) <= PAUSED_SPREAD_S);
 }
 
 /**
@@ -113,10 +119,12 @@ async function assertClamped(member, how, seek) {
   // (each member plays the rung hls.js picked for it, so the room is at most as far as the slowest rung)
   const lowest = Math.min(...before.rungs.map((r) => r.edge));
   const linesBefore = await Promise.all(members.map((m) => linesWith(m, CLAMPED)));
+  // (every seek here starts at least 5 s before the edge)
+  const from = Math.max(...(await looks(members)).map((x) => x.pos)) + 2;
   await seek();
   // the member who asked for more than is encoded sees why on the player (a notice shows for a few seconds)
   const notice = member.page.locator('.rt-notice', { hasText: CLAMPED }).first().waitFor({ timeout: 10_000 }).then(() => true, () => false);
-  const landed = await pausedTogether(members);
+  const landed = await pausedTogether(members, (p) => p >= from);
   const now = await published();
   for (const [i, s] of landed.entries()) {
     const edge = edgeOf(now, s.height);
@@ -213,15 +221,13 @@ test('a seek past the encoded edge is clamped to it for everyone, with a message
   const byScript = await assertClamped(c, 'currentTime set by a script', () => act(c, 'v.currentTime = x', DURATION - 5));
   // from a little before the edge, 10 s jumps by keyboard (as many as it takes the encoder being fast) and the
   // seek bar's end go past it
-  await act(a, 'v.currentTime = x', byScript - 6);
-  await pausedTogether(members);
+  await seekBack(a, byScript - 6);
   const byKeys = await assertClamped(a, 'the l key', async () => {
     await a.page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
     for (let i = 0; i < 40; i += 1) await a.page.keyboard.press('l');
   });
   assert.ok(byKeys >= byScript - ROUNDING_S, `the keyboard's jump landed at ${byKeys}, before the edge at ${byScript}`);
-  await act(a, 'v.currentTime = x', byKeys - 6);
-  await pausedTogether(members);
+  await seekBack(a, byKeys - 6);
   await assertClamped(b, 'the seek bar', async () => {
     const bar = b.page.getByLabel('Seek', { exact: true });
     await bar.focus();
@@ -230,6 +236,8 @@ test('a seek past the encoded edge is clamped to it for everyone, with a message
 });
 
 test('at the end of what is encoded the room waits, then goes on when more is encoded', { timeout: 150_000 }, async () => {
+  const [{ pos }] = await looks(members);
+  await seekBack(a, pos - 6);
   const edge = await assertClamped(a, 'currentTime set by a script, before playing', () => act(a, 'v.currentTime = x', DURATION - 5));
   const waitsBefore = await linesWith(a, WAITING);
   await act(a, 'v.play().catch(() => {})');

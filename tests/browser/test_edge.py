@@ -20,7 +20,7 @@ from tests.browser.conftest import run_node_tests
 from tests.browser.test_sync import HERE
 from tests.content.conftest import WORKERS, content_id_of, item, lavfi, make_clip
 
-NODE_TIMEOUT_S = 420
+NODE_TIMEOUT_S = 600
 SOURCE_SECONDS = 600
 LOOPED_SECONDS = 20
 PLAYABLE_WITHIN_S = 240

@@ -33,6 +33,8 @@ export async function attachHls(video: HTMLVideoElement, url: string, callbacks:
     maxLiveSyncPlaybackRate: 1,
     // hls.js's ES module build has no inline worker; fMP4 segments need no transmuxing, so it runs on the page
     enableWorker: false,
+    // a rung the viewer chose stays chosen (a failed load retries it instead of going back to automatic)
+    preserveManualLevelOnError: true,
   });
   const { quality } = callbacks;
   let mediaRecoveries = 0;

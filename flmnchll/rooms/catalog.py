@@ -7,6 +7,7 @@ from typing import Any
 from bson import ObjectId
 from bson.errors import InvalidId
 
+from flmnchll.content.catalog import watchable
 from flmnchll.errors import Conflict, NotFound
 from flmnchll.stores import db
 
@@ -39,10 +40,11 @@ def public_item(content_id: str) -> dict[str, Any] | None:
 
 
 def playable(content_id: str) -> dict[str, Any]:
-    """A ready item, or a clear 404/409."""
+    """An item a room can watch: ready, or still being encoded but already playing (as viewers see it); else a
+    clear 404/409."""
     item = _lookup(content_id)
     if item is None:
         raise NotFound("No such item in the library.", code="content_not_found")
-    if item.get("status", "ready") != "ready":
+    if not watchable({"status": "ready", **item}):
         raise Conflict("That item is still being processed.", code="content_not_ready")
     return summary(item)

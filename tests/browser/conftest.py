@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -37,3 +38,16 @@ def create_room(stack: Any) -> Callable[[dict[str, Any], str, str], str]:
         return str(response.json()["id"])
 
     return make
+
+
+def run_node_tests(script: Path, env: dict[str, str], timeout: float, what: str) -> str:
+    """Runs a file of node's tests from the repository root and fails with node's output when one fails or the
+    run takes longer than `timeout` s; returns what node printed."""
+    try:
+        result = subprocess.run(["node", "--test", "--test-reporter=spec", str(script)], cwd=REPO, env=env,
+                                capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        pytest.fail(f"{what} did not finish in {timeout:.0f} s\n{exc.stdout or ''}\n{exc.stderr or ''}")
+    print(result.stdout)
+    assert result.returncode == 0, f"{what} failed:\n{result.stdout}\n{result.stderr}"
+    return result.stdout

@@ -8,8 +8,8 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { FRONT_URL, launchRoomBrowser, screenshot, testNoCspViolation, waitFor, watchCsp } from './lib/browser.mjs';
-import { memberPage } from './lib/member.mjs';
+import { launchRoomBrowser, screenshot, testNoCspViolation, waitFor } from './lib/browser.mjs';
+import { openRoomMember } from './lib/member.mjs';
 
 const ROOM = process.env.SYNC_ROOM;
 const RELAY_ROOM = process.env.SYNC_RELAY_ROOM;
@@ -32,19 +32,8 @@ const members = [];
 const RUN = Math.random().toString(36).slice(2, 7);
 
 async function openMember(index, roomId, query = '') {
-  const who = USERS[index];
-  const context = watchCsp(await browser.newContext({ baseURL: FRONT_URL, viewport: { width: 1100, height: 800 } }));
-  context.setDefaultTimeout(15_000);
-  await context.addInitScript(memberPage, who);
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (err) => errors.push(String(err)));
-  const member = { index, name: who.user.username, context, page, errors };
-  members.push(member);
-  await page.goto(`/rooms/${roomId}${query}`);
-  await page.locator('video').waitFor({ state: 'attached', timeout: 20_000 });
-  await waitFor(() => page.evaluate(() => Boolean(window.__flmnchllSync)), { timeout: 20_000, message: `${member.name}: sync engine` });
-  return member;
+  const member = await openRoomMember(browser, USERS[index], `/rooms/${roomId}${query}`, members);
+  return Object.assign(member, { index });
 }
 
 async function closeMember(member) {

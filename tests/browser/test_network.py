@@ -8,7 +8,6 @@ bench/sync.py --network ...
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,8 @@ import pytest
 
 from bench.netem import NETWORKS, Relays, member_profiles
 from bench.sync import ensure_clip
-from tests.browser.test_sync import HERE, REPO
+from tests.browser.conftest import run_node_tests
+from tests.browser.test_sync import HERE
 
 NODE_TIMEOUT_S = 170
 
@@ -42,14 +42,8 @@ def test_watching_together_over_the_network(stack: Any, artifacts: Path, network
             "SYNC_NETWORK": json.dumps(relays.plan()),
             "SYNC_NETWORK_NAME": network,
         }
-        try:
-            result = subprocess.run(["node", "--test", "--test-reporter=spec", str(HERE / "network.test.mjs")],
-                                    cwd=REPO, env=env, capture_output=True, text=True, timeout=NODE_TIMEOUT_S)
-        except subprocess.TimeoutExpired as exc:
-            pytest.fail(f"the browser test did not finish in {NODE_TIMEOUT_S} s\n{exc.stdout}\n{exc.stderr}")
+        run_node_tests(HERE / "network.test.mjs", env, NODE_TIMEOUT_S, f"watching together over {network}")
         figures = relays.figures()
-    print(result.stdout)
     print("relays:", figures)
-    assert result.returncode == 0, f"watching together over {network} failed:\n{result.stdout}\n{result.stderr}"
     # all peer traffic went through the members' links
     assert all(f["up"]["packets"] > 0 and f["down"]["packets"] > 0 for f in figures), figures

@@ -8,7 +8,6 @@ environment and drives one chromium with a context per member.
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,9 +15,9 @@ from typing import Any
 import pytest
 
 from bench.sync import ensure_clip
+from tests.browser.conftest import run_node_tests
 
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parent.parent
 NODE_TIMEOUT_S = 300
 
 pytestmark = [
@@ -42,10 +41,4 @@ def test_watching_together_in_browsers(stack: Any, artifacts: Path, create_room:
         "SYNC_DURATION": str(clip.get("duration") or 120),
         "SYNC_USERS": json.dumps([{"token": u["token"], "user": u["user"]} for u in users]),
     }
-    try:
-        result = subprocess.run(["node", "--test", "--test-reporter=spec", str(HERE / "sync.test.mjs")],
-                                cwd=REPO, env=env, capture_output=True, text=True, timeout=NODE_TIMEOUT_S)
-    except subprocess.TimeoutExpired as exc:
-        pytest.fail(f"the browser tests did not finish in {NODE_TIMEOUT_S} s\n{exc.stdout or ''}\n{exc.stderr or ''}")
-    print(result.stdout)
-    assert result.returncode == 0, f"browser sync tests failed:\n{result.stdout}\n{result.stderr}"
+    run_node_tests(HERE / "sync.test.mjs", env, NODE_TIMEOUT_S, "the browser sync tests")

@@ -52,10 +52,12 @@ def make_user() -> Any:
 
 @pytest.fixture
 def make_item(rooms_env: Any) -> Any:
-    """Insert a ready library item straight into `content` (the content service's collection)."""
-    def make(title: str = "A film", duration: float = 600.0, status: str = "ready") -> str:
+    """Insert a ready library item straight into `content` (the content service's collection); one still
+    processing is `playable` once its first segments are out."""
+    def make(title: str = "A film", duration: float = 600.0, status: str = "ready", playable: bool = True) -> str:
         content_id = "c" + secrets.token_hex(8)
         stores.db().content.insert_one({"_id": content_id, "title": title, "description": "", "duration": duration,
-                                        "status": status, "thumbnail": None, "renditions": [], "subtitles": []})
+                                        "status": status, "playable": playable, "thumbnail": None,
+                                        "renditions": [], "subtitles": []})
         return content_id
     return make

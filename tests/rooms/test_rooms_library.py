@@ -121,6 +121,22 @@ def test_two_members_vote_and_the_winner_plays_next(make_user: Any, make_item: A
         rooms.play_next(host, room["id"])
 
 
+def test_a_film_still_being_encoded_is_watched_together_once_it_plays(make_user: Any, make_item: Any) -> None:
+    host = make_user("host")
+    uploading = make_item("Uploading", status="processing", playable=False)
+    premiere = make_item("Premiere", status="processing", playable=True)
+    with pytest.raises(Conflict):
+        rooms.create(host, "Too soon", content_id=uploading)
+    room = rooms.create(host, "Premiere night", content_id=premiere)
+    assert room["content_id"] == premiere
+    rooms.join(host, room["id"], None, _ip())
+    with pytest.raises(Conflict):
+        rooms.set_content(host, room["id"], uploading)
+    with pytest.raises(Conflict):
+        rooms.propose(host, room["id"], uploading)
+    assert rooms.set_content(host, room["id"], premiere)["content_id"] == premiere
+
+
 def test_late_joiner_gets_the_position_advanced_by_elapsed_time(make_user: Any, make_item: Any) -> None:
     host, late = make_user("host"), make_user("late")
     room = rooms.create(host, "Late", content_id=make_item("Long", 7200))

@@ -123,7 +123,12 @@ function Status({ snap, onStart }: { snap: SessionSnapshot; onStart: () => void 
         {label}
         {drift && snap.status === 'online' ? ` · ${drift}` : ''}
       </span>
-      {snap.holding && snap.waitingFor.length > 0 && (
+      {snap.holding && snap.waitingForEncoder && (
+        <p className="rt-wait" role="status">
+          Waiting for more of the film to be encoded…
+        </p>
+      )}
+      {snap.holding && !snap.waitingForEncoder && snap.waitingFor.length > 0 && (
         <p className="rt-wait" role="status">
           Waiting for {snap.waitingFor.join(', ')} to load (at most {snap.waitLimitS} s, then the room goes on)…
         </p>

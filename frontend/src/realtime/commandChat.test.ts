@@ -18,6 +18,12 @@ describe('command chat lines', () => {
     expect(commandLine(cmd('state', 5), 'Ann', nameOf)).toBeNull();
     expect(commandLine(cmd('restamp', 5), 'Ann', nameOf)).toBeNull();
   });
+
+  it('says when the film is encoded only so far: a seek stopped at the edge, the room waiting there', () => {
+    const nameOf = (): string => 'Bob';
+    expect(commandLine({ ...cmd('seek', 83.8), edge: true }, 'Ann', nameOf)).toBe('Ann jumped to 1:23: the film is encoded only up to there so far.');
+    expect(commandLine({ ...cmd('hold', 83.8), edge: true }, 'Ann', nameOf)).toBe('Waiting at 1:23 for more of the film to be encoded…');
+  });
 });
 
 describe('room event lines', () => {

@@ -19,11 +19,11 @@ export function commandLine(cmd: SyncCommand, who: string, nameOf: (peer: string
     case 'pause':
       return `${who} paused at ${at}.`;
     case 'seek':
-      return `${who} jumped to ${at}.`;
+      return cmd.edge ? `${who} jumped to ${at}: the film is encoded only up to there so far.` : `${who} jumped to ${at}.`;
     case 'rate':
       return `${who} set the speed to ${cmd.state.rate}×.`;
     case 'hold':
-      return `${nameOf(cmd.peer)} is buffering, waiting…`;
+      return cmd.edge ? `Waiting at ${at} for more of the film to be encoded…` : `${nameOf(cmd.peer)} is buffering, waiting…`;
     case 'resume':
       return 'Everyone is ready: playing again.';
     default:

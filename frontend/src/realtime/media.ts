@@ -1,5 +1,6 @@
 /** The page's <video> as the sync engine's MediaLike, and its events forwarded to the engine. */
-import type { MediaEventKind, MediaLike } from './sync/types';
+import { encodedEdgeOf } from '../lib/streamEdge';
+import type { EncodedEdge, MediaEventKind, MediaLike } from './sync/types';
 
 export class DomMedia implements MediaLike {
   readonly video: HTMLVideoElement;
@@ -39,6 +40,10 @@ export class DomMedia implements MediaLike {
       if (b.start(i) <= t + 0.05 && b.end(i) >= t) return b.end(i) - t;
     }
     return 0;
+  }
+
+  encodedEdge(): EncodedEdge | null {
+    return encodedEdgeOf(this.video);
   }
 
   play(): Promise<void> {

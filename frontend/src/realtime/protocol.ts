@@ -50,10 +50,14 @@ export type MeshWire =
 
 export type WireMessage = SyncWire | MeshWire;
 
-const TYPES = new Set(['cmd', 'state', 'buffering', 'hello', 'roster', 'chat', 'ping', 'pong', 'voice', 'room', 'bye']);
+const TYPES = new Set(['cmd', 'state', 'buffering', 'edge', 'hello', 'roster', 'chat', 'ping', 'pong', 'voice', 'room', 'bye']);
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isPosition(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0;
 }
 
 function isState(v: unknown): boolean {
@@ -87,6 +91,7 @@ export function parseWire(data: unknown): WireMessage | null {
       if (!isRecord(c) || typeof c.id !== 'string' || typeof c.action !== 'string' || !isState(c.state)) return null;
       if (typeof c.issued !== 'number' || typeof c.peer !== 'string' || typeof c.user !== 'string') return null;
       if (typeof c.name !== 'string') return null;
+      if (c.edge !== undefined && typeof c.edge !== 'boolean') return null;
       break;
     }
     case 'state':
@@ -94,6 +99,10 @@ export function parseWire(data: unknown): WireMessage | null {
       break;
     case 'buffering':
       if (typeof value.peer !== 'string' || typeof value.on !== 'boolean' || typeof value.at !== 'number') return null;
+      if (value.edge !== undefined && !isPosition(value.edge)) return null;
+      break;
+    case 'edge':
+      if (typeof value.peer !== 'string' || !isPosition(value.edge) || typeof value.growing !== 'boolean') return null;
       break;
     case 'hello':
       if (typeof value.peer_id !== 'string' || typeof value.user_id !== 'string' || typeof value.username !== 'string') return null;

@@ -275,6 +275,7 @@ export class RealtimeSession {
       driftMs: st.driftMs,
       holding: st.holding,
       waitingFor: st.waitingFor.map((p) => this.nameOf(p)),
+      waitingForEncoder: st.waitingForEncoder,
       waitLimitS: Math.round(this.engine.buffering.dropAfterMs / 1000),
     };
   }
@@ -383,6 +384,7 @@ export class RealtimeSession {
       case 'cmd':
       case 'state':
       case 'buffering':
+      case 'edge':
         this.engine.receive(msg, remote);
         return;
       case 'hello':
@@ -452,8 +454,9 @@ export class RealtimeSession {
     const now = this.clock.now();
     const who = origin === 'local' ? this.me.username : cmd.name || this.nameOf(cmd.peer);
     const line = commandLine(cmd, who, (peer) => this.nameOf(peer));
-    // a member knows what they did themselves: their own commands are chat lines only
-    if (line !== null) this.roomEvent(line, now, origin !== 'local');
+    // a member knows what they did themselves: their own commands are chat lines only, unless the film's
+    // encoded edge changed what they asked for
+    if (line !== null) this.roomEvent(line, now, origin !== 'local' || cmd.edge === true);
     if (cmd.action === 'state') return;
     const report = origin === 'local' || (origin === 'derived' && (cmd.action === 'hold' || cmd.action === 'resume') && this.coordinator());
     if (!report) return;

@@ -43,6 +43,8 @@ export interface SessionSnapshot {
   driftMs: number;
   holding: boolean;
   waitingFor: string[];
+  /** The room waits at the end of what is encoded of a film still being encoded (no limit: nobody can go on). */
+  waitingForEncoder: boolean;
   /** The longest the room waits for them before going on (s). */
   waitLimitS: number;
 }

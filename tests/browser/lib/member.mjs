@@ -6,6 +6,29 @@
 // instead: the member's impairment relay in front of coturn (tests/browser/lib/network.mjs), over
 // `relayTransport` ('udp' or 'tcp') only.
 // It runs in the page, so it may use nothing from this module's scope.
+
+import { FRONT_URL, waitFor, watchCsp } from './browser.mjs';
+
+/**
+ * A room member in a new context of `browser`, signed in as `who` ({token, user}) with memberPage installed, at
+ * `path`; added to `members` before its page loads (so a failure's screenshots include it) and returned once
+ * the room's sync engine runs: `{ name, context, page, errors }` (the page's uncaught errors).
+ */
+export async function openRoomMember(browser, who, path, members, { timeout = 20_000 } = {}) {
+  const context = watchCsp(await browser.newContext({ baseURL: FRONT_URL, viewport: { width: 1100, height: 800 } }));
+  context.setDefaultTimeout(15_000);
+  await context.addInitScript(memberPage, who);
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (err) => errors.push(String(err)));
+  const member = { name: who.user.username, context, page, errors };
+  members.push(member);
+  await page.goto(path);
+  await page.locator('video').waitFor({ state: 'attached', timeout });
+  await waitFor(() => page.evaluate(() => Boolean(window.__flmnchllSync)), { timeout, message: `${member.name}: sync engine` });
+  return member;
+}
+
 export function memberPage({ token, user, drift = false, relay = null, relayTransport = 'udp' }) {
   localStorage.setItem('flmnchll.token', token);
   localStorage.setItem('flmnchll.user', JSON.stringify(user));

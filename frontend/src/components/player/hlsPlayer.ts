@@ -4,6 +4,7 @@
 import type Hls from 'hls.js';
 import { levelsToDrop, preferredFamily } from '../../lib/playback';
 import type { HlsQuality } from '../../lib/quality';
+import { edgeOfPlaylist, setEdgeSource, type PlaylistDetails } from '../../lib/streamEdge';
 
 export interface HlsCallbacks {
   quality: HlsQuality;
@@ -35,6 +36,8 @@ export async function attachHls(video: HTMLVideoElement, url: string, callbacks:
     // automatic quality as with whole files: no rung wider than the player's physical pixels (a small
     // player decoding 1080p spends the CPU its own room's sync needs, after every seek)
     capLevelToPlayerSize: true,
+    // a rung the viewer chose stays chosen (a failed load retries it instead of going back to automatic)
+    preserveManualLevelOnError: true,
   });
   const { quality } = callbacks;
   let mediaRecoveries = 0;
@@ -47,6 +50,13 @@ export async function attachHls(video: HTMLVideoElement, url: string, callbacks:
     hls.startLoad(0);
   });
   hls.on(HlsPlayer.Events.LEVELS_UPDATED, (_event, data) => quality.setLevels(data.levels));
+  // a film still being encoded: how far the rung being loaded is published (its playlist grows until it ends)
+  let playlist: PlaylistDetails | null = null;
+  hls.on(HlsPlayer.Events.LEVEL_UPDATED, (_event, data) => {
+    playlist = { edge: data.details.edge, live: data.details.live };
+  });
+  setEdgeSource(video, () => edgeOfPlaylist(playlist));
+  hls.on(HlsPlayer.Events.DESTROYING, () => setEdgeSource(video, null));
   hls.on(HlsPlayer.Events.LEVEL_SWITCHED, (_event, data) => quality.setPlaying(data.level));
   hls.on(HlsPlayer.Events.ERROR, (_event, data) => {
     if (!data.fatal) return;

@@ -78,4 +78,35 @@ describe('BufferingCoordinator', () => {
     b.remove('B', T + 1200);
     expect(b.evaluate(T + 1201, false, 0)).toMatchObject({ kind: 'resume', at: T + 1500 });
   });
+
+  it('holds for the encoder exactly when the timeline reaches the edge, at the lowest edge reported', () => {
+    const b = new BufferingCoordinator({ graceMs: 800 });
+    // B will reach its edge (19.8 s) at T+4000, C a little later at its own (20.3 s)
+    b.report('C', true, T + 4500, 20.3);
+    b.report('B', true, T + 4000, 19.8);
+    expect(b.evaluate(T + 3999, true, T)).toBeNull();
+    expect(b.waitingForEncoder).toBe(true);
+    expect(b.evaluate(T + 4000, true, T)).toEqual({ kind: 'hold', id: `hold:B:${T + 4000}`, at: T + 4000, peer: 'B', edge: 19.8 });
+  });
+
+  it('does not hold when more is encoded before the timeline gets there', () => {
+    const b = new BufferingCoordinator({ graceMs: 800 });
+    b.report('B', true, T + 4000, 19.8);
+    b.report('B', false, T + 3000);
+    expect(b.evaluate(T + 5000, true, T)).toBeNull();
+    expect(b.waitingForEncoder).toBe(false);
+  });
+
+  it('waits for the encoder past the bound, dropping only the members that cannot load', () => {
+    const b = new BufferingCoordinator({ graceMs: 800, dropAfterMs: 10_000, resumeLeadMs: 300 });
+    b.report('B', true, T + 1000, 19.8);
+    b.report('C', true, T + 500);
+    expect(b.evaluate(T + 1000, true, T)?.kind).toBe('hold');
+    expect(b.evaluate(T + 11_000, false, T)).toEqual({ kind: 'drop', dropped: ['C'] });
+    expect(b.isDropped('C')).toBe(true);
+    expect(b.evaluate(T + 30_000, false, T)).toBeNull();
+    expect(b.holding).not.toBeNull();
+    b.report('B', false, T + 31_000);
+    expect(b.evaluate(T + 31_001, false, T)).toMatchObject({ kind: 'resume', at: T + 31_300, dropped: [] });
+  });
 });

@@ -8,6 +8,11 @@
  * max(ready stamps) + resumeLeadMs. A peer still waiting `dropAfterMs` after the hold is dropped
  * from the wait (resume at holdAt + dropAfterMs + resumeLeadMs) and cannot hold the room again
  * until it has reported being ready.
+ *
+ * A peer whose film is still being encoded reports ahead of time that it will wait at its encoded edge
+ * (`edge`: the furthest position it can play): the hold then comes exactly when the timeline gets there
+ * (no grace: the edge is known, not a guess), at that position. Such a wait is not dropped: going on
+ * without that peer would run the timeline past what it can play; it ends when more is encoded.
  */
 
 export interface BufferingOptions {
@@ -19,6 +24,8 @@ export interface BufferingOptions {
 interface Waiter {
   since: number;
   readyAt: number | null;
+  /** The furthest position (s) the peer can play, when it waits for the encoder rather than its network. */
+  edge: number | null;
 }
 
 export interface HoldEffect {
@@ -28,6 +35,8 @@ export interface HoldEffect {
   at: number;
   /** The peer whose stall caused it. */
   peer: string;
+  /** Where the film is encoded up to (s) for the peers waiting for the encoder: the hold stays within it. */
+  edge?: number;
 }
 
 export interface ResumeEffect {
@@ -40,7 +49,13 @@ export interface ResumeEffect {
   dropped: string[];
 }
 
-export type BufferingEffect = HoldEffect | ResumeEffect;
+/** Peers that could not load in time dropped from a wait that goes on (for the encoder). */
+export interface DropEffect {
+  kind: 'drop';
+  dropped: string[];
+}
+
+export type BufferingEffect = HoldEffect | ResumeEffect | DropEffect;
 
 export class BufferingCoordinator {
   readonly graceMs: number;
@@ -69,13 +84,18 @@ export class BufferingCoordinator {
     return this.dropped.has(peer);
   }
 
-  /** A peer's report; returns true when it changed anything. */
-  report(peer: string, on: boolean, at: number): boolean {
+  /** Whether the room waits for the encoder (a waited-for peer is at its encoded edge). */
+  get waitingForEncoder(): boolean {
+    return [...this.waiters.values()].some((w) => w.readyAt === null && w.edge !== null);
+  }
+
+  /** A peer's report (`edge`: it will wait at that encoded position); returns true when it changed anything. */
+  report(peer: string, on: boolean, at: number, edge: number | null = null): boolean {
     if (on) {
       if (this.dropped.has(peer)) return false;
       const current = this.waiters.get(peer);
       if (current && current.readyAt === null) return false;
-      this.waiters.set(peer, { since: at, readyAt: null });
+      this.waiters.set(peer, { since: at, readyAt: null, edge });
       return true;
     }
     if (this.dropped.delete(peer)) return true;
@@ -106,8 +126,12 @@ export class BufferingCoordinator {
     if (this.episode) return this.episode.at + this.dropAfterMs;
     const pending = [...this.waiters.values()].filter((w) => w.readyAt === null);
     if (pending.length === 0) return Number.POSITIVE_INFINITY;
-    const since = Math.min(...pending.map((w) => w.since));
-    return Math.max(since, stateAt) + this.graceMs;
+    return Math.min(...pending.map((w) => this.holdAt(w, stateAt)));
+  }
+
+  /** When a waiter's wait holds the room: a stall after the grace, an encoded edge when the timeline gets there. */
+  private holdAt(w: Waiter, stateAt: number): number {
+    return w.edge !== null ? Math.max(w.since, stateAt + 1) : Math.max(w.since, stateAt) + this.graceMs;
   }
 
   /**
@@ -117,18 +141,22 @@ export class BufferingCoordinator {
   evaluate(now: number, playing: boolean, stateAt: number): BufferingEffect | null {
     if (this.episode === null) {
       if (!playing) return null;
-      let first: [string, Waiter] | null = null;
-      for (const entry of this.waiters) {
-        if (entry[1].readyAt !== null) continue;
-        if (first === null || entry[1].since < first[1].since || (entry[1].since === first[1].since && entry[0] < first[0])) {
-          first = entry;
-        }
+      let first: { peer: string; at: number; since: number } | null = null;
+      const edges: number[] = [];
+      for (const [peer, w] of this.waiters) {
+        if (w.readyAt !== null) continue;
+        if (w.edge !== null) edges.push(w.edge);
+        const at = this.holdAt(w, stateAt);
+        const earlier = first === null || at < first.at || (at === first.at && (w.since < first.since || (w.since === first.since && peer < first.peer)));
+        if (earlier) first = { peer, at, since: w.since };
       }
       if (first === null) return null;
-      const at = Math.max(first[1].since, stateAt) + this.graceMs;
+      const { peer, at, since } = first;
       if (now < at) return null;
-      this.episode = { id: `hold:${first[0]}:${Math.round(first[1].since)}`, at };
-      return { kind: 'hold', id: this.episode.id, at, peer: first[0] };
+      this.episode = { id: `hold:${peer}:${Math.round(since)}`, at };
+      const hold: HoldEffect = { kind: 'hold', id: this.episode.id, at, peer };
+      if (edges.length > 0) hold.edge = Math.min(...edges);
+      return hold;
     }
     const episode = this.episode;
     const entries = [...this.waiters.entries()];
@@ -141,8 +169,13 @@ export class BufferingCoordinator {
     }
     const deadline = episode.at + this.dropAfterMs;
     if (now < deadline) return null;
-    const dropped = stuck.map(([p]) => p).sort();
+    const dropped = stuck.filter(([, w]) => w.edge === null).map(([p]) => p).sort();
     dropped.forEach((p) => this.dropped.add(p));
+    if (dropped.length < stuck.length) {
+      // the rest wait for the encoder, which nobody can play ahead of: the wait goes on without the others
+      dropped.forEach((p) => this.waiters.delete(p));
+      return dropped.length > 0 ? { kind: 'drop', dropped } : null;
+    }
     this.episode = null;
     this.waiters.clear();
     return { kind: 'resume', id: `resume:${episode.id}`, holdId: episode.id, at: deadline + this.resumeLeadMs, dropped };

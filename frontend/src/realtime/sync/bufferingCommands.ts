@@ -4,18 +4,22 @@ import type { CommandAction, SyncCommand, SyncState } from './types';
 
 /**
  * The hold every peer derives from the buffering reports, as a command: the room pauses at the
- * hold's moment, where the newest known timeline `latest` is then.
+ * hold's moment, where the newest known timeline `latest` is then (never past the encoded edge it
+ * waits at, if it waits for the encoder).
  */
 export function holdCommand(effect: HoldEffect, latest: SyncState, duration: number, content: string | null): SyncCommand {
+  const position = positionAt(latest, effect.at);
   const state: SyncState = {
     playing: false,
-    position: clampToDuration(positionAt(latest, effect.at), duration),
+    position: clampToDuration(effect.edge === undefined ? position : Math.min(position, effect.edge), duration),
     at: effect.at,
     rate: latest.rate,
     id: effect.id,
     content,
   };
-  return { id: effect.id, action: 'hold', state, issued: effect.at, peer: effect.peer, user: '', name: '' };
+  const cmd: SyncCommand = { id: effect.id, action: 'hold', state, issued: effect.at, peer: effect.peer, user: '', name: '' };
+  if (effect.edge !== undefined) cmd.edge = true;
+  return cmd;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { EDGE_MARGIN_S } from './edge';
 import { SyncEngine, type EngineOptions } from './engine';
 import { FakeMedia, FakeNet, FakeTime, type FakeMediaOptions } from './fakes';
 import type { SyncCommand } from './types';
@@ -303,6 +304,80 @@ describe('SyncEngine: buffering', () => {
     expect(dropped).toEqual([['B']]);
     run(time, 5000);
     expect(a.media.paused).toBe(false); // B does not hold the room again
+  });
+});
+
+describe('SyncEngine: a film still being encoded', () => {
+  it('a seek past what is encoded is clamped to the lowest edge in the room, for everyone, and says so', () => {
+    const { time, ...r } = room();
+    const [a, b, c] = ['A', 'B', 'C'].map((n) => r.add(n));
+    a.media.edge = { edge: 30, growing: true };
+    b.media.edge = { edge: 24, growing: true }; // a lower rung, encoded by another job, is behind
+    c.media.edge = { edge: 30, growing: true };
+    run(time, 500);
+    // by script: the browser itself stops it at its own edge
+    a.media.userSeek(600);
+    run(time, 1000);
+    for (const p of r.peers) expect(p.media.currentTime).toBeCloseTo(24 - EDGE_MARGIN_S, 3);
+    expect(a.commands.at(-1)?.cmd).toMatchObject({ action: 'seek', edge: true });
+    expect(c.commands.at(-1)?.cmd).toMatchObject({ action: 'seek', edge: true, name: 'A' });
+    // through the API too, and a seek within what is encoded is left alone
+    c.engine.seek(100);
+    run(time, 1000);
+    for (const p of r.peers) expect(p.media.currentTime).toBeCloseTo(24 - EDGE_MARGIN_S, 3);
+    b.media.userSeek(12);
+    run(time, 1000);
+    for (const p of r.peers) expect(p.media.currentTime).toBeCloseTo(12, 3);
+    expect(a.commands.at(-1)?.cmd.edge).toBeUndefined();
+  });
+
+  it('a playing room waits where the lowest rung ends, never running past it, and goes on when more is encoded', () => {
+    const { time, ...r } = room();
+    const [a, b] = ['A', 'B'].map((n) => r.add(n, { duration: 60 }));
+    a.media.edge = { edge: 8, growing: true };
+    b.media.edge = { edge: 6, growing: true };
+    a.engine.play();
+    const limit = 6 - EDGE_MARGIN_S;
+    run(time, 10_000);
+    for (const p of r.peers) {
+      expect(p.media.paused).toBe(true);
+      expect(p.media.currentTime).toBeCloseTo(limit, 3);
+      expect(p.engine.state).toMatchObject({ playing: false });
+      expect(p.engine.state.position).toBeCloseTo(limit, 6);
+      expect(p.engine.stats().waitingForEncoder).toBe(true);
+    }
+    // the timeline stopped exactly when it got there: it never ran past what is encoded
+    const [play, hold] = a.commands.map((x) => x.cmd);
+    expect(hold).toMatchObject({ action: 'hold', edge: true });
+    expect(hold.state.at).toBeCloseTo(play.state.at + ((limit - play.state.position) / play.state.rate) * 1000, 0);
+    // the encoder goes on: once two seconds more are there, everyone plays on, together
+    a.media.edge = { edge: 14, growing: true };
+    b.media.edge = { edge: 12, growing: true };
+    run(time, 2000);
+    expect(r.peers.every((p) => !p.media.paused)).toBe(true);
+    expect(a.media.currentTime).toBeGreaterThan(limit);
+    expect(spread(r.peers)).toBeLessThan(0.01);
+    expect(a.commands.at(-1)?.cmd.action).toBe('resume');
+    // once the playlists end, the film plays through
+    a.media.edge = { edge: 60, growing: false };
+    b.media.edge = { edge: 60, growing: false };
+    run(time, 15_000);
+    expect(r.peers.every((p) => !p.media.paused)).toBe(true);
+    expect(a.media.currentTime).toBeGreaterThan(15);
+    expect(spread(r.peers)).toBeLessThan(0.01);
+  });
+
+  it('waits for the encoder beyond the bound on waiting for a member', () => {
+    const { time, ...r } = room();
+    const dropped: string[][] = [];
+    const [a, b] = ['A', 'B'].map((n) => r.add(n, {}, { buffering: { dropAfterMs: 2000 } }));
+    a.engine.setListeners({ onDropped: (p) => dropped.push(p) });
+    for (const p of [a, b]) p.media.edge = { edge: 5, growing: true };
+    a.engine.play();
+    run(time, 20_000);
+    expect(r.peers.every((p) => p.media.paused && p.media.currentTime <= 5 - EDGE_MARGIN_S + 1e-6)).toBe(true);
+    expect(dropped).toEqual([]);
+    expect(b.engine.stats().holding).toBe(true);
   });
 });
 

@@ -3,6 +3,7 @@ import { BufferingCoordinator, type BufferingEffect } from './buffering';
 import { holdCommand, resumeCommand } from './bufferingCommands';
 import { issueCommand, memberTimeline } from './commands';
 import { DriftController } from './controller';
+import { clampSeek, RoomEdges } from './edge';
 import { CommandFigures, type EngineStats } from './figures';
 import { FollowState } from './followState';
 import { LearntLatencies } from './latencies';
@@ -11,7 +12,7 @@ import { settingsOf, type CommandOrigin, type EngineIdentity, type EngineListene
 import { OwnMedia } from './ownMedia';
 import { CommandSchedule } from './schedule';
 import { fromServerPlayback, isNewer, positionAt, type ServerPlayback } from './state';
-import { StallWatch } from './stall';
+import { StallWatch, type StallReport } from './stall';
 import { Startup } from './startup';
 import { Steering } from './steering';
 import type {
@@ -60,6 +61,7 @@ export class SyncEngine {
   private readonly memberActions: MemberActions;
   private readonly schedule: CommandSchedule;
   private readonly figures = new CommandFigures();
+  private readonly edges = new RoomEdges();
 
   private lastAction: CommandAction = 'state';
   /** The target came from the room function, not a peer: any peer's state replaces it. */
@@ -92,7 +94,7 @@ export class SyncEngine {
       restamp: (now) => this.restamp(now),
       changed: () => this.listeners.onChange?.(),
     });
-    this.stall = new StallWatch(this.follow, this.startup, () => !this.buffering.isDropped(this.self.peer), this.opts);
+    this.stall = new StallWatch(this.follow, this.startup, () => !this.buffering.isDropped(this.self.peer), this.opts, this.buffering.graceMs);
     this.memberActions = new MemberActions(this.follow, this.own, this.startup, this.latencies, this.controller, this.clock, () =>
       this.latestKnown().playing,
     );
@@ -156,6 +158,7 @@ export class SyncEngine {
   setContent(content: string | null, playback: ServerPlayback | null | undefined): void {
     if (content === this.content) return;
     this.content = content;
+    this.edges.clear();
     this.startup.joining = true;
     this.latencies.coldAgain();
     this.adoptServer(playback, true);
@@ -225,8 +228,18 @@ export class SyncEngine {
     return this.request('pause', (base, at) => ({ ...base, playing: false, position: positionAt(base, at), at }));
   }
 
+  /** Seek for everyone; a position past what everyone can play (a film still being encoded) is clamped to it. */
   seek(position: number): boolean {
-    return this.request('seek', (base, at) => ({ ...base, position: Math.max(0, position), at }));
+    const limited = clampSeek(position, this.playableLimit());
+    return this.request('seek', (base, at) => ({ ...base, position: limited.position, at }), limited.clamped);
+  }
+
+  /**
+   * The furthest position (s) every member can play while the film is still being encoded: the lowest
+   * encoded edge among them (each member's own rung), less a margin; Infinity for a whole film.
+   */
+  playableLimit(): number {
+    return this.edges.limit(this.follow.edge());
   }
 
   setRate(rate: number): boolean {
@@ -234,7 +247,7 @@ export class SyncEngine {
     return this.request('rate', (base, at) => ({ ...base, position: positionAt(base, at), rate, at }));
   }
 
-  private request(action: CommandAction, make: (base: SyncState, at: number) => Omit<SyncState, 'id'>): boolean {
+  private request(action: CommandAction, make: (base: SyncState, at: number) => Omit<SyncState, 'id'>, atEdge = false): boolean {
     if (!this.canControl(this.self.user)) {
       this.listeners.onRejected?.('locked', action);
       return false;
@@ -242,13 +255,17 @@ export class SyncEngine {
     const now = this.clock.now();
     const at = now + this.leadMs();
     const base = this.latestKnown();
-    this.issue(action, make(base, at), now);
+    this.issue(action, make(base, at), now, false, atEdge);
     return true;
   }
 
-  /** A command issued here (at `now`) goes to every peer and is taken here too. */
-  private issue(action: CommandAction, state: Omit<SyncState, 'id'>, now: number, alreadyApplied = false): SyncCommand {
+  /**
+   * A command issued here (at `now`) goes to every peer and is taken here too. `atEdge`: it was
+   * clamped to the encoded edge.
+   */
+  private issue(action: CommandAction, state: Omit<SyncState, 'id'>, now: number, alreadyApplied = false, atEdge = false): SyncCommand {
     const cmd = issueCommand(this.self, action, state, this.content, now);
+    if (atEdge) cmd.edge = true;
     this.transport.broadcast({ type: 'cmd', cmd });
     this.accept(cmd, 'local', alreadyApplied);
     return cmd;
@@ -271,7 +288,9 @@ export class SyncEngine {
     }
     const now = this.clock.now();
     const base = this.latestKnown();
-    const media = { position: m.currentTime, rate: m.playbackRate };
+    // nobody seeks past what everyone can play (the browser already stops a seek at its own edge)
+    const limited = action === 'seek' ? clampSeek(m.currentTime, this.playableLimit()) : { position: m.currentTime, clamped: false };
+    const media = { position: limited.position, rate: m.playbackRate };
     const lead = action === 'play' ? this.memberPlayLeadMs() : 0;
     if (lead > 0) {
       // the farthest peer would start that much late: this media waits too, and all start at now + lead.
@@ -283,7 +302,7 @@ export class SyncEngine {
       return;
     }
     const state = memberTimeline(action, media, base, now, this.latencies.playS, this.seekLeadMs());
-    const cmd = this.issue(action, state, now, action !== 'seek');
+    const cmd = this.issue(action, state, now, action !== 'seek', limited.clamped);
     if (action === 'pause') this.aligner.anchorPaused(cmd.id, ANCHOR_DELAY_MS);
     if (action === 'play') {
       // the media was started by the member: learn its start-up latency at the first look, as for our own
@@ -323,7 +342,13 @@ export class SyncEngine {
         this.receiveState(message.state, fromPeer);
         break;
       case 'buffering':
-        this.onBufferingReport(message.peer || fromPeer, message.on, message.at);
+        this.onBufferingReport(message.peer || fromPeer, message.on, message.at, message.edge);
+        break;
+      case 'edge':
+        // (an edge of another film than this peer's says nothing about this one)
+        if (message.content == null || this.content === null || message.content === this.content) {
+          this.edges.note(message.peer || fromPeer, message);
+        }
         break;
       default:
         break;
@@ -420,33 +445,43 @@ export class SyncEngine {
     const m = this.follow.media;
     if (m) {
       const report = this.stall.check(now);
-      if (report !== null) this.sendBuffering(report, now);
+      if (report !== null) this.sendBuffering(report);
       this.steering.steer(now);
+      this.tellEdge();
     }
     if (this.opts.gossipMs > 0 && now - this.lastGossip >= this.opts.gossipMs && !this.weak) {
       this.lastGossip = now;
       this.transport.broadcast({ type: 'state', state: this.target, locked: this.locked });
+      this.edges.retell();
     }
   }
 
   // ---------------------------------------------------------------- buffering
 
-  private sendBuffering(on: boolean, at: number): void {
-    this.transport.broadcast({ type: 'buffering', peer: this.self.peer, on, at });
-    this.onBufferingReport(this.self.peer, on, at);
+  private sendBuffering(report: StallReport): void {
+    const { on, at, edge } = report;
+    this.transport.broadcast(edge === undefined ? { type: 'buffering', peer: this.self.peer, on, at } : { type: 'buffering', peer: this.self.peer, on, at, edge });
+    this.onBufferingReport(this.self.peer, on, at, edge);
   }
 
-  private onBufferingReport(peer: string, on: boolean, at: number): void {
-    if (this.buffering.report(peer, on, at)) {
+  private onBufferingReport(peer: string, on: boolean, at: number, edge?: number): void {
+    if (this.buffering.report(peer, on, at, typeof edge === 'number' && Number.isFinite(edge) ? edge : null)) {
       this.listeners.onBuffering?.(peer, on);
       this.listeners.onChange?.();
     }
     this.evaluateBuffering(this.clock.now());
   }
 
+  /** While the film is still being encoded, the others hear how far this member's stream is (as it grows). */
+  private tellEdge(): void {
+    const tell = this.edges.toTell(this.follow.edge());
+    if (tell) this.transport.broadcast({ type: 'edge', peer: this.self.peer, edge: tell.edge, growing: tell.growing, content: this.content });
+  }
+
   /** A peer left: the room stops waiting for it. */
   peerGone(peer: string): void {
     this.figures.forgetPeer(peer);
+    this.edges.forget(peer);
     this.buffering.remove(peer, this.clock.now());
     this.evaluateBuffering(this.clock.now());
   }
@@ -463,6 +498,7 @@ export class SyncEngine {
       return;
     }
     if (effect.dropped.length > 0) this.listeners.onDropped?.(effect.dropped);
+    if (effect.kind === 'drop') return;
     const resume = resumeCommand(effect, t, this.lastAction, this.content);
     if (resume) this.accept(resume, 'derived');
   }
@@ -489,6 +525,8 @@ export class SyncEngine {
       buffering: this.stall.buffering,
       waitingFor: this.buffering.waiting,
       holding: this.buffering.holding !== null,
+      waitingForEncoder: this.buffering.waitingForEncoder,
+      playableLimit: this.playableLimit(),
     };
   }
 

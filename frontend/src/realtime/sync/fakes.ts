@@ -2,7 +2,7 @@
  * Deterministic stand-ins for tests and simulations: a virtual clock with timers, a media element
  * that plays on that clock, and a network that delivers broadcasts after a delay.
  */
-import type { MediaEventKind, MediaLike, ServerClock, SyncTransport, SyncWire, TimerHandle, Timers } from './types';
+import type { EncodedEdge, MediaEventKind, MediaLike, ServerClock, SyncTransport, SyncWire, TimerHandle, Timers } from './types';
 
 interface Task {
   id: number;
@@ -90,6 +90,8 @@ export class FakeMedia implements MediaLike {
   seeks: number[] = [];
   playCalls = 0;
   rejectPlay = false;
+  /** A film still being encoded: how far its stream is (it cannot play or seek past a growing edge). */
+  edge: EncodedEdge | null = null;
 
   constructor(time: FakeTime, options: FakeMediaOptions = {}) {
     this.time = time;
@@ -107,7 +109,16 @@ export class FakeMedia implements MediaLike {
     const now = this.time.now;
     const from = Math.max(this.baseAt, this.stallUntil, this.startAt);
     if (this._paused || this._seeking || now <= from) return this.base;
-    return Math.min(this.duration, this.base + ((now - from) / 1000) * this._rate * this.skew);
+    return Math.min(this.end(), this.base + ((now - from) / 1000) * this._rate * this.skew);
+  }
+
+  /** Where the media stops: the end of the film, or of what is encoded of it so far. */
+  private end(): number {
+    return this.edge?.growing ? Math.min(this.duration, this.edge.edge) : this.duration;
+  }
+
+  encodedEdge(): EncodedEdge | null {
+    return this.edge ? { ...this.edge } : null;
   }
 
   private rebase(): void {
@@ -140,11 +151,14 @@ export class FakeMedia implements MediaLike {
 
   get readyState(): number {
     if (this._seeking || this.time.now < this.stallUntil) return 1;
+    // at the end of what is encoded: the current frame, nothing after it
+    if (this.edge?.growing && this.end() - this.positionNow() < 0.04) return 2;
     return 4;
   }
 
   bufferedAhead(): number {
-    return this.time.now < this.stallUntil ? 0 : 30;
+    if (this.time.now < this.stallUntil) return 0;
+    return this.edge?.growing ? Math.max(0, Math.min(30, this.end() - this.positionNow())) : 30;
   }
 
   play(): Promise<void> {
@@ -176,7 +190,7 @@ export class FakeMedia implements MediaLike {
 
   seek(position: number): void {
     this.rebase();
-    const target = Math.max(0, Math.min(this.duration, position));
+    const target = Math.max(0, Math.min(this.end(), position));
     if (!(this._paused && target === this.base)) this.overshoot = 0;
     this.base = target;
     this.seeks.push(this.base);

@@ -34,6 +34,10 @@ export interface EngineStats {
   buffering: boolean;
   waitingFor: string[];
   holding: boolean;
+  /** The room waits for more of the film to be encoded. */
+  waitingForEncoder: boolean;
+  /** How far everyone can play while the film is still being encoded (s; Infinity for a whole film). */
+  playableLimit: number;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { clampToDuration, positionAt } from './state';
-import type { MediaLike, SyncState } from './types';
+import type { EncodedEdge, MediaLike, SyncState } from './types';
 
 /**
  * This peer's media and the timeline it follows: the facts that the parts moving the media (aligning,
@@ -21,9 +21,18 @@ export class FollowState {
     return clampToDuration(positionAt(this.target, now), this.media?.duration ?? Number.NaN);
   }
 
-  /** The position lies at the very end of the film, where nothing is left to play. */
+  /** How far the media's stream is encoded, while its film is still being encoded. */
+  edge(): EncodedEdge | null {
+    return this.media?.encodedEdge?.() ?? null;
+  }
+
+  /**
+   * The position lies at the very end of the film, where nothing is left to play. A film still being
+   * encoded has no end yet: its duration is only how far it is encoded.
+   */
   ended(position: number): boolean {
     const d = this.media?.duration ?? Number.NaN;
+    if (this.edge()?.growing) return false;
     return Number.isFinite(d) && d > 0 && position >= d - 0.1;
   }
 }

@@ -2,7 +2,6 @@
  * Shared types of the sync engine. Times are milliseconds (server epoch unless said otherwise),
  * media positions and durations are seconds, like HTMLMediaElement.currentTime.
  */
-
 /** The room's playback as a timeline: where it was at server time `at`, and how it moves from there. */
 export interface SyncState {
   playing: boolean;
@@ -34,6 +33,8 @@ export interface SyncCommand {
   peer: string;
   user: string;
   name: string;
+  /** The film is encoded only so far: a seek was clamped to the encoded edge, or a hold waits there. */
+  edge?: boolean;
 }
 
 /** Source of server time: local clock corrected by the estimated offset. */
@@ -53,6 +54,12 @@ export interface Timers {
 export const HAVE_CURRENT_DATA = 2;
 export const HAVE_FUTURE_DATA = 3;
 
+/** How far a member's stream is encoded (s) and whether it still grows (its playlist has no end yet). */
+export interface EncodedEdge {
+  edge: number;
+  growing: boolean;
+}
+
 /** What the engine needs from a media element (the real <video> or a fake in tests). */
 export interface MediaLike {
   readonly currentTime: number;
@@ -64,6 +71,8 @@ export interface MediaLike {
   readonly duration: number;
   /** Seconds of media buffered ahead of currentTime (contiguous). */
   bufferedAhead(): number;
+  /** How far its stream is encoded while the film is still being encoded (null: a whole film). */
+  encodedEdge?(): EncodedEdge | null;
   play(): Promise<void> | void;
   pause(): void;
   seek(position: number): void;
@@ -77,7 +86,10 @@ export type MediaEventKind = 'play' | 'pause' | 'seeking' | 'seeked' | 'ratechan
 export type SyncWire =
   | { type: 'cmd'; cmd: SyncCommand }
   | { type: 'state'; state: SyncState; locked?: boolean }
-  | { type: 'buffering'; peer: string; on: boolean; at: number };
+  /** `edge`: the sender will wait at that encoded position (s), for the encoder rather than its network. */
+  | { type: 'buffering'; peer: string; on: boolean; at: number; edge?: number }
+  /** How far the sender's stream is encoded (s), while its film is still being encoded. */
+  | { type: 'edge'; peer: string; edge: number; growing: boolean; content?: string | null };
 
 export interface SyncTransport {
   broadcast(message: SyncWire): void;

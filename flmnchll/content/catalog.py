@@ -18,6 +18,7 @@ import pymongo.errors
 
 from flmnchll.content import links
 from flmnchll.content.progress import overall_progress
+from flmnchll.content.visibility import WATCHABLE
 from flmnchll.errors import NotFound
 from flmnchll.stores import db
 
@@ -76,14 +77,6 @@ def find(content_id: str) -> dict[str, Any] | None:
 
 def save(content_id: str, changes: dict[str, Any]) -> None:
     collection().update_one({"_id": content_id}, {"$set": {**changes, "updated_at": now()}})
-
-
-def watchable(item: dict[str, Any]) -> bool:
-    """What viewers may see: ready items, and items still processing that already play."""
-    return item.get("status") == "ready" or (item.get("status") == "processing" and bool(item.get("playable")))
-
-
-WATCHABLE = {"$or": [{"status": "ready"}, {"status": "processing", "playable": True}]}
 
 
 def search(query: str = "", *, page: int = 1, per_page: int = 20, include_all: bool = False,

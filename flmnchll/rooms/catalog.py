@@ -7,7 +7,7 @@ from typing import Any
 from bson import ObjectId
 from bson.errors import InvalidId
 
-from flmnchll.content.catalog import watchable
+from flmnchll.content.visibility import watchable
 from flmnchll.errors import Conflict, NotFound
 from flmnchll.stores import db
 

@@ -8,7 +8,7 @@ its progress and, when failed, the reason.
 from __future__ import annotations
 
 from flmnchll.admin_tasks import caller
-from flmnchll.content import catalog, streaming
+from flmnchll.content import catalog, streaming, visibility
 from flmnchll.errors import NotFound
 from flmnchll.web import Request, Response, Router
 
@@ -29,7 +29,7 @@ def list_items(request: Request) -> dict:
 def one_item(request: Request) -> dict:
     who = caller(request)
     item = catalog.get(request.params["content_id"])
-    if not who.is_admin and not catalog.watchable(item):
+    if not who.is_admin and not visibility.watchable(item):
         raise NotFound("There is no such video.", code="content_not_found")
     return catalog.public(item, admin=who.is_admin)
 

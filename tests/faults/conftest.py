@@ -23,6 +23,7 @@ from ops.instance import Instance
 from ops.supervisor import is_running
 from tests.conftest import PrivateInstance, Stack
 from tests.content.conftest import Uploads, content_id_of, lavfi, make_clip, wait_for
+from tests.faults import figures
 from tests.faults.load import Clients, viewer_calls
 
 OFFSET_FROM_TEST_INSTANCE = 2500
@@ -134,19 +135,8 @@ def rq_url(stack: Stack) -> str:
     return f"redis://:{stack.secret('redis-password')}@127.0.0.1:{stack.instance.ports['redis']}/0"
 
 
-#: every figure reported in this session, listed again at the end of the run
-REPORTED: list[str] = []
-
-
-def report(label: str, **figures: Any) -> None:
-    """Keep a measured figure: printed now (`pytest -s`) and in the run's closing summary, so CI logs show it."""
-    line = f"[faults] {label}: " + ", ".join(f"{k}={v}" for k, v in figures.items())
-    REPORTED.append(line)
-    print("\n" + line)
-
-
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if REPORTED:
+    if figures.REPORTED:
         terminalreporter.section("fault suite figures")
-        for line in REPORTED:
+        for line in figures.REPORTED:
             terminalreporter.write_line(line)

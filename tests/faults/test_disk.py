@@ -18,7 +18,8 @@ import pytest
 from tests.conftest import Stack
 from tests.content.conftest import Uploads, ffmpeg_pids, item, wait_for
 from tests.content.renditions import check_rendition
-from tests.faults.conftest import report, upload
+from tests.faults.conftest import upload
+from tests.faults.figures import report
 
 pytestmark = pytest.mark.faults
 

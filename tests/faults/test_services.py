@@ -11,7 +11,8 @@ import pytest
 
 from ops.supervisor import processes
 from tests.conftest import Stack
-from tests.faults.conftest import Watching, report
+from tests.faults.conftest import Watching
+from tests.faults.figures import report
 from tests.faults.load import ACCEPTABLE, Outcome, check_outcomes, tally, wait_answering
 
 pytestmark = pytest.mark.faults

@@ -16,7 +16,8 @@ import requests
 from ops import control
 from ops.instance import REPO
 from tests.conftest import Stack
-from tests.faults.conftest import Watching, report
+from tests.faults.conftest import Watching
+from tests.faults.figures import report
 from tests.faults.load import CALL_TIMEOUT, EXEC_TIMEOUT, Call, Clients, tally, wait_answering
 from tests.faults.proxy import SlowProxy
 

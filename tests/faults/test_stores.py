@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import Stack
-from tests.faults.conftest import Watching, report
+from tests.faults.conftest import Watching
+from tests.faults.figures import report
 from tests.faults.load import ACCEPTABLE, check_outcomes, tally, wait_answering
 
 pytestmark = pytest.mark.faults

@@ -26,7 +26,8 @@ from flmnchll.content import catalog, jobs
 from tests.conftest import Stack
 from tests.content.conftest import Uploads, ffmpeg_pids, item, wait_for
 from tests.content.renditions import check_rendition
-from tests.faults.conftest import library, processed, report, rq_url, upload
+from tests.faults.conftest import library, processed, rq_url, upload
+from tests.faults.figures import report
 
 pytestmark = pytest.mark.faults
 

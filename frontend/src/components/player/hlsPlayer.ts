@@ -33,9 +33,6 @@ export async function attachHls(video: HTMLVideoElement, url: string, callbacks:
     maxLiveSyncPlaybackRate: 1,
     // hls.js's ES module build has no inline worker; fMP4 segments need no transmuxing, so it runs on the page
     enableWorker: false,
-    // automatic quality as with whole files: no rung wider than the player's physical pixels (a small
-    // player decoding 1080p spends the CPU its own room's sync needs, after every seek)
-    capLevelToPlayerSize: true,
     // a rung the viewer chose stays chosen (a failed load retries it instead of going back to automatic)
     preserveManualLevelOnError: true,
   });

@@ -342,12 +342,13 @@ export class SyncEngine {
         this.receiveState(message.state, fromPeer);
         break;
       case 'buffering':
-        this.onBufferingReport(message.peer || fromPeer, message.on, message.at, message.edge);
+        // who it is from is the link's own peer id (the signalling server checked it), not what it claims
+        this.onBufferingReport(fromPeer, message.on, message.at, message.edge);
         break;
       case 'edge':
         // (an edge of another film than this peer's says nothing about this one)
         if (message.content == null || this.content === null || message.content === this.content) {
-          this.edges.note(message.peer || fromPeer, message);
+          this.edges.note(fromPeer, message);
         }
         break;
       default:

@@ -109,7 +109,16 @@ async function eventAfter(member, type, since, timeout = 5_000) {
  * event and each receiver's one-way delay of the command as its engine measured it.
  */
 async function propagation(issuer, others, type, issued) {
-  const events = await Promise.all(others.map((m) => eventAfter(m, type, issued)));
+  const events = await Promise.all(others.map((m) => eventAfter(m, type, issued))).catch(async (err) => {
+    // say what each page knew when a member did not follow: the command it last heard, its timeline, its links
+    const pages = await Promise.all([issuer, ...others].map((m) => m.page.evaluate((t0) => {
+      const s = window.__flmnchllSync;
+      return { last: s.lastCommand, state: s.state, links: s.links, peer: s.peerId, offset: s.offset,
+               events: window.__events.filter((e) => e.t >= t0 - 500).map((e) => `${e.type}@${Math.round(e.t - t0)}:${e.pos.toFixed(2)}`) };
+    }, issued).catch((e) => String(e))));
+    pages.forEach((p, i) => console.log([issuer, ...others][i].name, JSON.stringify(p)));
+    throw err;
+  });
   const own = await eventAfter(issuer, type, issued).catch(() => null);
   const received = await Promise.all(others.map((m) => m.page.evaluate(() => window.__flmnchllSync.lastCommand)));
   return events.map((e, i) => ({

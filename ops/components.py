@@ -52,7 +52,7 @@ class Component:
 
 TUSD = Component("tusd", "tusproject/tusd:v2.9.1", 1080, health="/metrics")
 WORKERS = Component("workers", f"workers:{VERSION}", None,
-                    environment={"PROGRESSIVE_FILES": "on"},
+                    environment={"PROGRESSIVE_FILES": "on", "SPLIT_LADDER": "off"},
                     secrets=("redis-password", "service-key", "media-secret", *S3_SECRETS),
                     health="python /app/worker_health.py")
 PEER = Component("peer", f"peer:{VERSION}", 9000,

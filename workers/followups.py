@@ -1,22 +1,23 @@
 """The jobs an item's jobs queue after them, and how the source size waits for the lower rungs' first segments.
 
-`transcode` queues the lower rungs (one `downscale` job a batch, one decode for the batch) and the subtitles;
-the first batch, or `transcode` when there is none, queues the thumbnails. While a `downscale` worker starts
-on the first batch, `transcode` waits (bounded) until that job's first segments are published before starting
-its own, bigger encode: the lower rungs then have the whole machine for their first seconds, so the item plays
-sooner, and afterwards the two workers encode side by side.
+`transcode` queues the subtitles and, when the ladder is split (`workers.plan.split_ladder`), the lower rungs
+(one `downscale` job a batch, one decode for the batch); the first batch, or `transcode` when there is none,
+queues the thumbnails. While a `downscale` worker starts on the first batch, `transcode` waits (bounded) until
+that job's first segments are published before starting its own, bigger encode: the lower rungs then have the
+whole machine for their first seconds, so the item plays sooner, and afterwards the two workers encode side by
+side.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
 from flmnchll.content import jobs
-from flmnchll.media import ladder
 from flmnchll.media.ladder import Rendition
 from flmnchll.media.probe import MediaInfo
 from workers.plan import downscale_stage
@@ -26,11 +27,13 @@ FIRST_SEGMENTS_WAIT = 20.0  # the longest the source size yields to the lower ru
 DONE_STATUSES = {JobStatus.FINISHED, JobStatus.FAILED, JobStatus.CANCELED, JobStatus.STOPPED}
 
 
-def queue_followups(task: dict[str, Any], info: MediaInfo, plan: ladder.Plan, progressive: bool) -> None:
-    """Enqueue the lower rungs (one job, one decode for them all; it queues the thumbnails) and subtitles."""
+def queue_followups(task: dict[str, Any], info: MediaInfo, batches: Sequence[Sequence[Rendition]],
+                    progressive: bool) -> None:
+    """Enqueue the lower rungs' `batches` (a job each, one decode for its batch; the first queues the thumbnails)
+    and the subtitles."""
     base = {"content_id": task["content_id"], "generation": task["generation"], "source": task["source"],
             "info": info.to_dict()}
-    for position, batch in enumerate(ladder.downscale_batches(plan)):
+    for position, batch in enumerate(batches):
         cost = sum(r.pixels for r in batch) / (1920 * 1080 * 2)
         jobs.enqueue(jobs.DOWNSCALE, "workers.downscale.run",
                      {**base, "renditions": [r.to_dict() for r in batch], "thumbnails": position == 0,

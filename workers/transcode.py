@@ -1,7 +1,7 @@
-"""Job `transcode` (queue `transcode`): probe and plan an upload, queue the lower rungs, then encode the
-source size's H.264 and VP9 streams (and their progressive files).
-
-The lower rungs are queued first and get a head start (`workers.followups`), so the item plays sooner.
+"""Job `transcode` (queue `transcode`): probe and plan an upload, then encode its H.264 and VP9 streams (and
+their progressive files): the whole ladder in one pass, or, when the ladder is split (`workers.plan`), the source
+size only, the lower rungs going to `downscale` jobs queued first and given a head start (`workers.followups`)
+so that the item plays sooner.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from flmnchll.media import ladder
 from flmnchll.media.probe import probe
 from workers import source as sources
 from workers.followups import queue_followups, queue_thumbnails, yield_to_first_segments
-from workers.plan import plan_entries, progressive_files
+from workers.plan import plan_entries, progressive_files, shares, split_ladder
 from workers.renditions import encode_group
 from workers.report import Reporter
 from workers.stage import item_fails, run_stage
@@ -26,13 +26,14 @@ def run(task: dict[str, Any]) -> dict[str, Any]:
         info = probe(path)
         plan = ladder.plan(info)
         progressive = progressive_files()  # decided once per plan, for every job of it
+        shared = shares(plan, split_ladder())
         reporter.event("planned", info={"duration": info.duration, "width": info.width, "height": info.height,
-                                        "has_audio": info.has_audio}, plan=plan_entries(plan, progressive))
-        queue_followups(task, info, plan, progressive)
-        if plan.lower:
+                                        "has_audio": info.has_audio}, plan=plan_entries(shared, progressive))
+        queue_followups(task, info, shared.batches, progressive)
+        if shared.batches:
             yield_to_first_segments(task)
-        done = encode_group(reporter, path, info, plan.source, progressive=progressive)
-        if not plan.lower:
+        done = encode_group(reporter, path, info, shared.transcode, progressive=progressive)
+        if not shared.batches:
             queue_thumbnails(task, plan.smallest, info.duration)
         return {"renditions": [r["name"] for r in done]}
 

@@ -108,3 +108,20 @@ def test_lower_rungs_share_one_job() -> None:
     assert [[r.name for r in batch] for batch in batches] == [
         ["480p.mp4", "480p.webm", "720p.mp4", "720p.webm"]]
     assert downscale_batches(plan(info(320, 240))) == []
+
+
+@pytest.mark.parametrize("split", [False, True])
+def test_the_ladder_is_one_job_unless_split(monkeypatch: pytest.MonkeyPatch, split: bool) -> None:
+    """One pass by default: every rendition is the transcode job's; split, the lower rungs are a downscale job's."""
+    from workers.plan import plan_entries, shares, split_ladder
+
+    monkeypatch.setenv("SPLIT_LADDER", "on" if split else "off")
+    ladder = plan(info(1920, 1080))
+    entries = plan_entries(shares(ladder, split_ladder()), progressive=True)
+    stages = {e["name"]: e["stage"] for e in entries}
+    assert set(stages) == {r.name for r in ladder.all}
+    lower = "downscale-1" if split else "transcode"
+    assert stages == {**{r.name: "transcode" for r in ladder.source},
+                      **{r.name: lower for group in ladder.lower for r in group}}
+    monkeypatch.delenv("SPLIT_LADDER")
+    assert not split_ladder()

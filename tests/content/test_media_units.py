@@ -177,10 +177,10 @@ def test_container_languages_become_browser_codes() -> None:
 def test_an_item_is_ready_when_its_streams_end_and_its_planned_files_exist(monkeypatch: pytest.MonkeyPatch,
                                                                           setting: str) -> None:
     from flmnchll.content.events import plan_complete
-    from workers.plan import plan_entries, progressive_files
+    from workers.plan import plan_entries, progressive_files, shares
 
     monkeypatch.setenv("PROGRESSIVE_FILES", setting)
-    entries = plan_entries(plan(info(1280, 720)), progressive_files())
+    entries = plan_entries(shares(plan(info(1280, 720)), split=False), progressive_files())
     assert {(e["stream"], e["progressive"]) for e in entries} == {
         (name, setting == "on") for name in ("720p-h264", "720p-vp9", "480p-h264", "480p-vp9")}
     item = {"plan": entries, "renditions": [], "streams": [{"name": e["stream"], "complete": True} for e in entries]}

@@ -32,7 +32,9 @@ VIEWERS = 20
 
 def settings() -> dict[str, str]:
     offset = os.environ.get("FAULTS_PORT_OFFSET") or str(Instance.load("test").offset + OFFSET_FROM_TEST_INSTANCE)
-    return {"PORT_OFFSET": offset, "BCRYPT_ROUNDS": "4", "STORAGE_BACKEND": "local"}
+    # the ladder split between a transcode and a downscale job (the shared instance encodes it in one pass), so
+    # that both jobs' faults are tried, and the split setting runs end to end somewhere in the suite
+    return {"PORT_OFFSET": offset, "BCRYPT_ROUNDS": "4", "STORAGE_BACKEND": "local", "SPLIT_LADDER": "on"}
 
 
 PRIVATE = PrivateInstance("faults", settings())

@@ -66,3 +66,23 @@ def test_signed_links_and_peer_tokens_stay_out_of_the_logs(stack: Any) -> None:
     errors = (stack.instance.logs_dir / "nginx.log").read_text(errors="replace")
     for secret in (signature, token, stream_signature):
         assert secret not in access and secret not in errors
+
+
+def test_the_apps_files_arrive_compressed_and_function_answers_do_not(stack: Any) -> None:
+    """A phone fetches a third of the app's code; answers that carry tokens are never compressed (BREACH)."""
+    page = requests.get(stack.front_url + "/", timeout=10)
+    script = next(part.split('"')[0] for part in page.text.split('src="')[1:] if part.startswith("/assets/"))
+    gzip = {"Accept-Encoding": "gzip"}
+    packed = requests.get(stack.front_url + script, headers=gzip, stream=True, timeout=10)
+    assert packed.headers.get("Content-Encoding") == "gzip"
+    raw_size = len(packed.raw.read())
+    plain = requests.get(stack.front_url + script, headers={"Accept-Encoding": "identity"}, timeout=10)
+    assert "Content-Encoding" not in plain.headers
+    assert raw_size < len(plain.content) / 2
+    assert requests.get(stack.front_url + script, headers=gzip, timeout=10).content == plain.content
+
+    # the operators' figures: a few kB of JSON, asked for with an admin's token
+    answer = requests.get(stack.front_url + "/function/stats", timeout=10,
+                          headers={**gzip, "Authorization": f"Bearer {stack.admin_token()}"})
+    assert answer.status_code == 200 and len(answer.content) > 1024
+    assert "Content-Encoding" not in answer.headers

@@ -16,7 +16,7 @@ import { keyTargetOf, playerKeyAction, type PlayerKeyAction } from '../lib/playe
 import { browserMedia, choosePlayback, type BrowserMedia } from '../lib/playback';
 import { HlsQuality, ProgressiveQuality } from '../lib/quality';
 import { preferredContainer } from '../lib/rendition';
-import { attachHls } from './player/hlsPlayer';
+import { attachHls, loadHls } from './player/hlsPlayer';
 import { Icon } from './player/icons';
 import { QualityMenu } from './player/QualityMenu';
 import { SeekBar } from './player/SeekBar';
@@ -34,6 +34,11 @@ let probedMedia: BrowserMedia | null = null;
 function mediaSupport(): BrowserMedia {
   if (probedMedia === null) probedMedia = browserMedia(window, document.createElement('video'));
   return probedMedia;
+}
+
+/** A page about to play something starts fetching what the player will need (hls.js, where it is used). */
+export function preparePlayer(): void {
+  if (typeof window !== 'undefined' && mediaSupport().mse) loadHls().catch(() => undefined);
 }
 
 export interface PlayerProps {

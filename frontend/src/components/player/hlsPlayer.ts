@@ -20,9 +20,24 @@ function isTypeSupported(mime: string): boolean {
   return Boolean(source?.isTypeSupported(mime));
 }
 
+type HlsModule = typeof import('hls.js/light');
+let hlsModule: Promise<HlsModule> | null = null;
+
+/**
+ * hls.js's chunk (the biggest the app has), fetched once: a page that will play a stream asks for it early, so
+ * that it loads while the page still waits for the item's details instead of after them.
+ */
+export function loadHls(): Promise<HlsModule> {
+  hlsModule ??= import('hls.js/light').catch((error: unknown) => {
+    hlsModule = null; // the next ask tries again
+    throw error;
+  });
+  return hlsModule;
+}
+
 /** Plays the master playlist at `url` in `video`; the promise gives the instance to `destroy()` later. */
 export async function attachHls(video: HTMLVideoElement, url: string, callbacks: HlsCallbacks): Promise<Hls> {
-  const { default: HlsPlayer } = await import('hls.js/light');
+  const { default: HlsPlayer } = await loadHls();
   const hls = new HlsPlayer({
     // the rungs are trimmed to one codec family before any segment loads
     autoStartLoad: false,

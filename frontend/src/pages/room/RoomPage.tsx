@@ -1,11 +1,11 @@
 import { useTitle } from '../../lib/useTitle';
-import { useMemo, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { Link, useLocation, useParams } from 'react-router';
 import { ApiError, describeError, formatWait } from '../../api/client';
 import { getContent } from '../../api/content';
 import type { ContentItem } from '../../api/types';
 import { useAuth } from '../../auth/useAuth';
-import { Player } from '../../components/Player';
+import { Player, preparePlayer } from '../../components/Player';
 import { ErrorBoundary } from '../../components/ErrorBoundary';
 import { ErrorBox, Loading, PinInput } from '../../components/ui';
 import { useAsync } from '../../lib/useAsync';
@@ -31,6 +31,8 @@ function RoomView({ roomId }: { roomId: string }) {
   const viewRef = useRef<HTMLElement>(null);
   const session = useRoomSession(roomId, initialPin, video);
   const { phase, room, join } = session;
+  // the player's code loads while the room is joined and its film fetched
+  useEffect(preparePlayer, []);
 
   // The item playing, fetched from the library for fresh signed media links.
   const contentId = room?.content_id ?? null;

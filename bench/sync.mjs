@@ -177,6 +177,18 @@ async function main() {
     const back = await openMember(browser, joiner.i);
     members[members.length - 1] = back;
     const join = await lateJoin(back, members.slice(0, -1), { timeout: 45_000 });
+    // what the late joiner's page fetched, and when (ms from its navigation): where its wait went
+    const joinFetches = await back.page.evaluate(() => ({
+      load: window.__loadedAt - performance.timeOrigin,
+      origin: performance.timeOrigin,
+      fetches: performance.getEntriesByType('resource').map((r) => ({
+        name: r.name.replace(/^https?:\/\/[^/]+/, '').replace(/\?.*$/, '').replace(/\/media\/s\/[^/]+\/[^/]+\//, '/media/s/…/'),
+        start: Math.round(r.startTime),
+        end: Math.round(r.responseEnd),
+        bytes: r.transferSize,
+      })),
+      events: window.__events.map((e) => ({ type: e.type, t: Math.round(e.t - performance.timeOrigin), pos: e.pos })),
+    }));
 
     // every member writes a few lines at about the same time
     await waitFor(async () => (await all()).every((s) => s.links >= members.length - 1), { timeout: 30_000, message: 'linked again' });
@@ -214,7 +226,7 @@ async function main() {
     };
     if (process.env.SYNC_DUMP) {
       const events = await Promise.all(members.map((m) => m.page.evaluate(() => window.__events)));
-      writeFileSync(process.env.SYNC_DUMP, JSON.stringify({ ...result, startedAt, endedAt, windows, samples, events }));
+      writeFileSync(process.env.SYNC_DUMP, JSON.stringify({ ...result, startedAt, endedAt, windows, samples, events, joinFetches }));
     }
     console.log(`RESULT ${JSON.stringify(result)}`);
   } finally {

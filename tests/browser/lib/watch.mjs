@@ -68,16 +68,18 @@ export async function lateJoin(joiner, others, { timeout = 30_000, within = 40 }
   let first = null;
   let inRow = 0;
   let last = null;
+  const seen = [];
   while (Date.now() < deadline) {
     const [mine, ...theirs] = await Promise.all([joiner, ...others].map(where));
     const at = theirs.filter((s) => s.moving).map((s) => positionAt(s, mine.t) * 1000).sort((a, b) => a - b);
     last = at.length && mine.moving ? mine.p * 1000 - at[Math.floor(at.length / 2)] : null;
+    seen.push({ t: Math.round(mine.t), off: last === null ? null : Math.round(last), spread: at.length ? Math.round(at.at(-1) - at[0]) : null });
     if (last !== null && Math.abs(last) <= within) {
       inRow += 1;
       first ??= mine.t;
       if (inRow >= 3) {
         const { origin, loaded } = await joiner.page.evaluate(() => ({ origin: performance.timeOrigin, loaded: window.__loadedAt ?? null }));
-        return { ok: true, fromNavigation: first - origin, fromLoad: loaded === null ? null : first - loaded, offMs: last };
+        return { ok: true, fromNavigation: first - origin, fromLoad: loaded === null ? null : first - loaded, offMs: last, seen };
       }
     } else {
       inRow = 0;
@@ -85,7 +87,7 @@ export async function lateJoin(joiner, others, { timeout = 30_000, within = 40 }
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { ok: false, fromNavigation: null, fromLoad: null, offMs: last };
+  return { ok: false, fromNavigation: null, fromLoad: null, offMs: last, seen };
 }
 
 /** A member types `count` chat lines (Enter after each); returns what it sent, in order. */

@@ -218,7 +218,7 @@ async def _pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, dire
             queue.put_nowait((direction.stream(loop.time(), len(data)), data))
     finally:
         queue.put_nowait(None)
-        with contextlib.suppress(ConnectionError, OSError):
+        with contextlib.suppress(ConnectionError, OSError, asyncio.CancelledError):
             await writing
         writer.close()
 
@@ -310,6 +310,11 @@ class Relays:
             for server, relay in self.servers:
                 relay.close()
                 server.close()
+            # the connections still relayed end here, not when their loop is already closed
+            connections = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+            for task in connections:
+                task.cancel()
+            await asyncio.gather(*connections, return_exceptions=True)
 
         asyncio.run_coroutine_threadsafe(close_all(), self.loop).result(timeout=10)
         self.loop.call_soon_threadsafe(self.loop.stop)

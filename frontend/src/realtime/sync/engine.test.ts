@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EDGE_MARGIN_S } from './edge';
+import { COLD_START_EXTRA_S } from './latencies';
 import { SyncEngine, type EngineOptions } from './engine';
 import { FakeMedia, FakeNet, FakeTime, type FakeMediaOptions } from './fakes';
 import type { SyncCommand } from './types';
@@ -227,16 +228,36 @@ describe('SyncEngine: joining late', () => {
     a.engine.play();
     run(time, 30_000);
     const server = { state: 'playing' as const, position: a.media.currentTime - 1, updated_at: time.now - 1000, rate: 1 };
-    const c = r.add('C', { seekLatencyMs: 400 }, { seekLatencyS: 0.1 });
+    // its first start is slower than the later ones, as a browser's is: the engine allows for it
+    const c = r.add('C', { seekLatencyMs: 400, coldStartMs: COLD_START_EXTRA_S * 1000 }, { seekLatencyS: 0.1 });
     c.engine.adoptServer(server);
     run(time, 200);
     expect(c.media.paused).toBe(true); // waiting for data at the computed position
+    for (let i = 0; i < 60 && c.media.paused; i += 1) run(time, 10);
+    run(time, 150); // moving by now, before steering has had time to mend anything
+    expect(Math.abs(c.media.currentTime - a.media.currentTime)).toBeLessThan(0.03);
     run(time, 2000);
     expect(c.media.paused).toBe(false);
     expect(Math.abs(c.media.currentTime - a.media.currentTime)).toBeLessThan(0.03);
     run(time, 10_000);
     expect(Math.abs(c.media.currentTime - a.media.currentTime)).toBeLessThan(0.02);
     expect(net.commandsFrom('C')).toBe(0);
+  });
+
+  it('waits until enough is loaded to play on, instead of starting on a frame and stalling behind', () => {
+    const { time, ...r } = room();
+    const a = r.add('A');
+    a.engine.play();
+    run(time, 30_000);
+    const c = r.add('C', { seekLatencyMs: 300 }, { seekLatencyS: 0.1 });
+    c.media.loadedAhead = 0.2; // the segment at the start position, and little after it, is in
+    c.engine.adoptServer({ state: 'playing', position: a.media.currentTime, updated_at: time.now, rate: 1 });
+    run(time, 3000);
+    expect(c.media.paused).toBe(true); // its planned moments passed: it seeks further ahead each time
+    c.media.loadedAhead = null; // the link caught up
+    run(time, 4000);
+    expect(c.media.paused).toBe(false);
+    expect(Math.abs(c.media.currentTime - a.media.currentTime)).toBeLessThan(0.03);
   });
 
   it("replaces the server's state with a peer's newer one", () => {

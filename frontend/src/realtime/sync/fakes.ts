@@ -55,6 +55,8 @@ export interface FakeMediaOptions {
   skew?: number;
   seekLatencyMs?: number;
   playLatencyMs?: number;
+  /** How much longer its first start takes (ms), as a browser's does (default none). */
+  coldStartMs?: number;
   duration?: number;
   /** Delay before dispatching events (they are asynchronous in browsers). */
   eventDelayMs?: number;
@@ -83,6 +85,8 @@ export class FakeMedia implements MediaLike {
   pauseOvershootMs: number;
   seekLatencyMs: number;
   playLatencyMs: number;
+  /** Extra latency of the next start (ms); the first start is cold, later ones are not. */
+  coldStartMs: number;
   duration: number;
   eventDelayMs: number;
   listener: ((kind: MediaEventKind) => void) | null = null;
@@ -92,6 +96,8 @@ export class FakeMedia implements MediaLike {
   rejectPlay = false;
   /** A film still being encoded: how far its stream is (it cannot play or seek past a growing edge). */
   edge: EncodedEdge | null = null;
+  /** A slow link: at most this much (s) is loaded past the position (null: all of it). */
+  loadedAhead: number | null = null;
 
   constructor(time: FakeTime, options: FakeMediaOptions = {}) {
     this.time = time;
@@ -99,6 +105,7 @@ export class FakeMedia implements MediaLike {
     this.skew = options.skew ?? 1;
     this.seekLatencyMs = options.seekLatencyMs ?? 0;
     this.playLatencyMs = options.playLatencyMs ?? 0;
+    this.coldStartMs = options.coldStartMs ?? 0;
     this.duration = options.duration ?? 7200;
     this.eventDelayMs = options.eventDelayMs ?? 1;
     this.pauseOvershootMs = options.pauseOvershootMs ?? 0;
@@ -158,7 +165,8 @@ export class FakeMedia implements MediaLike {
 
   bufferedAhead(): number {
     if (this.time.now < this.stallUntil) return 0;
-    return this.edge?.growing ? Math.max(0, Math.min(30, this.end() - this.positionNow())) : 30;
+    const ahead = this.edge?.growing ? Math.max(0, Math.min(30, this.end() - this.positionNow())) : 30;
+    return this.loadedAhead === null ? ahead : Math.min(ahead, this.loadedAhead);
   }
 
   play(): Promise<void> {
@@ -173,7 +181,8 @@ export class FakeMedia implements MediaLike {
       this.base += this.overshoot;
       this.overshoot = 0;
       this._paused = false;
-      this.startAt = this.time.now + this.playLatencyMs;
+      this.startAt = this.time.now + this.playLatencyMs + this.coldStartMs;
+      this.coldStartMs = 0;
       this.fire('play');
     }
     return Promise.resolve();

@@ -23,6 +23,8 @@ export interface EngineOptions {
   stallReportMs?: number;
   /** Seconds buffered ahead before a stalled peer calls itself ready. */
   readyAheadS?: number;
+  /** Seconds buffered ahead before a joiner's planned start plays: with less, a slow link stalls it at once. */
+  startAheadS?: number;
   /** While paused, re-align the position when it differs by more than this (s). */
   pausedTolerance?: number;
   /** A command moving a playing timeline re-seeks when the media is further than this (s). */
@@ -60,6 +62,7 @@ export type EngineSettings = Required<
     | 'leadMaxMs'
     | 'stallReportMs'
     | 'readyAheadS'
+    | 'startAheadS'
     | 'pausedTolerance'
     | 'commandSeekThreshold'
     | 'playTolerance'
@@ -79,6 +82,7 @@ export function settingsOf(options: EngineOptions): EngineSettings {
     leadMaxMs: options.leadMaxMs ?? 1000,
     stallReportMs: options.stallReportMs ?? 400,
     readyAheadS: options.readyAheadS ?? 2,
+    startAheadS: options.startAheadS ?? 1,
     pausedTolerance: options.pausedTolerance ?? 0.004,
     commandSeekThreshold: options.commandSeekThreshold ?? 0.08,
     playTolerance: options.playTolerance ?? 0.15,

@@ -4,7 +4,8 @@ import type { LearntLatencies } from './latencies';
 import type { EngineSettings } from './options';
 import type { OwnMedia } from './ownMedia';
 import { clampToDuration, positionAt } from './state';
-import { HAVE_FUTURE_DATA, type ServerClock, type TimerHandle, type Timers } from './types';
+import { edgeAllows } from './edge';
+import { HAVE_FUTURE_DATA, type MediaLike, type ServerClock, type TimerHandle, type Timers } from './types';
 
 /** A start planned at a media position: the media waits there, paused, for the timeline to arrive. */
 export interface StartWait {
@@ -15,7 +16,7 @@ export interface StartWait {
   first: number;
 }
 
-type StartupSettings = Pick<EngineSettings, 'tickMs' | 'playTolerance' | 'commandSeekThreshold' | 'waitAheadMax'>;
+type StartupSettings = Pick<EngineSettings, 'tickMs' | 'playTolerance' | 'commandSeekThreshold' | 'waitAheadMax' | 'startAheadS'>;
 
 /**
  * Starting the media on a playing timeline: at once when it is close enough, else by a synchronised
@@ -153,9 +154,9 @@ export class Startup {
       this.own.seek(this.wait.position);
       return;
     }
-    if (m.readyState < HAVE_FUTURE_DATA || m.seeking) return;
+    if (m.readyState < HAVE_FUTURE_DATA || m.seeking || (this.joining && !this.loadedEnough(m))) return;
     if (!m.paused) this.holdForStart();
-    const waitMs = ((w.position - expected) / t.rate) * 1000 - this.latencies.playS * 1000;
+    const waitMs = ((w.position - expected) / t.rate) * 1000 - this.latencies.startS() * 1000;
     if (waitMs <= 2) {
       this.wait = null;
       this.joining = false;
@@ -172,6 +173,18 @@ export class Startup {
         }
       }, waitMs);
     }
+  }
+
+  /**
+   * Enough is loaded past a joiner's start to play on: a start on a frame or two stalls at once on a slow link
+   * and leaves the joiner far behind; while less is loaded the moment may pass, and `check` plans it again
+   * further ahead. (The room's own restarts keep their moment: a member late for one holds the room instead.)
+   * The end of the film, or of what is encoded of it, needs no more than there is.
+   */
+  private loadedEnough(m: MediaLike): boolean {
+    const ahead = m.bufferedAhead();
+    if (ahead >= this.settings.startAheadS) return true;
+    return this.follow.ended(m.currentTime + ahead + 0.2) || !edgeAllows(this.follow.edge(), m.currentTime, this.settings.startAheadS);
   }
 
   /** play(), watched so that the start-up latency is learnt from the media's first steady look. */

@@ -299,6 +299,25 @@ describe('SyncEngine: buffering', () => {
     expect(net.commandsFrom('B')).toBe(0);
   });
 
+  it("a member cannot report a stall or an encoded edge in another member's name: the link says who it is", () => {
+    const { time, ...r } = room();
+    const [a] = ['A', 'B', 'C'].map((n) => r.add(n));
+    a.engine.play();
+    run(time, 3000);
+    // C's link (its peer id checked by the signalling server) carries reports that name B
+    a.engine.receive({ type: 'buffering', peer: 'B', on: true, at: time.now }, 'C');
+    a.engine.receive({ type: 'edge', peer: 'B', edge: 40, growing: true }, 'C');
+    run(time, 1500);
+    expect(a.engine.stats().waitingFor).toEqual(['C']);
+    expect(a.engine.playableLimit()).toBeCloseTo(40 - EDGE_MARGIN_S, 5);
+    // C leaves: nothing it said holds the room any more, whatever name it used
+    a.engine.peerGone('C');
+    run(time, 1500);
+    expect(a.engine.stats().waitingFor).toEqual([]);
+    expect(a.engine.playableLimit()).toBe(Number.POSITIVE_INFINITY);
+    expect(a.media.paused).toBe(false);
+  });
+
   it('a short hiccup does not stop the room', () => {
     const { time, ...r } = room();
     const [a, b] = ['A', 'B'].map((n) => r.add(n));

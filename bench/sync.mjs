@@ -177,8 +177,8 @@ async function main() {
     const back = await openMember(browser, joiner.i);
     members[members.length - 1] = back;
     const join = await lateJoin(back, members.slice(0, -1), { timeout: 45_000 });
-    // what the late joiner's page fetched, and when (ms from its navigation): where its wait went
-    const joinFetches = await back.page.evaluate(() => ({
+    // for the dump: what the late joiner's page fetched, and when (ms from its navigation): where its wait went
+    const joinFetches = !process.env.SYNC_DUMP ? null : await back.page.evaluate(() => ({
       load: window.__loadedAt - performance.timeOrigin,
       origin: performance.timeOrigin,
       fetches: performance.getEntriesByType('resource').map((r) => ({

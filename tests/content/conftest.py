@@ -83,6 +83,12 @@ def item(stack: Any, token: str, content_id: str) -> dict[str, Any]:
     return response.json()
 
 
+def wait_field(stack: Any, token: str, content_id: str, name: str, timeout: float = 60) -> dict[str, Any]:
+    """The item once `name` is filled in: thumbnails and subtitles arrive a moment after "ready"."""
+    return stack.wait_until(lambda: (lambda current: current if current.get(name) else None)(
+        item(stack, token, content_id)), timeout=timeout)
+
+
 def wait_for(stack: Any, token: str, content_id: str, statuses: tuple[str, ...] = ("ready", "failed"),
              timeout: float = 120.0) -> dict[str, Any]:
     deadline = time.monotonic() + timeout

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.content.conftest import Uploads, content_id_of, item, lavfi, make_clip, wait_for
+from tests.content.conftest import Uploads, content_id_of, item, lavfi, make_clip, wait_field, wait_for
 
 pytestmark = pytest.mark.slow
 RUN = secrets.token_hex(3)
@@ -40,11 +40,6 @@ def ready_item(content_stack: Any, uploads: Uploads, admin_token: str, clips: Pa
                                                             description="first words"))
     assert wait_for(content_stack, admin_token, content_id)["status"] == "ready"
     return content_id
-
-
-def wait_field(stack: Any, token: str, content_id: str, name: str, timeout: float = 60) -> dict[str, Any]:
-    return stack.wait_until(lambda: (lambda current: current if current.get(name) else None)(
-        item(stack, token, content_id)), timeout=timeout)
 
 
 def test_poster_sprite_and_map(content_stack: Any, admin_token: str, ready_item: str) -> None:

@@ -24,8 +24,7 @@ from flmnchll.content import links
 from flmnchll.media import hls
 from ops.instance import S3_BUCKET
 from tests.conftest import PrivateInstance, Stack
-from tests.content.conftest import Uploads, content_id_of, lavfi, make_clip, wait_for
-from tests.content.conftest import item as item_of
+from tests.content.conftest import Uploads, content_id_of, lavfi, make_clip, wait_field, wait_for
 from tests.deploy.test_front_door import assert_browser_hardening
 
 # S3_TEST_PORT_OFFSET keeps instances of suites run side by side apart
@@ -83,7 +82,7 @@ def test_upload_is_transcoded_and_served_from_the_bucket(s3_stack: Stack, bucket
     assert wait_for(s3_stack, token, content_id)["status"] == "ready"
     wanted = {f"media/{content_id}/{name}" for name in ("360p.mp4", "360p.webm", "poster.jpg", "sprite.jpg")}
     s3_stack.wait_until(lambda: wanted <= set(bucket(f"media/{content_id}/")))  # thumbnails follow "ready"
-    item = item_of(s3_stack, token, content_id)
+    item = wait_field(s3_stack, token, content_id, "preview")  # listed once the worker's event is in
 
     s3_origin = s3_stack.instance.url("s3")
     # The page may load media, previews and segments from the bucket: the front door's policy names its origin.

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import secrets
 import struct
-import time
 import zlib
 from pathlib import Path
 from typing import Any
@@ -154,7 +153,7 @@ def test_s3_notifications_create_one_item(content_stack: Any, admin_token: str) 
     (content_id,) = first.json()["items"]
     current = item(content_stack, admin_token, content_id)
     assert current["title"] == f"holiday-{RUN}" and current["status"] in ("processing", "failed")
-    deadline = time.monotonic() + 60
-    while item(content_stack, admin_token, content_id)["status"] == "processing" and time.monotonic() < deadline:
-        time.sleep(0.5)
-    content_stack.call("content", content_id, method="DELETE", token=admin_token)
+    # The object's storage is out of reach here: its job is retried for a minute and more. Deleting the item
+    # meanwhile cancels it.
+    assert content_stack.call("content", content_id, method="DELETE", token=admin_token).status_code == 200
+    assert content_stack.call("list-content", content_id, method="GET", token=admin_token).status_code == 404

@@ -22,6 +22,10 @@ class Program:
     startsecs: int = 1
 
 
+#: where the other programs keep their state: started first, stopped last
+STORES = ("redis", "ferretdb", "s3")
+
+
 def programs(instance: Instance) -> list[Program]:
     tools, python, run, data = instance.tools_bin, instance.python, instance.run_dir, instance.data_dir
     ports = instance.ports

@@ -54,7 +54,7 @@ describe('ClockSync', () => {
         }, out);
       });
     };
-    const sync = new ClockSync(probe, { now: () => time.now }, time, { burst: 6, burstGapMs: 10, intervalMs: 5_000 });
+    const sync = new ClockSync(probe, { now: () => time.now }, time, { burst: 6, burstGapMs: 10, intervalMs: 5_000, settleMs: [] });
     const step = async (n: number): Promise<void> => {
       for (let i = 0; i < n; i += 1) {
         time.advance(1);
@@ -70,6 +70,37 @@ describe('ClockSync', () => {
     expect(Math.abs(sync.now() - (time.now + trueOffset))).toBeLessThan(4);
     await step(6000);
     expect(calls).toBeGreaterThanOrEqual(12);
+    sync.stop();
+  });
+
+  it('estimates again within seconds when the first burst queued behind a loading page', async () => {
+    const time = new FakeTime(1_000_000);
+    const trueOffset = -4_321;
+    let calls = 0;
+    const probe = (_t0: number): Promise<{ t1: number; t2: number }> => {
+      // the first burst: every request held 150 ms before the server and its answer 150 ms after
+      const [out, back] = calls < 6 ? [150, 150] : [3, 3];
+      calls += 1;
+      return new Promise((resolve) => {
+        time.setTimeout(() => {
+          const t1 = time.now + trueOffset;
+          time.setTimeout(() => resolve({ t1, t2: t1 }), back);
+        }, out);
+      });
+    };
+    const sync = new ClockSync(probe, { now: () => time.now }, time, { burst: 6, burstGapMs: 40 });
+    const step = async (n: number): Promise<void> => {
+      for (let i = 0; i < n; i += 1) {
+        time.advance(1);
+        for (let k = 0; k < 5; k += 1) await Promise.resolve();
+      }
+    };
+    void sync.start();
+    await step(2_200);
+    expect(sync.rtt).toBe(300);
+    await step(2_500);
+    expect(sync.rtt).toBe(6);
+    expect(Math.abs(sync.offset - trueOffset)).toBeLessThanOrEqual(3);
     sync.stop();
   });
 

@@ -98,6 +98,12 @@ export interface ClockSyncOptions {
   burstGapMs?: number;
   /** Time between bursts (ms): periodic re-estimation. */
   intervalMs?: number;
+  /**
+   * Waits (ms) before the bursts that follow the first, before `intervalMs` takes over. The first burst runs
+   * while the page is still loading and often queues behind it (hundreds of ms on a busy device); the next
+   * few, once it has settled, find the tight samples the estimate keeps.
+   */
+  settleMs?: readonly number[];
   estimator?: ClockEstimator;
 }
 
@@ -110,6 +116,7 @@ export class ClockSync implements ServerClock {
   private readonly burst: number;
   private readonly burstGapMs: number;
   private readonly intervalMs: number;
+  private readonly settleMs: readonly number[];
   private timer: TimerHandle | null = null;
   private running = false;
   private listeners = new Set<() => void>();
@@ -123,6 +130,7 @@ export class ClockSync implements ServerClock {
     this.burst = options.burst ?? 6;
     this.burstGapMs = options.burstGapMs ?? 40;
     this.intervalMs = options.intervalMs ?? 30_000;
+    this.settleMs = options.settleMs ?? [2_000, 5_000, 10_000];
     this.estimator = options.estimator ?? new ClockEstimator();
   }
 
@@ -193,15 +201,18 @@ export class ClockSync implements ServerClock {
     });
   }
 
-  /** First burst now, then one every interval (sooner while there is no sample yet). */
+  /** First burst now, a few more as the page settles, then one every interval (sooner while there is no sample). */
   start(): Promise<void> {
     if (this.running) return Promise.resolve();
     this.running = true;
+    let bursts = 0;
     const loop = async (): Promise<void> => {
       if (!this.running) return;
       await this.syncBurst();
       if (!this.running) return;
-      const wait = this.estimator.ready ? this.intervalMs : Math.min(this.intervalMs, 2_000);
+      const settling = this.settleMs[bursts];
+      if (this.estimator.ready) bursts += 1;
+      const wait = !this.estimator.ready ? Math.min(this.intervalMs, 2_000) : (settling ?? this.intervalMs);
       this.timer = this.timers.setTimeout(() => void loop(), wait);
     };
     return loop();

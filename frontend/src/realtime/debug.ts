@@ -15,6 +15,8 @@ export interface SyncDebug {
   readonly drift: number;
   readonly offset: number;
   readonly rtt: number;
+  /** The clock this member follows (its own peer id: its own HTTP estimate) and the round trip bounding it. */
+  readonly clockSource: { reference: string; rttMs: number };
   readonly correctiveSeeks: number;
   readonly lastCommand: EngineStats['lastCommand'];
   readonly peerId: string | null;
@@ -46,10 +48,11 @@ export interface DebugParts {
   voice: Voice;
   chat: ChatLog;
   voiceView: () => VoiceView;
+  clockSource: () => { reference: string; rttMs: number };
 }
 
 /** Puts a session's figures on the window (outside a browser, does nothing and returns null). */
-export function installDebug({ engine, clock, mesh, voice, chat, voiceView }: DebugParts): SyncDebug | null {
+export function installDebug({ engine, clock, mesh, voice, chat, voiceView, clockSource }: DebugParts): SyncDebug | null {
   if (typeof window === 'undefined') return null;
   const debug: SyncDebug = {
     get drift() {
@@ -60,6 +63,9 @@ export function installDebug({ engine, clock, mesh, voice, chat, voiceView }: De
     },
     get rtt() {
       return clock.rtt;
+    },
+    get clockSource() {
+      return clockSource();
     },
     get correctiveSeeks() {
       return engine.stats().correctiveSeeks;

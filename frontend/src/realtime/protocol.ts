@@ -42,8 +42,8 @@ export type MeshWire =
   | { type: 'chat'; line: ChatLine }
   /** `q`: the sender's HTTP clock round trip (ms), how good its clock is (see sync/roomClock.ts). */
   | { type: 'ping'; t: number; q?: number }
-  /** `r`: the answering member's room time when it answered; `q` as for ping. */
-  | { type: 'pong'; t: number; r?: number; q?: number }
+  /** `r`: the answering member's room time when it answered, `l` its local clock then; `q` as for ping. */
+  | { type: 'pong'; t: number; r?: number; l?: number; q?: number }
   | { type: 'voice'; on: boolean; muted: boolean }
   | { type: 'room'; locked: boolean; host_id: string | null }
   | { type: 'bye' };

@@ -95,7 +95,7 @@ export class RealtimeSession {
       iceServers: (room.ice_servers ?? []) as RTCIceServer[],
       iceTransportPolicy: icePolicyOf(room),
       renew: async () => peerConfigOf(await this.api.join(this.room.id)),
-      clockStamp: () => ({ room: this.clock.now(), quality: this.clockQuality() }),
+      clockStamp: () => ({ room: this.clock.now(), local: this.clock.localNow(), quality: this.clockQuality() }),
     });
     this.clock.followRoom(() => this.roomClock.offset(this.mesh.id ?? '', this.clockQuality(), this.mesh.linked));
     this.engine = new SyncEngine({
@@ -188,6 +188,7 @@ export class RealtimeSession {
       voice: this.voice,
       chat: this.chat,
       voiceView: () => voiceViewOf(this.voice),
+      clockSource: () => this.roomClock.source(this.mesh.id ?? '', this.clockQuality(), this.mesh.linked),
     });
     this.emit();
   }

@@ -5,6 +5,7 @@
  */
 import { Peer, type DataConnection, type MediaConnection, type PeerOptions } from 'peerjs';
 import { parseWire, type WireMessage } from '../protocol';
+import type { PeerTimeSample } from '../sync/roomClock';
 
 export interface PeerServerConfig {
   host: string;
@@ -17,6 +18,13 @@ export interface PeerServerConfig {
   token_expires?: number;
   peer_id?: string;
 }
+
+/**
+ * Pings (ms after a link opens) besides the periodic ones: three at once, so that the round trip and the remote's
+ * clock are known within a second; then more while the pages are still busy starting (a page loading its film
+ * answers late, and the room clock keeps only the tightest samples), so that a tight one comes within seconds.
+ */
+const OPENING_PINGS_MS = [0, 300, 600, 1_000, 1_500, 2_500, 3_500, 5_000];
 
 export type MeshStatus = 'connecting' | 'online' | 'reconnecting' | 'offline';
 
@@ -31,8 +39,8 @@ export interface MeshOptions {
   pingMs?: number;
   /** A link silent for this long is closed and re-dialled. */
   deadMs?: number;
-  /** This member's room time and clock quality, stamped on pings and pongs (see sync/roomClock.ts). */
-  clockStamp?: () => { room: number; quality: number };
+  /** This member's room time, local clock and clock quality, stamped on pings and pongs (see sync/roomClock.ts). */
+  clockStamp?: () => { room: number; local: number; quality: number };
   debug?: 0 | 1 | 2 | 3;
 }
 
@@ -43,8 +51,8 @@ export interface MeshEvents {
   onLink?: (remote: string, up: boolean) => void;
   onMessage?: (message: WireMessage, remote: string) => void;
   onRtt?: (remote: string, rttMs: number) => void;
-  /** A pong brought the remote's room time (local epoch ms at send and return), and its clock quality. */
-  onPeerTime?: (remote: string, sample: { sent: number; remote: number; back: number }) => void;
+  /** A pong brought the remote's room time and local clock (local epoch ms at send and return). */
+  onPeerTime?: (remote: string, sample: PeerTimeSample) => void;
   /** A remote announced its clock quality (HTTP round trip, ms). */
   onPeerQuality?: (remote: string, quality: number) => void;
   onCall?: (call: MediaConnection) => void;
@@ -366,7 +374,7 @@ export class Mesh {
       if (!msg) return;
       if (msg.type === 'ping') {
         const stamp = this.opts.clockStamp?.();
-        this.sendOn(conn, stamp ? { type: 'pong', t: msg.t, r: stamp.room, q: stamp.quality } : { type: 'pong', t: msg.t });
+        this.sendOn(conn, stamp ? { type: 'pong', t: msg.t, r: stamp.room, l: stamp.local, q: stamp.quality } : { type: 'pong', t: msg.t });
         if (typeof msg.q === 'number') this.events.onPeerQuality?.(remote, msg.q);
         return;
       }
@@ -374,7 +382,10 @@ export class Mesh {
         const back = now();
         this.events.onRtt?.(remote, back - msg.t);
         if (typeof msg.q === 'number') this.events.onPeerQuality?.(remote, msg.q);
-        if (typeof msg.r === 'number') this.events.onPeerTime?.(remote, { sent: epoch(msg.t), remote: msg.r, back: epoch(back) });
+        if (typeof msg.r === 'number') {
+          const local = typeof msg.l === 'number' ? msg.l : undefined;
+          this.events.onPeerTime?.(remote, { sent: epoch(msg.t), remote: msg.r, remoteLocal: local, back: epoch(back) });
+        }
         return;
       }
       this.events.onMessage?.(msg, remote);
@@ -409,8 +420,7 @@ export class Mesh {
     }
     this.links.set(remote, { conn, outbound, open: true, lastSeen: now() });
     this.wanted.set(remote, now());
-    // a few pings at once: the round trip and the remote's clock are known within a second, not after three pings
-    for (const ms of [0, 300, 600]) setTimeout(() => this.links.get(remote)?.conn === conn && this.ping(conn), ms);
+    for (const ms of OPENING_PINGS_MS) setTimeout(() => this.links.get(remote)?.conn === conn && this.ping(conn), ms);
     const r = this.retries.get(remote);
     if (r?.timer) clearTimeout(r.timer);
     this.retries.delete(remote);

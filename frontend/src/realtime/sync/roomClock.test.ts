@@ -39,6 +39,19 @@ describe('RoomClock', () => {
     expect(room.offset('a', 50, ['b'])).toBeNull();
   });
 
+  it("follows the reference's clock when its own estimate moves, though the tightest ping came before the move", () => {
+    const room = new RoomClock();
+    room.noteQuality('b', 2);
+    // b's local clock runs 1000 ms ahead of ours; its room time, first 60 ms ahead of its local clock
+    const answer = (at: number, roomOffset: number, up: number, down: number): void =>
+      room.addSample('b', { sent: at, remote: at + up + 1000 + roomOffset, remoteLocal: at + up + 1000, back: at + up + down });
+    for (let i = 0; i < 3; i += 1) answer(1000 * i, 60, 2, 2);
+    expect(room.offset('a', 150, ['b'])).toBeCloseTo(1060, 6);
+    // b's next HTTP samples, once its page settled, move its room time 45 ms back; the pings now queue longer
+    answer(4000, 15, 30, 30);
+    expect(room.offset('a', 150, ['b'])).toBeCloseTo(1015, 6);
+  });
+
   it('agrees on one reference everywhere: near-equal clocks tie to the smaller peer id', () => {
     const room = new RoomClock();
     room.noteQuality('a', 41);

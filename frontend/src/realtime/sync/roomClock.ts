@@ -8,12 +8,18 @@ import { ClockEstimator } from './clock';
  * follows one member's clock: the one whose HTTP estimate is tightest (smallest round trip, which bounds its
  * error), ties to the smaller peer id. The others measure that member's clock over their data link (pings
  * stamped with its room time, best of the recent ones by round trip, as for HTTP) and take its time.
+ *
+ * What the pings measure is the other member's local clock, which never jumps; its room time is that plus its
+ * offset, taken from its latest answer. The offset moves whenever that member's own estimate improves (its
+ * first HTTP samples are taken while its page loads), and the best ping may be older than the move.
  */
 export interface PeerTimeSample {
   /** Local epoch ms when the ping left. */
   sent: number;
   /** The remote's room time (server epoch ms, as it follows the room) when it answered. */
   remote: number;
+  /** The remote's local clock (epoch ms) when it answered; absent from members that do not send it. */
+  remoteLocal?: number;
   /** Local epoch ms when the answer came back. */
   back: number;
 }
@@ -32,6 +38,8 @@ interface PeerEntry {
   estimator: ClockEstimator;
   /** Its HTTP clock's round trip (ms), as it announced; Infinity when it has none. */
   quality: number;
+  /** Its room time minus its local clock (ms), at its latest answer (0 when it sends no local clock). */
+  roomOffset: number;
 }
 
 export class RoomClock {
@@ -51,7 +59,11 @@ export class RoomClock {
   private entry(peer: string): PeerEntry {
     let e = this.peers.get(peer);
     if (!e) {
-      e = { estimator: new ClockEstimator({ maxSamples: this.maxSamples, maxAgeMs: this.maxAgeMs }), quality: Number.POSITIVE_INFINITY };
+      e = {
+        estimator: new ClockEstimator({ maxSamples: this.maxSamples, maxAgeMs: this.maxAgeMs }),
+        quality: Number.POSITIVE_INFINITY,
+        roomOffset: 0,
+      };
       this.peers.set(peer, e);
     }
     return e;
@@ -65,7 +77,9 @@ export class RoomClock {
   /** A ping to `peer` came back with its room time. */
   addSample(peer: string, s: PeerTimeSample): void {
     if (![s.sent, s.remote, s.back].every(Number.isFinite)) return;
-    this.entry(peer).estimator.add({ t0: s.sent, t1: s.remote, t2: s.remote, t3: s.back });
+    const e = this.entry(peer);
+    const local = s.remoteLocal !== undefined && Number.isFinite(s.remoteLocal) ? s.remoteLocal : s.remote;
+    if (e.estimator.add({ t0: s.sent, t1: local, t2: local, t3: s.back })) e.roomOffset = s.remote - local;
   }
 
   /** The peer left the room. */
@@ -91,6 +105,12 @@ export class RoomClock {
     return best[0];
   }
 
+  /** The clock followed and the round trip (ms) bounding its error: the data link's to a peer, else HTTP's. */
+  source(self: string, selfQuality: number, linked: readonly string[]): { reference: string; rttMs: number } {
+    const reference = this.reference(self, selfQuality, linked);
+    return { reference, rttMs: reference === self ? selfQuality : (this.peers.get(reference)?.estimator.rtt ?? Number.NaN) };
+  }
+
   /**
    * Room time minus local time (ms) when another member's clock is followed; null when this peer's own HTTP
    * estimate is the best the room has.
@@ -98,6 +118,7 @@ export class RoomClock {
   offset(self: string, selfQuality: number, linked: readonly string[]): number | null {
     const ref = this.reference(self, selfQuality, linked);
     if (ref === self) return null;
-    return this.peers.get(ref)?.estimator.offset ?? null;
+    const e = this.peers.get(ref);
+    return e ? e.estimator.offset + e.roomOffset : null;
   }
 }

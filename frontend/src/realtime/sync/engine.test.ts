@@ -542,10 +542,10 @@ describe('SyncEngine: more cases', () => {
     a.media.userPause();
     run(time, 2000);
     const seeksBefore = b.media.seeks.length;
-    // the play reaches B 150 ms after it was issued (120 ms after its moment)
-    net.delayMs = 150;
+    // the play reaches B 80 ms after it was issued (50 ms after its moment)
+    net.delayMs = 80;
     a.media.userPlay();
-    run(time, 149);
+    run(time, 79);
     expect(b.media.playCalls).toBe(1);
     run(time, 3);
     expect(b.media.playCalls).toBe(2);
@@ -557,6 +557,27 @@ describe('SyncEngine: more cases', () => {
     expect(b.engine.stats().correctiveSeeks).toBe(0);
     // the lateness of the command is not taken for the media's start-up latency
     expect(b.engine.stats().playLatencyMs).toBeLessThan(45);
+  });
+
+  it('a play arriving well after its moment restarts a paused peer in step instead of steering it for seconds', () => {
+    const { time, net, ...r } = room();
+    const [a, b] = ['A', 'B'].map((n) => r.add(n, { playLatencyMs: 30, seekLatencyMs: 60 }, { playLatencyS: 0.03 }));
+    a.engine.play();
+    run(time, 2000);
+    a.media.userPause();
+    run(time, 2000);
+    const seeksBefore = b.media.seeks.length;
+    // the play reaches B 150 ms after it was issued (120 ms after its moment): playing at once would leave it
+    // 120 ms behind, and the rate steering (at most 5 %) would take seconds to close that
+    net.delayMs = 150;
+    a.media.userPlay();
+    run(time, 160);
+    expect(b.media.seeks.length).toBe(seeksBefore + 1);
+    run(time, 600);
+    expect(b.media.paused).toBe(false);
+    expect(spread(r.peers)).toBeLessThan(0.015);
+    run(time, 4000);
+    expect(b.engine.stats().correctiveSeeks).toBe(0);
   });
 
   it("on a slow network a member's play is scheduled ahead by the farthest peer's delay: all start together", () => {

@@ -85,7 +85,7 @@ export function settingsOf(options: EngineOptions): EngineSettings {
     startAheadS: options.startAheadS ?? 1,
     pausedTolerance: options.pausedTolerance ?? 0.004,
     commandSeekThreshold: options.commandSeekThreshold ?? 0.08,
-    playTolerance: options.playTolerance ?? 0.15,
+    playTolerance: options.playTolerance ?? 0.08,
     waitAheadMax: options.waitAheadMax ?? 1,
     settleMs: options.settleMs ?? 350,
     restampMin: options.restampMin ?? 0.025,

@@ -68,11 +68,16 @@ async function beyondOneWay(issuer, others, type, issued) {
   });
 }
 
+/** Each member's median distance (ms) from the room's timeline on the true clock, and as its own clock has it. */
+const offsets = [];
+
 /** Samples every member's position for `ms` while the room plays; returns the spreads (ms) between them. */
 async function spreadWhilePlaying(list, ms) {
   const from = await list[0].page.evaluate(() => window.__now());
   await new Promise((r) => setTimeout(r, ms));
   const samples = await Promise.all(list.map((m) => m.page.evaluate((t0) => window.__drift.filter((s) => s.t >= t0), from)));
+  const clocks = (list) => [...new Set(list.map((s) => s.c))].join(',');
+  offsets.push(samples.map((list) => (list.length ? `${Math.round(median(list.map((s) => s.x)))}/${Math.round(median(list.map((s) => s.d)))}[${clocks(list)}]` : '-')));
   return spreadOf(samples, () => true, list.length);
 }
 
@@ -110,8 +115,15 @@ test(`${NAME}: four members play, pause and seek together, one joins late, and t
     spreads.push(...(await spreadWhilePlaying(trio, 2500)));
   };
 
-  beyond.push(...(await beyondOneWay(a, [b, c], 'play', await act(a, 'v.play().catch(() => {})'))));
+  const firstPlay = await act(a, 'v.play().catch(() => {})');
+  beyond.push(...(await beyondOneWay(a, [b, c], 'play', firstPlay)));
   await steady();
+  const firstPlaySeen = await Promise.all(trio.map((m) => m.page.evaluate((t0) => {
+    const c = window.__flmnchllSync.lastCommand;
+    const ms = (t) => (t === null || t === undefined ? null : Math.round(t - t0));
+    const events = window.__events.filter((e) => e.t >= t0 - 1 && e.t < t0 + 4000).slice(0, 8).map((e) => `${e.type}@${ms(e.t)}`);
+    return `${c?.action} at ${ms(c?.at)} received ${ms(c?.received)} applied ${ms(c?.applied)}; ${events.join(' ')}`;
+  }, firstPlay)));
   beyond.push(...(await beyondOneWay(b, [a, c], 'pause', await act(b, 'v.pause()'))));
   await new Promise((r) => setTimeout(r, 1000));
   beyond.push(...(await beyondOneWay(c, [a, b], 'play', await act(c, 'v.play().catch(() => {})'))));
@@ -123,6 +135,8 @@ test(`${NAME}: four members play, pause and seek together, one joins late, and t
   const join = await lateJoin(d, trio, { timeout: 20_000 });
   console.log(`beyond the one-way delay (ms): ${beyond.map(Math.round).join(', ')}`);
   console.log(`drift between peers: n ${spreads.length}, p95 ${p95(spreads).toFixed(1)} ms, max ${Math.max(...spreads).toFixed(1)} ms`);
+  console.log(`off the timeline, true clock / own clock, per member (median ms) [clock followed~its round trip]: ${offsets.map((o) => o.join(' ')).join(' | ')}`);
+  console.log(`the first play, ms after the call, per member: ${firstPlaySeen.join(' | ')}`);
   console.log(`late joiner: ${JSON.stringify(join)}`);
   assert.ok(spreads.length >= 20, `too few samples of the room playing (${spreads.length})`);
   assert.ok(p95(spreads) <= LIMITS.driftP95, `drift between peers p95 ${p95(spreads).toFixed(1)} ms > ${LIMITS.driftP95} ms`);

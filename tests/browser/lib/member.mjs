@@ -100,7 +100,9 @@ export function memberPage({ token, user, drift = false, relay = null, relayTran
       const t = now();
       const st = s.state;
       const x = (v.currentTime - (st.position + ((t - st.at) / 1000) * st.rate)) * 1000;
-      window.__drift.push({ t, d: (v.currentTime - s.expectedPosition()) * 1000, x, p: v.currentTime, r: v.playbackRate });
+      const c = s.clockSource;
+      window.__drift.push({ t, d: (v.currentTime - s.expectedPosition()) * 1000, x, p: v.currentTime, r: v.playbackRate,
+                            c: `${c.reference === s.peerId ? 'own' : c.reference.slice(-4)}~${Math.round(c.rttMs)}` });
     }, 100);
   }
 }

@@ -14,6 +14,7 @@ the secrets `s3-access-key` / `s3-secret-key` (or `S3_ACCESS_KEY` / `S3_SECRET_K
 from __future__ import annotations
 
 import base64
+import errno
 import functools
 import hashlib
 import mimetypes
@@ -22,9 +23,9 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 from urllib.parse import quote
 
 from flmnchll import keys
@@ -104,6 +105,24 @@ class Storage(Protocol):
                    expires: int | None = None, absolute: bool = False) -> str: ...
 
 
+def _write_whole(target: Path, write: Callable[[IO[bytes]], object]) -> None:
+    """Write beside `target`, then rename over it: readers see the whole file or none, and a write that fails
+    leaves nothing behind (a stray part would keep a deleted item's folder alive)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=target.parent, prefix=".part-", delete=False) as part:
+        try:
+            write(part)
+        except BaseException:
+            part.close()
+            Path(part.name).unlink(missing_ok=True)
+            raise
+    try:
+        os.replace(part.name, target)
+    except BaseException:
+        Path(part.name).unlink(missing_ok=True)
+        raise
+
+
 class LocalStorage:
     """Files under a folder; media served by nginx at `/media/` with secure links."""
 
@@ -118,11 +137,8 @@ class LocalStorage:
 
     def put_file(self, key: str, source: Path, content_type: str | None = None) -> None:
         target = self.path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with (tempfile.NamedTemporaryFile(dir=target.parent, prefix=".part-", delete=False) as part,
-              open(source, "rb") as src):
-            shutil.copyfileobj(src, part, 1 << 20)
-        os.replace(part.name, target)
+        with open(source, "rb") as src:  # a missing source fails here, before anything is written
+            _write_whole(target, lambda part: shutil.copyfileobj(src, part, 1 << 20))
 
     def move_file(self, key: str, source: Path, content_type: str | None = None) -> None:
         """Hand a finished file over: a rename on the same disk (instant and atomic), else copy and remove."""
@@ -130,16 +146,14 @@ class LocalStorage:
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
             os.replace(source, target)
-        except OSError:
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:
+                raise
             self.put_file(key, source, content_type)
             Path(source).unlink(missing_ok=True)
 
     def put_bytes(self, key: str, data: bytes, content_type: str | None = None) -> None:
-        target = self.path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=target.parent, prefix=".part-", delete=False) as part:
-            part.write(data)
-        os.replace(part.name, target)
+        _write_whole(self.path(key), lambda part: part.write(data))
 
     def get_bytes(self, key: str) -> bytes:
         try:

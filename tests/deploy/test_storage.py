@@ -124,6 +124,20 @@ def test_missing_key_is_not_found(backend: str, tmp_path: Path) -> None:
         media.download("nothing/here.mp4", tmp_path / "x")
 
 
+def test_a_file_gone_before_it_is_handed_over_leaves_nothing(backend: str, tmp_path: Path) -> None:
+    """A job whose work folder was removed under it (its item deleted meanwhile) publishes nothing, and
+    leaves nothing in the item's place."""
+    media = storage.media()
+    with pytest.raises(FileNotFoundError):
+        media.move_file("gone1/poster.jpg", tmp_path / "work" / "poster.jpg")
+    with pytest.raises(FileNotFoundError):
+        media.put_file("gone1/sprite.jpg", tmp_path / "work" / "sprite.jpg")
+    assert media.list("gone1/") == []
+    if backend == "local":
+        left = Path(os.environ["MEDIA_DIR"]) / "gone1"
+        assert not left.exists() or not any(left.iterdir()), list(left.iterdir())
+
+
 def test_areas_are_separate(backend: str) -> None:
     storage.media().put_bytes("same", b"media")
     storage.uploads().put_bytes("same", b"upload")

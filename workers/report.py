@@ -29,6 +29,11 @@ STOP_STATUSES = {404, 409, 410}
 class Cancelled(Exception):
     """The item is gone or belongs to a newer run; the job's work is no longer wanted."""
 
+    def __init__(self, reason: str, *, deleted: bool = False) -> None:
+        super().__init__(reason)
+        #: the item itself is gone (not merely re-processed): nothing of this job's may stay in its place
+        self.deleted = deleted
+
 
 class ContentManagerUnavailable(RuntimeError):
     """A 5xx answer: the content manager may be restarting, so the event is sent again."""
@@ -51,7 +56,7 @@ def post_event(url: str, body: dict[str, Any]) -> dict[str, Any]:
         answer: dict[str, Any] = response.json() if response.content else {}
         return answer
     if response.status_code in STOP_STATUSES:
-        raise Cancelled(f"{response.status_code} {response.text[:200]}")
+        raise Cancelled(f"{response.status_code} {response.text[:200]}", deleted=response.status_code in (404, 410))
     refusal = f"content manager refused {body['kind']}: {response.status_code} {response.text[:300]}"
     if response.status_code >= 500:
         raise ContentManagerUnavailable(refusal)

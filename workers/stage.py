@@ -1,7 +1,8 @@
 """Running one job's work with the outcomes every job shares; what a failure means is the job's own policy.
 
 Whatever the outcome, the job's work folder is removed, so nothing half-written stays behind. An item deleted
-or re-processed meanwhile stops the work quietly. A failure the policy does not take is raised, so RQ retries
+or re-processed meanwhile stops the work quietly; a deleted one also loses whatever the job published after
+the delete. A failure the policy does not take is raised, so RQ retries
 the job (and, once no retry is left, `workers.failure` marks the item failed).
 """
 
@@ -13,6 +14,7 @@ from typing import Any
 
 from rq import get_current_job
 
+from flmnchll import storage
 from flmnchll.media.errors import EncodeError, MediaError, lasting_reason
 from workers.failure import mark_failed
 from workers.report import Cancelled, Reporter
@@ -53,6 +55,8 @@ def run_stage(reporter: Reporter, work: Callable[[], dict[str, Any]], policy: Fa
         return work()
     except Cancelled as exc:
         log.info("content %s: work no longer wanted (%s)", reporter.content_id, exc)
+        if exc.deleted:  # what it published after the item was deleted would outlive the item
+            storage.media().delete_prefix(f"{reporter.content_id}/")
         return {"cancelled": True}
     except Exception as exc:
         handled = policy(reporter, exc)

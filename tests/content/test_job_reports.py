@@ -17,7 +17,7 @@ from flmnchll.media.errors import DISK_FULL, EncodeError, MediaError
 from tests.scripted_server import ScriptedServer
 from workers import failure, report, stage
 from workers.report import Cancelled, Reporter
-from workers.workspace import work_dir
+from workers.workspace import publish, work_dir
 
 SERVICE_KEY = "service key of the tests"
 
@@ -129,6 +129,23 @@ def test_an_item_plays_without_extras_that_cannot_be_made(manager: ScriptedServe
 
     assert stage.run_stage(thumbnails, work, stage.item_plays_without) == {"failed": "the sprite could not be cut"}
     assert manager.received == []  # the item stays as it is: playable, without a poster
+
+
+def test_work_whose_item_was_deleted_meanwhile_leaves_nothing_it_published(manager: ScriptedServer,
+                                                                           tmp_path: Path) -> None:
+    manager.script = [410]
+    media = tmp_path / "data" / "media" / REPORTER.content_id
+
+    def work() -> dict[str, Any]:
+        poster = work_dir(REPORTER.content_id, REPORTER.stage) / "poster.jpg"
+        poster.write_bytes(b"\xff\xd8\xff")
+        publish(REPORTER.content_id, poster)  # the item was deleted a moment before: this makes its folder again
+        assert (media / "poster.jpg").exists()
+        REPORTER.event("thumbnail", poster="poster.jpg")
+        return {"poster": "poster.jpg"}
+
+    assert stage.run_stage(REPORTER, work, stage.item_plays_without) == {"cancelled": True}
+    assert not media.exists()
 
 
 def test_work_whose_item_went_away_ends_quietly(manager: ScriptedServer) -> None:

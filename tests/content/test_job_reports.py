@@ -31,6 +31,8 @@ def manager(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Scripte
     monkeypatch.setenv("SECRETS_DIR", str(tmp_path / "secrets"))
     monkeypatch.setenv("GATEWAY_URL", server.url)
     monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("STORAGE_BACKEND", "local")  # a job's own folder, whatever other tests point at
+    monkeypatch.setenv("MEDIA_DIR", str(tmp_path / "media"))
     config.settings.cache_clear()
     yield server
     server.close()
@@ -134,7 +136,7 @@ def test_an_item_plays_without_extras_that_cannot_be_made(manager: ScriptedServe
 def test_work_whose_item_was_deleted_meanwhile_leaves_nothing_it_published(manager: ScriptedServer,
                                                                            tmp_path: Path) -> None:
     manager.script = [410]
-    media = tmp_path / "data" / "media" / REPORTER.content_id
+    media = tmp_path / "media" / REPORTER.content_id
 
     def work() -> dict[str, Any]:
         poster = work_dir(REPORTER.content_id, REPORTER.stage) / "poster.jpg"

@@ -181,22 +181,25 @@ def stop(instance: Instance, timeout: float = 60.0) -> bool:
         return False
     pid = int(pid_file.read_text()) if pid_file.exists() else None
     deadline = time.monotonic() + timeout
-    with contextlib.suppress(OSError, xmlrpc.client.Error):
+    supervisor = connect(instance)
+
+    def running(groups: set[str] | None = None) -> set[str]:
+        return {p["group"] for p in supervisor.getAllProcessInfo()
+                if p["statename"] in ("RUNNING", "STARTING", "BACKOFF", "STOPPING")
+                and (groups is None or p["group"] in groups)}
+
+    try:
         # supervisord's own shutdown stops one group per turn of its loop, a second each (35 of them here), so
         # every user of the stores is asked at once, then the stores (each saving its data), then supervisord
-        supervisor = connect(instance)
-
-        def running(groups: set[str] | None = None) -> set[str]:
-            return {p["group"] for p in supervisor.getAllProcessInfo()
-                    if p["statename"] in ("RUNNING", "STARTING", "BACKOFF", "STOPPING")
-                    and (groups is None or p["group"] in groups)}
-
-        for phase in (running() - set(STORES), set(STORES)):
-            for group in running(phase):
-                supervisor.stopProcessGroup(group, False)
-            while running(phase) and time.monotonic() < deadline:
-                time.sleep(0.2)
-        supervisor.shutdown()
+        with contextlib.suppress(OSError, xmlrpc.client.Error):
+            for phase in (running() - set(STORES), set(STORES)):
+                for group in running(phase):
+                    supervisor.stopProcessGroup(group, False)
+                while running(phase) and time.monotonic() < deadline:
+                    time.sleep(0.2)
+    finally:
+        with contextlib.suppress(OSError, xmlrpc.client.Error):
+            supervisor.shutdown()  # whatever is left, supervisord stops in its own order
     while pid and time.monotonic() < deadline:
         try:
             os.kill(pid, 0)

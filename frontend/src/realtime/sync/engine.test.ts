@@ -534,14 +534,19 @@ describe('SyncEngine: more cases', () => {
     expect(a.media.currentTime).toBeLessThan(54);
   });
 
-  it('a play arriving a little late starts a paused peer at once, without a seek, and catches up', () => {
+  /** Two peers that played together and are paused now; B's seeks so far. */
+  function pausedPair(seekLatencyMs: number) {
     const { time, net, ...r } = room();
-    const [a, b] = ['A', 'B'].map((n) => r.add(n, { playLatencyMs: 30, seekLatencyMs: 100 }, { playLatencyS: 0.03 }));
+    const [a, b] = ['A', 'B'].map((n) => r.add(n, { playLatencyMs: 30, seekLatencyMs }, { playLatencyS: 0.03 }));
     a.engine.play();
     run(time, 2000);
     a.media.userPause();
     run(time, 2000);
-    const seeksBefore = b.media.seeks.length;
+    return { time, net, r, a, b, seeksBefore: b.media.seeks.length };
+  }
+
+  it('a play arriving a little late starts a paused peer at once, without a seek, and catches up', () => {
+    const { time, net, r, a, b, seeksBefore } = pausedPair(100);
     // the play reaches B 80 ms after it was issued (50 ms after its moment)
     net.delayMs = 80;
     a.media.userPlay();
@@ -560,13 +565,7 @@ describe('SyncEngine: more cases', () => {
   });
 
   it('a play arriving well after its moment restarts a paused peer in step instead of steering it for seconds', () => {
-    const { time, net, ...r } = room();
-    const [a, b] = ['A', 'B'].map((n) => r.add(n, { playLatencyMs: 30, seekLatencyMs: 60 }, { playLatencyS: 0.03 }));
-    a.engine.play();
-    run(time, 2000);
-    a.media.userPause();
-    run(time, 2000);
-    const seeksBefore = b.media.seeks.length;
+    const { time, net, r, a, b, seeksBefore } = pausedPair(60);
     // the play reaches B 150 ms after it was issued (120 ms after its moment): playing at once would leave it
     // 120 ms behind, and the rate steering (at most 5 %) would take seconds to close that
     net.delayMs = 150;

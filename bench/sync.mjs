@@ -13,7 +13,7 @@ import { writeFileSync } from 'node:fs';
 import { FRONT_URL, launchRoomBrowser, waitFor } from '../tests/browser/lib/browser.mjs';
 import { memberPage } from '../tests/browser/lib/member.mjs';
 import { openShapedMember } from '../tests/browser/lib/network.mjs';
-import { act, chatDelivery, lateJoin, sendChat, spreadOf, trueDrift, voiceUpload } from '../tests/browser/lib/watch.mjs';
+import { act, chatDelivery, lateJoin, pageTimeline, sendChat, spreadOf, trueDrift, voiceUpload } from '../tests/browser/lib/watch.mjs';
 
 const ROOM = process.env.SYNC_ROOM;
 const USERS = JSON.parse(process.env.SYNC_USERS || '[]');
@@ -177,18 +177,8 @@ async function main() {
     const back = await openMember(browser, joiner.i);
     members[members.length - 1] = back;
     const join = await lateJoin(back, members.slice(0, -1), { timeout: 45_000 });
-    // for the dump: what the late joiner's page fetched, and when (ms from its navigation): where its wait went
-    const joinFetches = !process.env.SYNC_DUMP ? null : await back.page.evaluate(() => ({
-      load: window.__loadedAt - performance.timeOrigin,
-      origin: performance.timeOrigin,
-      fetches: performance.getEntriesByType('resource').map((r) => ({
-        name: r.name.replace(/^https?:\/\/[^/]+/, '').replace(/\?.*$/, '').replace(/\/media\/s\/[^/]+\/[^/]+\//, '/media/s/…/'),
-        start: Math.round(r.startTime),
-        end: Math.round(r.responseEnd),
-        bytes: r.transferSize,
-      })),
-      events: window.__events.map((e) => ({ type: e.type, t: Math.round(e.t - performance.timeOrigin), pos: e.pos })),
-    }));
+    // for the dump: what the late joiner's page fetched, and when (ms from its load event): where its wait went
+    const joinFetches = process.env.SYNC_DUMP ? await pageTimeline(back) : null;
 
     // every member writes a few lines at about the same time
     await waitFor(async () => (await all()).every((s) => s.links >= members.length - 1), { timeout: 30_000, message: 'linked again' });

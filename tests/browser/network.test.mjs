@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import { FRONT_URL, launchRoomBrowser, screenshot, waitFor } from './lib/browser.mjs';
 import { memberPage } from './lib/member.mjs';
 import { oneWayMs, openShapedMember } from './lib/network.mjs';
-import { act, chatDelivery, lateJoin, sendChat, spreadOf } from './lib/watch.mjs';
+import { act, chatDelivery, lateJoin, pageTimeline, sendChat, spreadOf } from './lib/watch.mjs';
 
 const ROOM = process.env.SYNC_ROOM;
 const USERS = JSON.parse(process.env.SYNC_USERS || '[]');
@@ -137,7 +137,10 @@ test(`${NAME}: four members play, pause and seek together, one joins late, and t
   console.log(`drift between peers: n ${spreads.length}, p95 ${p95(spreads).toFixed(1)} ms, max ${Math.max(...spreads).toFixed(1)} ms`);
   console.log(`off the timeline, true clock / own clock, per member (median ms) [clock followed~its round trip]: ${offsets.map((o) => o.join(' ')).join(' | ')}`);
   console.log(`the first play, ms after the call, per member: ${firstPlaySeen.join(' | ')}`);
-  console.log(`late joiner: ${JSON.stringify(join)}`);
+  const { seen, ...joined } = join;
+  console.log(`late joiner: ${JSON.stringify(joined)}; its last looks: ${JSON.stringify(seen.slice(-5))}`);
+  const timeline = await pageTimeline(d);
+  console.log(`the late joiner's page, ms after its load: ${timeline.fetches.filter((f) => f.start >= 0).map((f) => `${f.name.split('/').slice(-2).join('/')} ${f.start}-${f.end}`).join(', ')}; ${timeline.events.map((e) => `${e.type}@${e.t}:${e.pos.toFixed(2)}`).join(' ')}`);
   assert.ok(spreads.length >= 20, `too few samples of the room playing (${spreads.length})`);
   assert.ok(p95(spreads) <= LIMITS.driftP95, `drift between peers p95 ${p95(spreads).toFixed(1)} ms > ${LIMITS.driftP95} ms`);
   assert.ok(Math.max(...spreads) <= LIMITS.driftMax, `drift between peers reached ${Math.max(...spreads).toFixed(1)} ms`);

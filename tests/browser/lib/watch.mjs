@@ -60,6 +60,27 @@ function where(member) {
 }
 
 /**
+ * What a page fetched and what its film did, in ms after its load event: where a late joiner's seconds went.
+ * Paths are shortened to what tells the requests apart (no origin, query or signed prefix).
+ */
+export function pageTimeline(member) {
+  return member.page.evaluate(() => {
+    const origin = performance.timeOrigin;
+    const zero = window.__loadedAt ?? origin;
+    const at = (t) => Math.round(t - zero);
+    return {
+      fetches: performance.getEntriesByType('resource').map((r) => ({
+        name: new URL(r.name).pathname.replace(/\/media\/s\/[^/]+\/[^/]+\//, '/media/s/…/'),
+        start: at(origin + r.startTime),
+        end: at(origin + r.responseEnd),
+        bytes: r.transferSize,
+      })),
+      events: window.__events.map((e) => ({ type: e.type, t: at(e.t), pos: e.pos })),
+    };
+  });
+}
+
+/**
  * A member that (re)opened the room while it plays: how long (ms) until its film is within `within` ms of the
  * others' (the median of theirs) in three looks in a row, from its navigation and from its page's load event.
  */

@@ -7,6 +7,7 @@ import { ChatLog, parseLine, type ChatLine } from './chat/chat';
 import { commandLine, filmChangeLine, lockLine } from './commandChat';
 import { installDebug, removeDebug, type SyncDebug } from './debug';
 import { bindMediaEvents, DomMedia, Ducker } from './media';
+import { setStartPlanner } from '../lib/startPlan';
 import { Members } from './members';
 import { Mesh, type MeshOptions, type MeshStatus } from './mesh/mesh';
 import { PROTOCOL_VERSION, type HelloWire, type WireMessage } from './protocol';
@@ -225,7 +226,12 @@ export class RealtimeSession {
       return;
     }
     const media = new DomMedia(video);
-    this.unbindVideo = bindMediaEvents(video, (kind) => this.engine.handleMediaEvent(kind));
+    const unbindEvents = bindMediaEvents(video, (kind) => this.engine.handleMediaEvent(kind));
+    setStartPlanner(video, (readyInS) => this.engine.planStart(readyInS));
+    this.unbindVideo = () => {
+      unbindEvents();
+      setStartPlanner(video, null);
+    };
     this.engine.setMedia(media);
     // a new player usually means new content: ask the room service now
     if (this.started) void this.service.heartbeat();

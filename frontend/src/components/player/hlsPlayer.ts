@@ -4,6 +4,7 @@
 import type Hls from 'hls.js';
 import { levelsToDrop, preferredFamily } from '../../lib/playback';
 import type { HlsQuality } from '../../lib/quality';
+import { firstLoadEstimateS, plannedStart } from '../../lib/startPlan';
 import { edgeOfPlaylist, setEdgeSource, type PlaylistDetails } from '../../lib/streamEdge';
 
 export interface HlsCallbacks {
@@ -54,12 +55,14 @@ export async function attachHls(video: HTMLVideoElement, url: string, callbacks:
   const { quality } = callbacks;
   let mediaRecoveries = 0;
 
-  hls.on(HlsPlayer.Events.MANIFEST_PARSED, () => {
+  hls.on(HlsPlayer.Events.MANIFEST_PARSED, (_event, data) => {
     const family = preferredFamily(hls.levels, isTypeSupported);
     // automatic quality switches within one family: a switch between codecs would reset the decoder
     if (family) levelsToDrop(hls.levels, family).forEach((index) => hls.removeLevel(index));
     quality.setLevels(hls.levels);
-    hls.startLoad(0);
+    // a room playing: load the part it will be at, not the film's first segment
+    const { loading } = data.stats;
+    hls.startLoad(plannedStart(video, firstLoadEstimateS(loading.first - loading.start)));
   });
   hls.on(HlsPlayer.Events.LEVELS_UPDATED, (_event, data) => quality.setLevels(data.levels));
   // a film still being encoded: how far the rung being loaded is published (its playlist grows until it ends)

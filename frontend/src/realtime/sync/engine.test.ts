@@ -499,6 +499,36 @@ describe('SyncEngine: more cases', () => {
     expect(Math.abs(slow.media.currentTime - a.media.currentTime)).toBeLessThan(0.02);
   });
 
+  it("a joiner's player loads where the room will be once it is ready, and the joiner starts there in step", () => {
+    const { time, net, ...r } = room();
+    const a = r.add('A');
+    a.engine.play();
+    run(time, 5000);
+    // the joiner's first load takes 900 ms (playlist, init and segment over a slow link)
+    const b = r.add('B', { seekLatencyMs: 900 });
+    b.engine.setContent('film-1', { state: 'playing', position: a.media.currentTime, updated_at: time.now, rate: 1 });
+    const planned = b.engine.planStart(0.9);
+    expect(planned).not.toBeNull();
+    expect(planned!).toBeCloseTo(a.media.currentTime + 0.9, 1);
+    // the media is on its way there (it is where the player's first load goes)
+    expect(b.media.seeks.at(-1)).toBeCloseTo(planned!, 3);
+    const seeksBefore = b.media.seeks.length;
+    run(time, 1200);
+    // the start came from the one load planned: no seek after it, no command to the room
+    expect(b.media.seeks.slice(seeksBefore)).toEqual([]);
+    expect(b.media.paused).toBe(false);
+    expect(Math.abs(b.media.currentTime - a.media.currentTime)).toBeLessThan(0.02);
+    expect(net.commandsFrom('B')).toBe(0);
+  });
+
+  it("a joiner's player in a paused room loads the paused position; before the room is known it is told nothing", () => {
+    const { time, ...r } = room();
+    const c = r.add('C');
+    expect(c.engine.planStart(1)).toBeNull();
+    c.engine.setContent('film-1', { state: 'paused', position: 321.5, updated_at: time.now - 60_000, rate: 1 });
+    expect(c.engine.planStart(1)).toBeCloseTo(321.5, 3);
+  });
+
   it('reports a refused autoplay once and keeps the timeline', async () => {
     const { time, net, ...r } = room();
     const a = r.add('A');

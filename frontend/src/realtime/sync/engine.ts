@@ -11,7 +11,7 @@ import { MemberActions } from './memberActions';
 import { settingsOf, type CommandOrigin, type EngineIdentity, type EngineListeners, type EngineOptions, type EngineSettings } from './options';
 import { OwnMedia } from './ownMedia';
 import { CommandSchedule } from './schedule';
-import { fromServerPlayback, isNewer, positionAt, type ServerPlayback } from './state';
+import { clampToDuration, fromServerPlayback, isNewer, positionAt, type ServerPlayback } from './state';
 import { StallWatch, type StallReport } from './stall';
 import { Startup } from './startup';
 import { Steering } from './steering';
@@ -116,6 +116,21 @@ export class SyncEngine {
     this.latencies.coldAgain();
     this.controller.reset();
     if (media) this.aligner.apply(true);
+  }
+
+  /**
+   * Where the media, about to fetch its first data and ready in about `readyInS`, should load from: where
+   * the playing timeline will be by then (planned as this member's start, so that a late joiner loads the
+   * part the room is about to watch, not the film's beginning), or where the paused room stands. Null when
+   * there is no media or no timeline yet.
+   */
+  planStart(readyInS: number): number | null {
+    const m = this.follow.media;
+    if (!m || this.content === null) return null;
+    const t = this.target;
+    if (!t.playing) return clampToDuration(t.position, m.duration);
+    this.startup.restartAt(this.clock.now(), readyInS);
+    return this.startup.waiting?.position ?? null;
   }
 
   start(): void {

@@ -82,7 +82,7 @@ export function settingsOf(options: EngineOptions): EngineSettings {
     leadMaxMs: options.leadMaxMs ?? 1000,
     stallReportMs: options.stallReportMs ?? 400,
     readyAheadS: options.readyAheadS ?? 2,
-    startAheadS: options.startAheadS ?? 1,
+    startAheadS: options.startAheadS ?? 0.5,
     pausedTolerance: options.pausedTolerance ?? 0.004,
     commandSeekThreshold: options.commandSeekThreshold ?? 0.08,
     playTolerance: options.playTolerance ?? 0.08,

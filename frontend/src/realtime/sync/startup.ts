@@ -105,12 +105,13 @@ export class Startup {
   /**
    * Synchronised restart: pause, seek to where the timeline will be once the media has loaded (or to
    * the command's own position when it lies far enough ahead), and play when the timeline gets there.
+   * `leadS`: how long the load will take, when the caller knows better than the seeks learnt so far.
    */
-  restartAt(now: number): void {
+  restartAt(now: number, leadS?: number): void {
     const m = this.follow.media;
     if (!m) return;
     const t = this.follow.target;
-    const lead = this.latencies.restartLeadS();
+    const lead = leadS ?? this.latencies.restartLeadS();
     const when = Math.max(now + lead * 1000, t.at);
     const position = clampToDuration(positionAt(t, when), m.duration);
     this.wait = { position, lead, first: position };

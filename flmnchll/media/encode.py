@@ -152,8 +152,9 @@ def _scale_cascade(video: graph.Stream, wanted: Counter[tuple[int, int]],
 
 
 def command(source: Path | str, info: MediaInfo, outputs: Sequence[tuple[Rendition, Path]],
-            settings: EncoderSettings | None = None) -> graph.Command:
-    """The ffmpeg run writing every `(rendition, folder)` as an HLS stream into its folder, from one decode."""
+            settings: EncoderSettings | None = None, until: float | None = None) -> graph.Command:
+    """The ffmpeg run writing every `(rendition, folder)` as an HLS stream into its folder, from one decode;
+    `until`: only the film's first seconds (a stream that ends there, on a segment boundary if it is one)."""
     settings = settings or EncoderSettings()
     film = graph.source(source)
     sound = film.stream(info.audio_index) if info.audio_index is not None else None
@@ -168,5 +169,7 @@ def command(source: Path | str, info: MediaInfo, outputs: Sequence[tuple[Renditi
             taken.append(sound)
             options.update(_audio_options(rendition, info, settings))
         options.update({"map_metadata": -1, "map_chapters": -1, **_hls_options(folder)})
+        if until is not None:
+            options["t"] = until
         written.append(graph.output(taken, folder / PLAYLIST_NAME, options))
     return graph.command(written)

@@ -45,6 +45,11 @@ def ended(playlist: str) -> bool:
     return any(line.strip() == "#EXT-X-ENDLIST" for line in playlist.splitlines())
 
 
+def growing(playlist: str) -> str:
+    """The playlist without its ENDLIST: what it lists so far, with more to come."""
+    return "".join(line for line in playlist.splitlines(keepends=True) if line.strip() != "#EXT-X-ENDLIST")
+
+
 def map_uri(playlist: str) -> str | None:
     """The init segment (EXT-X-MAP) of a fragmented-MP4 playlist."""
     for line in playlist.splitlines():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,9 @@ from typing import Any
 import pytest
 import requests
 
+from flmnchll import config
 from flmnchll.content.tus import TusUpload, upload_file
+from tests.scripted_server import ScriptedServer
 
 WORKERS = ("worker-transcode-0", "worker-downscale-0")
 
@@ -131,3 +134,23 @@ def ffmpeg_pids(needle: str) -> list[int]:
         if parts and parts[0].rsplit(b"/", 1)[-1].startswith(b"ffmpeg") and needle.encode() in raw:
             found.append(int(entry))
     return found
+
+
+SERVICE_KEY = "service key of the tests"
+
+
+@pytest.fixture
+def manager(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ScriptedServer]:
+    """The content manager, answering 200 unless a test scripts otherwise."""
+    server = ScriptedServer([200])
+    (tmp_path / "secrets").mkdir()
+    (tmp_path / "secrets" / "service-key").write_text(SERVICE_KEY)
+    monkeypatch.setenv("SECRETS_DIR", str(tmp_path / "secrets"))
+    monkeypatch.setenv("GATEWAY_URL", server.url)
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("STORAGE_BACKEND", "local")  # a job's own folder, whatever other tests point at
+    monkeypatch.setenv("MEDIA_DIR", str(tmp_path / "media"))
+    config.settings.cache_clear()
+    yield server
+    server.close()
+    config.settings.cache_clear()

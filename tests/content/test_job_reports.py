@@ -6,37 +6,17 @@ The content manager is a scripted HTTP server on loopback; the waits between tri
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from flmnchll import config
 from flmnchll.media.errors import DISK_FULL, EncodeError, MediaError
+from tests.content.conftest import SERVICE_KEY
 from tests.scripted_server import ScriptedServer
 from workers import failure, report, stage
 from workers.report import Cancelled, Reporter
 from workers.workspace import publish, work_dir
-
-SERVICE_KEY = "service key of the tests"
-
-
-@pytest.fixture
-def manager(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ScriptedServer]:
-    """The content manager, answering 200 unless a test scripts otherwise."""
-    server = ScriptedServer([200])
-    (tmp_path / "secrets").mkdir()
-    (tmp_path / "secrets" / "service-key").write_text(SERVICE_KEY)
-    monkeypatch.setenv("SECRETS_DIR", str(tmp_path / "secrets"))
-    monkeypatch.setenv("GATEWAY_URL", server.url)
-    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("STORAGE_BACKEND", "local")  # a job's own folder, whatever other tests point at
-    monkeypatch.setenv("MEDIA_DIR", str(tmp_path / "media"))
-    config.settings.cache_clear()
-    yield server
-    server.close()
-    config.settings.cache_clear()
 
 
 @pytest.fixture

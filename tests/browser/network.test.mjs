@@ -68,7 +68,10 @@ async function beyondOneWay(issuer, others, type, issued) {
   });
 }
 
-/** Each member's median distance (ms) from the room's timeline on the true clock, and as its own clock has it. */
+/**
+ * Each member's median distance (ms) from the room's timeline on the true clock and as its own clock has it, the
+ * clock it followed, and the range of its playback rate (steering).
+ */
 const offsets = [];
 
 /** Samples every member's position for `ms` while the room plays; returns the spreads (ms) between them. */
@@ -77,7 +80,7 @@ async function spreadWhilePlaying(list, ms) {
   await new Promise((r) => setTimeout(r, ms));
   const samples = await Promise.all(list.map((m) => m.page.evaluate((t0) => window.__drift.filter((s) => s.t >= t0), from)));
   const clocks = (list) => [...new Set(list.map((s) => s.c))].join(',');
-  offsets.push(samples.map((list) => (list.length ? `${Math.round(median(list.map((s) => s.x)))}/${Math.round(median(list.map((s) => s.d)))}[${clocks(list)}]` : '-')));
+  offsets.push(samples.map((list) => (list.length ? `${Math.round(median(list.map((s) => s.x)))}/${Math.round(median(list.map((s) => s.d)))}[${clocks(list)}]×${Math.min(...list.map((s) => s.r)).toFixed(2)}-${Math.max(...list.map((s) => s.r)).toFixed(2)}` : '-')));
   return spreadOf(samples, () => true, list.length);
 }
 
@@ -135,7 +138,7 @@ test(`${NAME}: four members play, pause and seek together, one joins late, and t
   const join = await lateJoin(d, trio, { timeout: 20_000 });
   console.log(`beyond the one-way delay (ms): ${beyond.map(Math.round).join(', ')}`);
   console.log(`drift between peers: n ${spreads.length}, p95 ${p95(spreads).toFixed(1)} ms, max ${Math.max(...spreads).toFixed(1)} ms`);
-  console.log(`off the timeline, true clock / own clock, per member (median ms) [clock followed~its round trip]: ${offsets.map((o) => o.join(' ')).join(' | ')}`);
+  console.log(`off the timeline, true clock / own clock, per member (median ms) [clock followed~its round trip]×rate range: ${offsets.map((o) => o.join(' ')).join(' | ')}`);
   console.log(`the first play, ms after the call, per member: ${firstPlaySeen.join(' | ')}`);
   const { seen, ...joined } = join;
   console.log(`late joiner: ${JSON.stringify(joined)}; its last looks: ${JSON.stringify(seen.slice(-5))}`);

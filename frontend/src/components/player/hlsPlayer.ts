@@ -51,6 +51,9 @@ export async function attachHls(video: HTMLVideoElement, url: string, callbacks:
     enableWorker: false,
     // a rung the viewer chose stays chosen (a failed load retries it instead of going back to automatic)
     preserveManualLevelOnError: true,
+    // what was played stays buffered for a short way back (a seek back, a room's restart), not for the whole film:
+    // hls.js's default keeps all of it, which over a long film fills a small device's memory
+    backBufferLength: 90,
   });
   const { quality } = callbacks;
   let mediaRecoveries = 0;

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from flmnchll.media import encode
 from flmnchll.media.errors import EncodeError, MediaError
-from flmnchll.media.ladder import Rendition
+from flmnchll.media.ladder import Rendition, smallest
 from flmnchll.media.probe import MediaInfo
 from flmnchll.media.process import run_ffmpeg
 
@@ -41,7 +41,7 @@ def opening_rendition(renditions: Sequence[Rendition], info: MediaInfo) -> Rendi
     h264 = [r for r in renditions if r.container == "mp4"]
     if info.duration <= 2 * OPENING_SECONDS or not h264:
         return None
-    first = min(h264, key=lambda r: r.pixels)
+    first = smallest(h264)
     return first if any(r.pixels > first.pixels for r in renditions) else None
 
 

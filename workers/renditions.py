@@ -101,7 +101,7 @@ def encode_group(reporter: Reporter, source_path: Path, source: MediaInfo, rendi
         return path, info
 
     # each stream's check and remux is a short process of its own: side by side they take a third of the time
-    with ThreadPoolExecutor(max_workers=max(1, min(len(ordered), encode.default_threads()))) as pool:
+    with ThreadPoolExecutor(max_workers=min(len(ordered), encode.default_threads())) as pool:
         finished = list(pool.map(lambda output: finish(*output), ordered))
     announced = []
     for (rendition, _), result in zip(ordered, finished, strict=True):

@@ -1,23 +1,27 @@
 """An item's first segments from the opening run (workers.opening): the publisher serves them under the smallest
 H.264 stream's names until the job's pass has as many, then the pass's own; a stream never mixes two inits.
 
-The folders hold what ffmpeg would have written (playlists, init and segments as files); storage is the local
-backend in the test's own folder and the content manager a scripted server.
+The publisher's tests use folders holding what ffmpeg would have written (playlists, init and segments as
+files); storage is the local backend in the test's own folder and the content manager a scripted server. The
+hand-over rests on the two runs writing the same init segment: the last test runs both with the pinned ffmpeg.
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
 
-from flmnchll.media import encode, hls
+from flmnchll.media import encode, hls, ladder
 from flmnchll.media.ladder import Rendition
-from flmnchll.media.probe import MediaInfo
+from flmnchll.media.probe import MediaInfo, probe
+from flmnchll.media.process import run_ffmpeg
+from tests.content.conftest import lavfi, make_clip
 from tests.scripted_server import ScriptedServer
-from workers.opening import OPENING_SECONDS, opening_rendition
+from workers.opening import OPENING_SECONDS, OpeningRun, opening_rendition
 from workers.report import Reporter
-from workers.streams import StreamPublisher
+from workers.streams import StreamPublisher, written_playlist
 
 SMALL = Rendition("mp4", 480, 854, 480, True, False)
 SMALL_VP9 = Rendition("webm", 480, 854, 480, True, False)
@@ -123,3 +127,26 @@ def test_only_a_long_enough_film_with_larger_rungs_gets_an_opening() -> None:
     assert opening_rendition([SMALL, SMALL_VP9], long_enough) is None  # nothing holds the pass back
     assert opening_rendition([LARGE, SMALL], film(2 * OPENING_SECONDS)) is None  # the pass is quick anyway
     assert opening_rendition([SMALL_VP9], long_enough) is None
+
+
+def test_the_opening_run_writes_the_pass_init_and_ends_on_a_segment_boundary(tmp_path: Path) -> None:
+    clip = make_clip(tmp_path, "opening.mp4", *lavfi("1280x720", 10), "-c:v", "libx264", "-preset", "ultrafast",
+                     "-pix_fmt", "yuv422p", "-c:a", "aac", "-shortest")
+    info = probe(clip)
+    plan = ladder.plan(info)
+    early = opening_rendition(plan.all, info)
+    assert early is not None and early.container == "mp4" and early.rung == min(r.rung for r in plan.all)
+    outputs = [(r, tmp_path / "pass" / r.stream) for r in plan.all]
+    for _, folder in outputs:
+        folder.mkdir(parents=True)
+    run_ffmpeg(encode.command(clip, info, outputs), duration=info.duration, timeout=120)
+    opening = tmp_path / "opening" / early.stream
+    with OpeningRun(clip, info, early, opening):  # (leaving the block stops the run: wait for its end first)
+        deadline = time.monotonic() + 60
+        while not hls.ended(written_playlist(opening)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    pass_init = (tmp_path / "pass" / early.stream / encode.INIT_NAME).read_bytes()
+    assert (opening / encode.INIT_NAME).read_bytes() == pass_init
+    playlist = (opening / encode.PLAYLIST_NAME).read_text()
+    assert hls.ended(playlist)
+    assert [s.duration for s in hls.segments(playlist)] == pytest.approx([1.0, 1.0, 2.0], abs=0.01)

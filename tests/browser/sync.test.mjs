@@ -134,14 +134,27 @@ function assertPropagation(delays, what) {
   assert.deepEqual(slow, [], `${what}: members reacted later than ${PROPAGATION_MS} ms: ${JSON.stringify(delays)}`);
 }
 
-/** Waits until all are paused, then checks they show the same position (near `near` when given). */
+/**
+ * Waits until all are paused and settled, then checks they show the same position (near `near` when
+ * given). Settled: two looks 200 ms apart agree. A member whose pause came late shows a later frame for
+ * a moment, until the engine puts it back on the paused position (within ANCHOR_DELAY_MS, 150 ms): what
+ * people see and compare is the frame it stays on.
+ */
 async function assertPausedTogether(list, near = null) {
+  const still = (s) => s.every((x) => x.paused && !x.seeking);
+  let before = null;
   const states = await waitFor(
     async () => {
       const s = await looks(list);
-      return s.every((x) => x.paused && !x.seeking) ? s : null;
+      if (!still(s)) {
+        before = null;
+        return null;
+      }
+      const settled = before !== null && s.every((x, i) => x.pos === before[i].pos);
+      before = s;
+      return settled ? s : null;
     },
-    { timeout: 8_000, message: 'every member paused' },
+    { timeout: 8_000, interval: 200, message: 'every member paused and settled' },
   );
   const positions = states.map((s) => s.pos);
   const spread = Math.max(...positions) - Math.min(...positions);

@@ -140,8 +140,9 @@ test(`${NAME}: four members play, pause and seek together, one joins late, and t
   console.log(`drift between peers: n ${spreads.length}, p95 ${p95(spreads).toFixed(1)} ms, max ${Math.max(...spreads).toFixed(1)} ms`);
   console.log(`off the timeline, true clock / own clock, per member (median ms) [clock followed~its round trip]×rate range: ${offsets.map((o) => o.join(' ')).join(' | ')}`);
   console.log(`the first play, ms after the call, per member: ${firstPlaySeen.join(' | ')}`);
-  const { seen, ...joined } = join;
-  console.log(`late joiner: ${JSON.stringify(joined)}; its last looks: ${JSON.stringify(seen.slice(-5))}`);
+  const { seen, loaded, ...joined } = join;
+  const moving = seen.filter((s) => s.off !== null).map((s) => `${loaded ? Math.round(s.t - loaded) : s.t}:${s.off}`);
+  console.log(`late joiner: ${JSON.stringify(joined)}; its looks once moving (ms after load: ms off): ${moving.join(' ')}`);
   const timeline = await pageTimeline(d);
   console.log(`the late joiner's page, ms after its load: ${timeline.fetches.filter((f) => f.start >= 0).map((f) => `${f.name.split('/').slice(-2).join('/')} ${f.start}-${f.end}`).join(', ')}; ${timeline.events.map((e) => `${e.type}@${e.t}:${e.pos.toFixed(2)}`).join(' ')}`);
   assert.ok(spreads.length >= 20, `too few samples of the room playing (${spreads.length})`);

@@ -16,6 +16,7 @@ import { keyTargetOf, playerKeyAction, type PlayerKeyAction } from '../lib/playe
 import { browserMedia, choosePlayback, type BrowserMedia } from '../lib/playback';
 import { HlsQuality, ProgressiveQuality } from '../lib/quality';
 import { preferredContainer } from '../lib/rendition';
+import { fetchPlaylistEarly } from './player/earlyPlaylist';
 import { attachHls, loadHls } from './player/hlsPlayer';
 import { Icon } from './player/icons';
 import { QualityMenu } from './player/QualityMenu';
@@ -39,6 +40,13 @@ function mediaSupport(): BrowserMedia {
 /** A page about to play something starts fetching what the player will need (hls.js, where it is used). */
 export function preparePlayer(): void {
   if (typeof window !== 'undefined' && mediaSupport().mse) loadHls().catch(() => undefined);
+}
+
+/** A page that now knows what it will play fetches the stream's master playlist while the player mounts. */
+export function prepareStream(item: ContentItem): ContentItem {
+  const url = item.stream?.url;
+  if (url && typeof window !== 'undefined' && choosePlayback(item.stream, mediaSupport()) === 'hls.js') fetchPlaylistEarly(url);
+  return item;
 }
 
 export interface PlayerProps {

@@ -2,7 +2,7 @@ import { useTitle } from '../lib/useTitle';
 import { useCallback, useEffect, useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import { getContent, reportProgress } from '../api/content';
-import { Player } from '../components/Player';
+import { Player, prepareStream } from '../components/Player';
 import { ErrorBox, Loading } from '../components/ui';
 import { ProgressReporter } from '../lib/progressReporter';
 import { useAsync } from '../lib/useAsync';
@@ -15,7 +15,7 @@ export default function WatchPage() {
 function SoloPlayer({ id }: { id: string }) {
   const [params] = useSearchParams();
   const startAt = Math.max(0, Number(params.get('t')) || 0);
-  const item = useAsync((signal) => getContent(id, signal), [id]);
+  const item = useAsync((signal) => getContent(id, signal).then(prepareStream), [id]);
   useTitle(item.data ? `Watching ${item.data.title}` : 'Watch');
   // The video element attaches to the reporter as soon as it exists.
   const [reporter] = useState(

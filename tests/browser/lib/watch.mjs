@@ -100,7 +100,7 @@ export async function lateJoin(joiner, others, { timeout = 30_000, within = 40 }
       first ??= mine.t;
       if (inRow >= 3) {
         const { origin, loaded } = await joiner.page.evaluate(() => ({ origin: performance.timeOrigin, loaded: window.__loadedAt ?? null }));
-        return { ok: true, fromNavigation: first - origin, fromLoad: loaded === null ? null : first - loaded, offMs: last, seen };
+        return { ok: true, fromNavigation: first - origin, fromLoad: loaded === null ? null : first - loaded, offMs: last, seen, loaded };
       }
     } else {
       inRow = 0;

@@ -4,6 +4,7 @@
 import type Hls from 'hls.js';
 import { levelsToDrop, preferredFamily } from '../../lib/playback';
 import type { HlsQuality } from '../../lib/quality';
+import { EarlyPlaylistLoader } from './earlyPlaylist';
 import { firstLoadEstimateS, plannedStart } from '../../lib/startPlan';
 import { edgeOfPlaylist, setEdgeSource, type PlaylistDetails } from '../../lib/streamEdge';
 
@@ -54,6 +55,8 @@ export async function attachHls(video: HTMLVideoElement, url: string, callbacks:
     // what was played stays buffered for a short way back (a seek back, a room's restart), not for the whole film:
     // hls.js's default keeps all of it, which over a long film fills a small device's memory
     backBufferLength: 90,
+    // the master playlist, when the page fetched it while the player was still being put on it
+    pLoader: EarlyPlaylistLoader,
   });
   const { quality } = callbacks;
   let mediaRecoveries = 0;

@@ -5,7 +5,7 @@ import { ApiError, describeError, formatWait } from '../../api/client';
 import { getContent } from '../../api/content';
 import type { ContentItem } from '../../api/types';
 import { useAuth } from '../../auth/useAuth';
-import { Player, preparePlayer } from '../../components/Player';
+import { Player, preparePlayer, prepareStream } from '../../components/Player';
 import { ErrorBoundary } from '../../components/ErrorBoundary';
 import { ErrorBox, Loading, PinInput } from '../../components/ui';
 import { useAsync } from '../../lib/useAsync';
@@ -37,7 +37,7 @@ function RoomView({ roomId }: { roomId: string }) {
   // The item playing, fetched from the library for fresh signed media links.
   const contentId = room?.content_id ?? null;
   const fetched = useAsync<ContentItem | null>(
-    (signal) => (contentId ? getContent(contentId, signal) : Promise.resolve(null)),
+    (signal) => (contentId ? getContent(contentId, signal).then(prepareStream) : Promise.resolve(null)),
     [contentId],
   );
   const current = fetched.data && fetched.data.id === contentId ? fetched.data : null;

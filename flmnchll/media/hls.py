@@ -89,10 +89,19 @@ def peak_and_average(playlist: str, sizes: dict[str, int]) -> tuple[int, int]:
     return peak, average
 
 
-def master_playlist(streams: Iterable[dict]) -> str:
+#: EXT-X-SESSION-DATA ids declaring where segments fall (the app's player reads them: frontend/src/lib/segmentGrid.ts)
+SEGMENT_SECONDS_ID = "com.flmnchll.segment-seconds"
+OPENING_SECONDS_ID = "com.flmnchll.opening-segment-seconds"
+
+
+def master_playlist(streams: Iterable[dict], segment_seconds: int, opening_seconds: int) -> str:
     """The master playlist of an item: each stream with its BANDWIDTH, AVERAGE-BANDWIDTH, RESOLUTION and
-    CODECS, H.264 rungs first (every browser plays them), each codec's rungs from the smallest."""
-    lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS"]
+    CODECS, H.264 rungs first (every browser plays them), each codec's rungs from the smallest. It declares
+    the segments' length (and the opening ones'), which every rung shares, so that a player joining a room
+    mid-film can plan a start that one segment's download covers before it has read any rung's playlist."""
+    lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS",
+             f'#EXT-X-SESSION-DATA:DATA-ID="{SEGMENT_SECONDS_ID}",VALUE="{segment_seconds}"',
+             f'#EXT-X-SESSION-DATA:DATA-ID="{OPENING_SECONDS_ID}",VALUE="{opening_seconds}"']
     ordered = sorted(streams, key=lambda s: (not str(s["codecs"]).startswith("avc1"), s["width"] * s["height"]))
     for stream in ordered:
         attributes = [f"BANDWIDTH={int(stream['bandwidth'])}"]

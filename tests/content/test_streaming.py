@@ -6,6 +6,7 @@ over the item's prefix so the playlists' relative URIs work and nothing else doe
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import subprocess
 import time
@@ -92,6 +93,8 @@ def test_every_rung_has_aligned_segments_and_a_progressive_file(content_stack: A
         if line.startswith("#EXT-X-STREAM-INF:"):
             listed[lines[n + 1].split("/")[0]] = hls.variant_attributes(line)
     assert set(listed) == set(RUNGS)
+    # the segment lengths a joining player plans its start with, before it reads any rung's playlist
+    declared = dict(re.findall(r'^#EXT-X-SESSION-DATA:DATA-ID="([^"]+)",VALUE="([^"]+)"$', master, re.MULTILINE))
     boundaries = {}
     for name, (width, height, video, audio) in RUNGS.items():
         attributes = listed[name]
@@ -105,6 +108,8 @@ def test_every_rung_has_aligned_segments_and_a_progressive_file(content_stack: A
         cuts = encode.keyframe_times(len(segments) + 1)
         lengths = [b - a for a, b in zip(cuts, cuts[1:], strict=False)]
         assert durations[:-1] == lengths[:-1]  # 1 s, 1 s, then SEGMENT_SECONDS: the same on every rung
+        assert (durations[0], durations[2]) == (float(declared[hls.OPENING_SECONDS_ID]),
+                                                float(declared[hls.SEGMENT_SECONDS_ID]))
         assert sum(durations) == pytest.approx(SECONDS, abs=0.1)
         init = requests.get(urljoin(media_url, hls.map_uri(playlist) or ""), timeout=30).content
         start, offset = 0.0, None

@@ -3,9 +3,13 @@
  * is ready, and the player that feeds the element asks it just before fetching the first segment. A late
  * joiner then loads the part the room is about to watch instead of the film's beginning and a seek after it.
  */
+import type { SegmentOf } from './segmentGrid';
 
-/** Given how soon (s) the media expects to be ready, where it should start (s); null: no opinion. */
-export type StartPlanner = (readyInS: number) => number | null;
+/**
+ * Given how soon (s) the media expects to be ready, and the segments its stream is cut into when known, where it
+ * should start (s); null: no opinion.
+ */
+export type StartPlanner = (readyInS: number, segmentOf: SegmentOf | null) => number | null;
 
 const planners = new WeakMap<HTMLMediaElement, StartPlanner>();
 
@@ -16,8 +20,8 @@ export function setStartPlanner(media: HTMLMediaElement, planner: StartPlanner |
 }
 
 /** Where `media` should start loading, ready in about `readyInS`; 0 when nobody drives it. */
-export function plannedStart(media: HTMLMediaElement, readyInS: number): number {
-  const position = planners.get(media)?.(readyInS) ?? null;
+export function plannedStart(media: HTMLMediaElement, readyInS: number, segmentOf: SegmentOf | null = null): number {
+  const position = planners.get(media)?.(readyInS, segmentOf) ?? null;
   return position !== null && Number.isFinite(position) && position > 0 ? position : 0;
 }
 

@@ -227,7 +227,7 @@ export class RealtimeSession {
     }
     const media = new DomMedia(video);
     const unbindEvents = bindMediaEvents(video, (kind) => this.engine.handleMediaEvent(kind));
-    setStartPlanner(video, (readyInS) => this.engine.planStart(readyInS));
+    setStartPlanner(video, (readyInS, segmentOf) => this.engine.planStart(readyInS, segmentOf));
     this.unbindVideo = () => {
       unbindEvents();
       setStartPlanner(video, null);

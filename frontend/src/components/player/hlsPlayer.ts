@@ -5,6 +5,7 @@ import type Hls from 'hls.js';
 import { levelsToDrop, preferredFamily } from '../../lib/playback';
 import type { HlsQuality } from '../../lib/quality';
 import { EarlyPlaylistLoader } from './earlyPlaylist';
+import { segmentGrid } from '../../lib/segmentGrid';
 import { firstLoadEstimateS, plannedStart } from '../../lib/startPlan';
 import { edgeOfPlaylist, setEdgeSource, type PlaylistDetails } from '../../lib/streamEdge';
 
@@ -68,7 +69,7 @@ export async function attachHls(video: HTMLVideoElement, url: string, callbacks:
     quality.setLevels(hls.levels);
     // a room playing: load the part it will be at, not the film's first segment
     const { loading } = data.stats;
-    hls.startLoad(plannedStart(video, firstLoadEstimateS(loading.first - loading.start)));
+    hls.startLoad(plannedStart(video, firstLoadEstimateS(loading.first - loading.start), segmentGrid(data.sessionData)));
   });
   hls.on(HlsPlayer.Events.LEVELS_UPDATED, (_event, data) => quality.setLevels(data.levels));
   // a film still being encoded: how far the rung being loaded is published (its playlist grows until it ends)

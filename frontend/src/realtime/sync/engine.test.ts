@@ -462,6 +462,31 @@ describe('SyncEngine: figures', () => {
   });
 });
 
+/** The joiner started from the one load planned: no seek after it, in step with `a`, no command to the room. */
+function expectStartedFromOneLoad(joiner: Peer, a: Peer, net: FakeNet, seeksBefore: number): void {
+  expect(joiner.media.seeks.slice(seeksBefore)).toEqual([]);
+  expect(joiner.media.paused).toBe(false);
+  expect(Math.abs(joiner.media.currentTime - a.media.currentTime)).toBeLessThan(0.02);
+  expect(net.commandsFrom(joiner.name)).toBe(0);
+}
+
+/**
+ * A room A has been playing in for 5 s; `join(name)` brings in a member told the room function's playback, whose
+ * browser takes 900 ms for its first load (playlist, init and segment over a slow link) and 110 ms to start.
+ */
+function playingRoom() {
+  const { time, net, ...r } = room();
+  const a = r.add('A');
+  a.engine.play();
+  run(time, 5000);
+  const join = (name: string): Peer => {
+    const peer = r.add(name, { seekLatencyMs: 900, playLatencyMs: 30, coldStartMs: 80 });
+    peer.engine.setContent('film-1', { state: 'playing', position: a.media.currentTime, updated_at: time.now, rate: 1 });
+    return peer;
+  };
+  return { time, net, a, join };
+}
+
 describe('SyncEngine: more cases', () => {
   it('ignores timelines about another film, and starts over on a content change', () => {
     const { time, ...r } = room();
@@ -514,11 +539,47 @@ describe('SyncEngine: more cases', () => {
     expect(b.media.seeks.at(-1)).toBeCloseTo(planned!, 3);
     const seeksBefore = b.media.seeks.length;
     run(time, 1200);
-    // the start came from the one load planned: no seek after it, no command to the room
-    expect(b.media.seeks.slice(seeksBefore)).toEqual([]);
-    expect(b.media.paused).toBe(false);
+    expectStartedFromOneLoad(b, a, net, seeksBefore);
+  });
+
+  it("a joiner's start in the last moments of a segment moves to the next segment: one load, then in step", () => {
+    const { time, net, a, join } = playingRoom();
+    const b = join('B');
+    // whatever the position, its segment ends 0.3 s after it: too little to start on
+    const planned = b.engine.planStart(0.9, (p) => [p - 1.7, p + 0.3])!;
+    expect(planned).toBeCloseTo(a.media.currentTime + 0.9 + 0.35, 1);
+    expect(b.media.seeks.at(-1)).toBeCloseTo(planned, 3);
+    const seeksBefore = b.media.seeks.length;
+    run(time, 1500);
+    expectStartedFromOneLoad(b, a, net, seeksBefore);
+  });
+
+  it("a joiner's start well inside its segment stays where the room will be", () => {
+    const { a, join } = playingRoom();
+    expect(join('B').engine.planStart(0.9, (p) => [p - 0.5, p + 1.5])).toBeCloseTo(a.media.currentTime + 0.9, 1);
+  });
+
+  it("a peer's state confirming the room function's timeline does not restart a joiner's start; a changed one does", () => {
+    const { time, a, join } = playingRoom();
+    const b = join('B');
+    b.engine.planStart(1.2);
+    const bSeeks = b.media.seeks.length;
+    run(time, 300);
+    b.engine.receiveState(a.engine.helloState()!, 'A');
+    run(time, 1200);
+    expect(b.media.seeks.slice(bSeeks)).toEqual([]);
     expect(Math.abs(b.media.currentTime - a.media.currentTime)).toBeLessThan(0.02);
-    expect(net.commandsFrom('B')).toBe(0);
+
+    const c = join('C');
+    c.engine.planStart(1.2);
+    const cSeeks = c.media.seeks.length;
+    run(time, 300);
+    a.media.userSeek(a.media.currentTime + 30);
+    run(time, 20);
+    c.engine.receiveState(a.engine.helloState()!, 'A');
+    expect(c.media.seeks.length).toBeGreaterThan(cSeeks);
+    run(time, 4000);
+    expect(Math.abs(c.media.currentTime - a.media.currentTime)).toBeLessThan(0.02);
   });
 
   it("a joiner's player in a paused room loads the paused position; before the room is known it is told nothing", () => {

@@ -1,3 +1,4 @@
+import type { SegmentOf } from '../../lib/segmentGrid';
 import { Aligner, ANCHOR_DELAY_MS } from './align';
 import { BufferingCoordinator, type BufferingEffect } from './buffering';
 import { holdCommand, resumeCommand } from './bufferingCommands';
@@ -11,7 +12,7 @@ import { MemberActions } from './memberActions';
 import { settingsOf, type CommandOrigin, type EngineIdentity, type EngineListeners, type EngineOptions, type EngineSettings } from './options';
 import { OwnMedia } from './ownMedia';
 import { CommandSchedule } from './schedule';
-import { clampToDuration, fromServerPlayback, isNewer, positionAt, type ServerPlayback } from './state';
+import { clampToDuration, fromServerPlayback, isNewer, positionAt, sameCourse, type ServerPlayback } from './state';
 import { StallWatch, type StallReport } from './stall';
 import { Startup } from './startup';
 import { Steering } from './steering';
@@ -122,14 +123,15 @@ export class SyncEngine {
    * Where the media, about to fetch its first data and ready in about `readyInS`, should load from: where
    * the playing timeline will be by then (planned as this member's start, so that a late joiner loads the
    * part the room is about to watch, not the film's beginning), or where the paused room stands. Null when
-   * there is no media or no timeline yet.
+   * there is no media or no timeline yet. `segmentOf`: the segments of the media's stream, when known (a
+   * joiner's start is then planned clear of its segment's last moments).
    */
-  planStart(readyInS: number): number | null {
+  planStart(readyInS: number, segmentOf: SegmentOf | null = null): number | null {
     const m = this.follow.media;
     if (!m || this.content === null) return null;
     const t = this.target;
     if (!t.playing) return clampToDuration(t.position, m.duration);
-    this.startup.restartAt(this.clock.now(), readyInS);
+    this.startup.restartAt(this.clock.now(), readyInS, segmentOf);
     return this.startup.waiting?.position ?? null;
   }
 
@@ -418,6 +420,8 @@ export class SyncEngine {
   }
 
   private adopt(cmd: SyncCommand, origin: CommandOrigin, alreadyApplied: boolean): void {
+    // a peer's first state that only confirms the server's playing timeline: the start under way goes on
+    const confirms = this.weak && sameCourse(this.target, cmd.state, this.clock.now());
     this.follow.target = { ...cmd.state };
     this.weak = false;
     this.lastAction = cmd.action;
@@ -427,6 +431,8 @@ export class SyncEngine {
       this.follow.alignedFor = cmd.state.id;
       this.controller.reset();
       this.own.settle(this.clock.now());
+    } else if (confirms) {
+      this.follow.alignedFor = cmd.state.id;
     } else {
       this.afterTargetChange(cmd.action === 'restamp');
     }

@@ -4,8 +4,12 @@ import type { LearntLatencies } from './latencies';
 import type { EngineSettings } from './options';
 import type { OwnMedia } from './ownMedia';
 import { clampToDuration, positionAt } from './state';
+import type { SegmentOf } from '../../lib/segmentGrid';
 import { edgeAllows } from './edge';
 import { HAVE_FUTURE_DATA, type MediaLike, type ServerClock, type TimerHandle, type Timers } from './types';
+
+/** How far into a segment a start moved onto it lands (s): clear of the boundary, where a player may look either side. */
+const SEGMENT_ENTRY_S = 0.05;
 
 /** A start planned at a media position: the media waits there, paused, for the timeline to arrive. */
 export interface StartWait {
@@ -105,15 +109,17 @@ export class Startup {
   /**
    * Synchronised restart: pause, seek to where the timeline will be once the media has loaded (or to
    * the command's own position when it lies far enough ahead), and play when the timeline gets there.
-   * `leadS`: how long the load will take, when the caller knows better than the seeks learnt so far.
+   * `leadS`: how long the load will take, when the caller knows better than the seeks learnt so far;
+   * `segmentOf`: the segments the media's stream is cut into, when known.
    */
-  restartAt(now: number, leadS?: number): void {
+  restartAt(now: number, leadS?: number, segmentOf: SegmentOf | null = null): void {
     const m = this.follow.media;
     if (!m) return;
     const t = this.follow.target;
     const lead = leadS ?? this.latencies.restartLeadS();
     const when = Math.max(now + lead * 1000, t.at);
-    const position = clampToDuration(positionAt(t, when), m.duration);
+    const planned = clampToDuration(positionAt(t, when), m.duration);
+    const position = segmentOf ? this.clearOfSegmentEnd(planned, segmentOf, m) : planned;
     this.wait = { position, lead, first: position };
     this.follow.alignedFor = t.id;
     this.controller.reset();
@@ -174,6 +180,20 @@ export class Startup {
         }
       }, waitMs);
     }
+  }
+
+  /**
+   * A joiner's start in the last moments of its segment (less than startAheadS before the segment ends) could
+   * not play before the next segment had loaded too (see `loadedEnough`): it moves to where the next segment
+   * begins, so that one download does instead of two, for a wait at most startAheadS longer. Nothing moves
+   * where nothing comes after that segment (the film's end, what is encoded of it).
+   */
+  private clearOfSegmentEnd(position: number, segmentOf: SegmentOf, m: MediaLike): number {
+    if (!this.joining) return position;
+    const [, end] = segmentOf(position);
+    if (end - position >= this.settings.startAheadS) return position;
+    if (this.follow.ended(end + SEGMENT_ENTRY_S) || !edgeAllows(this.follow.edge(), end, this.settings.startAheadS)) return position;
+    return clampToDuration(end + SEGMENT_ENTRY_S, m.duration);
   }
 
   /**

@@ -13,6 +13,20 @@ export function clampToDuration(position: number, duration: number): number {
   return Math.min(p, Math.max(0, duration - 0.05));
 }
 
+/** How far apart (s) two descriptions of a timeline may be and still be the same one (the engine steers within it). */
+export const SAME_COURSE_S = 0.05;
+
+/**
+ * Whether two playing states describe one timeline: the same rate, at most SAME_COURSE_S apart at server time
+ * `now`. (The room function's playback and a peer's state stamp the same command differently: this is how a
+ * late joiner tells a confirmation from a change.) Paused states never count: a paused media is put exactly on
+ * the newest one.
+ */
+export function sameCourse(a: SyncState, b: SyncState, now: number): boolean {
+  if (!a.playing || !b.playing || Math.abs(a.rate - b.rate) > 1e-6) return false;
+  return Math.abs(positionAt(a, now) - positionAt(b, now)) <= SAME_COURSE_S;
+}
+
 /** Total order of states: later `at` wins, ties broken by id. */
 export function isNewer(a: SyncState, b: SyncState | null): boolean {
   if (b === null) return true;

@@ -4,10 +4,10 @@
 import type Hls from 'hls.js';
 import { levelsToDrop, preferredFamily } from '../../lib/playback';
 import type { HlsQuality } from '../../lib/quality';
-import { EarlyPlaylistLoader } from './earlyPlaylist';
 import { segmentGrid } from '../../lib/segmentGrid';
 import { firstLoadEstimateS, plannedStart } from '../../lib/startPlan';
 import { edgeOfPlaylist, setEdgeSource, type PlaylistDetails } from '../../lib/streamEdge';
+import { EarlyPlaylistLoader } from './earlyPlaylist';
 
 export interface HlsCallbacks {
   quality: HlsQuality;

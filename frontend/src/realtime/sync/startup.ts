@@ -1,10 +1,10 @@
+import type { SegmentOf } from '../../lib/segmentGrid';
 import type { DriftController } from './controller';
 import type { FollowState } from './followState';
 import type { LearntLatencies } from './latencies';
 import type { EngineSettings } from './options';
 import type { OwnMedia } from './ownMedia';
 import { clampToDuration, positionAt } from './state';
-import type { SegmentOf } from '../../lib/segmentGrid';
 import { edgeAllows } from './edge';
 import { HAVE_FUTURE_DATA, type MediaLike, type ServerClock, type TimerHandle, type Timers } from './types';
 

@@ -22,7 +22,7 @@ from flmnchll import storage
 from flmnchll.content import catalog, progress
 from flmnchll.content.links import media_key
 from flmnchll.errors import ApiError, BadRequest, Conflict, ServiceUnavailable
-from flmnchll.media import encode, hls
+from flmnchll.media import hls
 from flmnchll.stores import redis_client
 
 LOCK_TTL_MS = 10_000
@@ -88,8 +88,7 @@ def apply(content_id: str, event: dict[str, Any]) -> dict[str, Any]:
             others = [s for s in item.get("streams") or [] if s["name"] != stream["name"]]
             changes.update({"streams": [*others, stream], "playable": True})
             storage.media().put_bytes(media_key(content_id, f"{hls.ROOT}/{hls.MASTER}"),
-                                      hls.master_playlist(changes["streams"], encode.SEGMENT_SECONDS,
-                                                          encode.OPENING_SEGMENT_SECONDS).encode(), hls.MIME)
+                                      hls.master_playlist(changes["streams"]).encode(), hls.MIME)
         elif kind == "thumbnail":
             changes.update({"thumbnail": event.get("poster"), "preview": event.get("preview")})
         elif kind == "subtitles":

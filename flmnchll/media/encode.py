@@ -30,12 +30,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flmnchll.media import graph
+from flmnchll.media.hls import OPENING_SEGMENT_SECONDS, SEGMENT_SECONDS
 from flmnchll.media.ladder import Rendition
 from flmnchll.media.probe import MediaInfo
 
-SEGMENT_SECONDS = 2
-#: the opening segments' length; divides SEGMENT_SECONDS, so the boundaries stay whole segment times after it
-OPENING_SEGMENT_SECONDS = 1
 #: libvpx's own keyframe interval (frames): far beyond any segment, so only the forced keyframes occur.
 VP9_KEYFRAME_INTERVAL = 9999
 INIT_NAME = "init.mp4"

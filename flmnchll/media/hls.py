@@ -11,6 +11,11 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+#: Every segment's length (s), except the first SEGMENT_SECONDS / OPENING_SEGMENT_SECONDS ones: how the encoder
+#: cuts every stream (flmnchll.media.encode) and what each master playlist declares.
+SEGMENT_SECONDS = 2
+#: the opening segments' length; divides SEGMENT_SECONDS, so the boundaries stay whole segment times after it
+OPENING_SEGMENT_SECONDS = 1
 ROOT = "hls"
 MASTER = "master.m3u8"
 PLAYLIST = "index.m3u8"
@@ -94,14 +99,14 @@ SEGMENT_SECONDS_ID = "com.flmnchll.segment-seconds"
 OPENING_SECONDS_ID = "com.flmnchll.opening-segment-seconds"
 
 
-def master_playlist(streams: Iterable[dict], segment_seconds: int, opening_seconds: int) -> str:
+def master_playlist(streams: Iterable[dict]) -> str:
     """The master playlist of an item: each stream with its BANDWIDTH, AVERAGE-BANDWIDTH, RESOLUTION and
     CODECS, H.264 rungs first (every browser plays them), each codec's rungs from the smallest. It declares
     the segments' length (and the opening ones'), which every rung shares, so that a player joining a room
     mid-film can plan a start that one segment's download covers before it has read any rung's playlist."""
     lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS",
-             f'#EXT-X-SESSION-DATA:DATA-ID="{SEGMENT_SECONDS_ID}",VALUE="{segment_seconds}"',
-             f'#EXT-X-SESSION-DATA:DATA-ID="{OPENING_SECONDS_ID}",VALUE="{opening_seconds}"']
+             f'#EXT-X-SESSION-DATA:DATA-ID="{SEGMENT_SECONDS_ID}",VALUE="{SEGMENT_SECONDS}"',
+             f'#EXT-X-SESSION-DATA:DATA-ID="{OPENING_SECONDS_ID}",VALUE="{OPENING_SEGMENT_SECONDS}"']
     ordered = sorted(streams, key=lambda s: (not str(s["codecs"]).startswith("avc1"), s["width"] * s["height"]))
     for stream in ordered:
         attributes = [f"BANDWIDTH={int(stream['bandwidth'])}"]

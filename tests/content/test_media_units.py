@@ -80,9 +80,10 @@ def test_master_playlist_lists_h264_first_with_codecs_resolution_and_bandwidth()
                 "bandwidth": 2_000_000},
                {"name": "480p-h264", "width": 854, "height": 480, "codecs": "avc1.64001e,mp4a.40.2",
                 "bandwidth": 900_000, "average_bandwidth": 700_000, "frame_rate": 25}]
-    master = hls.master_playlist(streams, 2, 1).splitlines()
-    assert master[3:5] == ['#EXT-X-SESSION-DATA:DATA-ID="com.flmnchll.segment-seconds",VALUE="2"',
-                           '#EXT-X-SESSION-DATA:DATA-ID="com.flmnchll.opening-segment-seconds",VALUE="1"']
+    master = hls.master_playlist(streams).splitlines()
+    assert master[3:5] == [f'#EXT-X-SESSION-DATA:DATA-ID="com.flmnchll.segment-seconds",VALUE="{hls.SEGMENT_SECONDS}"',
+                           '#EXT-X-SESSION-DATA:DATA-ID="com.flmnchll.opening-segment-seconds",'
+                           f'VALUE="{hls.OPENING_SEGMENT_SECONDS}"']
     assert master[5] == ('#EXT-X-STREAM-INF:BANDWIDTH=900000,AVERAGE-BANDWIDTH=700000,RESOLUTION=854x480,'
                          'CODECS="avc1.64001e,mp4a.40.2",FRAME-RATE=25.000')
     assert master[6] == "480p-h264/index.m3u8" and master[8] == "720p-vp9/index.m3u8"

@@ -39,7 +39,7 @@ describe('DriftController', () => {
     expect(c.seeks).toBe(1);
     const again = c.decide(-0.6, 2000);
     expect(again.kind).toBe('nudge');
-    expect(again.factor).toBeCloseTo(1.05, 6);
+    expect(again.factor).toBeCloseTo(1.1, 6);
     expect(c.decide(-0.6, 8200).kind).toBe('seek');
     expect(c.seeks).toBe(2);
   });

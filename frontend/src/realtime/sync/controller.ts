@@ -43,7 +43,7 @@ export class DriftController {
     this.exitBand = options.exitBand ?? 0.004;
     this.gain = options.gain ?? 1.5;
     this.minNudge = options.minNudge ?? 0.01;
-    this.maxNudge = options.maxNudge ?? 0.05;
+    this.maxNudge = options.maxNudge ?? 0.1;
     this.seekThreshold = options.seekThreshold ?? 0.4;
     this.seekCooldownMs = options.seekCooldownMs ?? 8_000;
   }

@@ -30,6 +30,7 @@ import argparse
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -175,12 +176,6 @@ def pipeline(stack: Stack, token: str, source: Path, title: str, until_ready: bo
             "others": machine_busy() - busy - used, "id": content_id}
 
 
-def median(values: list[float]) -> float:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-naive", action="store_true", help="leave out the slow naive run")
@@ -232,10 +227,10 @@ def main() -> int:
           f"average before {load:.1f}, after {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     of = f" (median of {args.rounds} rounds)" if args.rounds > 1 else ""
     if speedups:
-        fast = median(speedups)
+        fast = statistics.median(speedups)
         print(f"target ready >= {TARGET_SPEEDUP}x naive{of}: {fast:.2f}x -> "
               f"{'met' if fast >= TARGET_SPEEDUP else 'NOT met'}")
-    first = median(firsts)
+    first = statistics.median(firsts)
     print(f"target first playable <= {TARGET_FIRST:.0f} s{of}: {first:.1f} s -> "
           f"{'met' if first <= TARGET_FIRST else 'NOT met'}")
     if long_first is not None:

@@ -35,6 +35,15 @@ function callbacks() {
   return { got, cb };
 }
 
+/** hls.js loads `url`: its own loader is asked for it, and nothing early answers. */
+async function expectAskedItself(url: string): Promise<void> {
+  const { got, cb } = callbacks();
+  loader().load(context(url), config, cb);
+  await settle();
+  expect(OwnLoader.asked).toEqual([url]);
+  expect(got.success).toEqual([]);
+}
+
 const context = (url: string) => ({ url, type: 'manifest', responseType: 'text' }) as unknown as PlaylistLoaderContext;
 const config = {} as LoaderConfiguration;
 const answer = (body: string, status = 200) => () => Promise.resolve(new Response(body, { status }));
@@ -70,21 +79,12 @@ describe('the master playlist fetched while the player mounts', () => {
 
   it('leaves other playlists (a rung, another film) to hls.js', async () => {
     fetchPlaylistEarly(URL_A, answer(MASTER));
-    const rung = URL_A.replace('master.m3u8', '360p-h264/index.m3u8');
-    const { got, cb } = callbacks();
-    loader().load(context(rung), config, cb);
-    await settle();
-    expect(OwnLoader.asked).toEqual([rung]);
-    expect(got.success).toEqual([]);
+    await expectAskedItself(URL_A.replace('master.m3u8', '360p-h264/index.m3u8'));
   });
 
   it('is asked for again when the early fetch failed (an expired link gets hls.js its own error)', async () => {
     fetchPlaylistEarly(URL_A, answer('gone', 403));
-    const { got, cb } = callbacks();
-    loader().load(context(URL_A), config, cb);
-    await settle();
-    expect(OwnLoader.asked).toEqual([URL_A]);
-    expect(got.success).toEqual([]);
+    await expectAskedItself(URL_A);
   });
 
   it('is dropped when hls.js gives up on it before it arrives', async () => {
@@ -104,10 +104,6 @@ describe('the master playlist fetched while the player mounts', () => {
     const now = vi.spyOn(performance, 'now').mockReturnValue(1_000);
     fetchPlaylistEarly(URL_A, answer(MASTER));
     now.mockReturnValue(1_000 + EARLY_PLAYLIST_MAX_AGE_MS + 1);
-    const { got, cb } = callbacks();
-    loader().load(context(URL_A), config, cb);
-    await settle();
-    expect(OwnLoader.asked).toEqual([URL_A]);
-    expect(got.success).toEqual([]);
+    await expectAskedItself(URL_A);
   });
 });

@@ -14,7 +14,7 @@ export function clampToDuration(position: number, duration: number): number {
 }
 
 /** How far apart (s) two descriptions of a timeline may be and still be the same one (the engine steers within it). */
-export const SAME_COURSE_S = 0.05;
+const SAME_COURSE_S = 0.05;
 
 /**
  * Whether two playing states describe one timeline: the same rate, at most SAME_COURSE_S apart at server time

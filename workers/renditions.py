@@ -10,7 +10,6 @@ source that decodes to much less than its declared length is reported as truncat
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -22,7 +21,6 @@ from flmnchll.media.errors import EncodeError, MediaError, explain
 from flmnchll.media.ladder import Rendition
 from flmnchll.media.probe import MediaInfo, probe
 from flmnchll.media.process import run_ffmpeg
-from workers.opening import OpeningRun, opening_rendition
 from workers.report import Reporter
 from workers.stage import ffmpeg_timeout
 from workers.streams import StreamPublisher, join_segments
@@ -47,25 +45,20 @@ def verify(path: Path, rendition: Rendition, source: MediaInfo) -> MediaInfo:
 
 
 def encode_group(reporter: Reporter, source_path: Path, source: MediaInfo, renditions: Sequence[Rendition], *,
-                 progressive: bool, niceness: int = 0, opening: bool = False,
+                 progressive: bool, niceness: int = 0,
                  on_playable: Callable[[], None] | None = None) -> list[dict[str, Any]]:
     """Encode `renditions` as HLS streams in one ffmpeg run, published as they grow; then check each stream
     and, if `progressive` (the plan's choice), publish its progressive file. Returns the files announced.
 
     ffmpeg's limit follows the probed duration and the work asked for, within what is left of the job's own.
-    `opening`: the smallest H.264 stream's first seconds come from a short run of their own (`workers.opening`),
-    so the item plays before the whole pass has its first segments. `on_playable` is called once, when the first
-    segments of this job are published.
+    `on_playable` is called once, when the first segments of this job are published.
     """
     work = work_dir(reporter.content_id, reporter.stage)
     outputs = [(rendition, work / rendition.stream) for rendition in renditions]
     for _, folder in outputs:
         folder.mkdir()
     reporter.progress(0)
-    early = opening_rendition(renditions, source) if opening else None
-    opening_run = OpeningRun(source_path, source, early, work / "opening" / early.stream) if early else None
-    publisher = StreamPublisher(reporter, source, outputs, on_first=on_playable,
-                                openings={opening_run.rendition.stream: opening_run.folder} if opening_run else None)
+    publisher = StreamPublisher(reporter, source, outputs, on_first=on_playable)
 
     def progress(percent: float) -> None:
         publisher.check()
@@ -75,7 +68,7 @@ def encode_group(reporter: Reporter, source_path: Path, source: MediaInfo, rendi
     try:
         cost = sum(r.pixels for r in renditions) / (1920 * 1080 * 2)
         limit = min(ffmpeg_timeout(), float(jobs.job_timeout(source.duration, cost)))
-        with opening_run or contextlib.nullcontext(), publisher:
+        with publisher:
             run_ffmpeg(encode.command(source_path, source, outputs), duration=source.duration,
                        timeout=limit, on_progress=progress, niceness=niceness)
         publisher.check()

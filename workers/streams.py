@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -49,8 +49,7 @@ class StreamPublisher:
     """Publishes the streams of one ffmpeg run as they grow; `error` holds what stopped it, if anything."""
 
     def __init__(self, reporter: Reporter, info: MediaInfo, outputs: Sequence[tuple[Rendition, Path]],
-                 settings: encode.EncoderSettings | None = None, on_first: Callable[[], None] | None = None,
-                 openings: Mapping[str, Path] | None = None) -> None:
+                 settings: encode.EncoderSettings | None = None, on_first: Callable[[], None] | None = None) -> None:
         self.reporter = reporter
         self.on_first = on_first
         self.info = info
@@ -58,9 +57,6 @@ class StreamPublisher:
         self.settings = settings or encode.EncoderSettings()
         self.store = storage.media()
         self.published: dict[str, set[str]] = {r.stream: set() for r, _ in self.outputs}
-        #: streams whose first segments a short run of their own writes (`workers.opening`): stream -> its folder
-        self.openings: dict[str, Path] = dict(openings or {})
-        self.from_opening: set[str] = set()
         self.playlists: dict[str, str] = {}
         self.announced: set[str] = set()
         self.error: BaseException | None = None
@@ -103,14 +99,6 @@ class StreamPublisher:
             if final and not hls.ended(playlist):
                 raise EncodeError(f"the {rendition.stream} stream did not end properly")
             listed = hls.segments(playlist)
-            opening = self.openings.get(rendition.stream)
-            if opening is not None:
-                early = written_playlist(opening)
-                if not final and len(hls.segments(early)) > len(listed):
-                    folder, playlist, listed = opening, hls.growing(early), hls.segments(early)
-                    self.from_opening.add(rendition.stream)
-                elif listed or final:  # (before either has a segment, neither is ahead)
-                    self.hand_over(rendition.stream, opening, folder)
             if not listed:
                 if final:
                     raise EncodeError(f"the {rendition.stream} stream has no segment")
@@ -141,16 +129,6 @@ class StreamPublisher:
                         self.on_first()
         return announced
 
-    def hand_over(self, stream: str, opening: Path, folder: Path) -> None:
-        """The pass has as many segments as the opening: its own files from now on. The two runs' init segments
-        are the same bytes (same encoder and settings); should they ever differ, all of the pass's files are
-        published again, so the stream never mixes segments of two inits."""
-        del self.openings[stream]
-        if stream in self.from_opening and not same_bytes(opening / encode.INIT_NAME, folder / encode.INIT_NAME):
-            log.warning("content %s: the %s opening's init segment differs from the pass's: publishing the pass's "
-                        "files again", self.reporter.content_id, stream)
-            self.published[stream].clear()
-
     def describe(self, rendition: Rendition, folder: Path, playlist: str, complete: bool) -> dict[str, Any] | None:
         variant = folder / encode.VARIANT_NAME
         if not variant.is_file():
@@ -177,13 +155,6 @@ def written_playlist(folder: Path) -> str:
         return hls.with_target_duration((folder / encode.PLAYLIST_NAME).read_text(), encode.SEGMENT_SECONDS)
     except FileNotFoundError:
         return ""
-
-
-def same_bytes(a: Path, b: Path) -> bool:
-    try:
-        return a.read_bytes() == b.read_bytes()
-    except FileNotFoundError:
-        return False
 
 
 def join_segments(folder: Path, playlist: str, target: Path) -> Path:

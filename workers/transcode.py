@@ -1,6 +1,5 @@
 """Job `transcode` (queue `transcode`): probe and plan an upload, then encode its H.264 and VP9 streams (and
-their progressive files): the whole ladder in one pass, the smallest H.264 rung's first seconds also by a short
-run of their own so that the item plays sooner (`workers.opening`); or, when the ladder is split
+their progressive files): the whole ladder in one pass; or, when the ladder is split
 (`workers.plan`), the source size only, the lower rungs going to `downscale` jobs queued first and given a head
 start (`workers.followups`).
 """
@@ -33,8 +32,7 @@ def run(task: dict[str, Any]) -> dict[str, Any]:
         queue_followups(task, info, shared.batches, progressive)
         if shared.batches:
             yield_to_first_segments(task)
-        done = encode_group(reporter, path, info, shared.transcode, progressive=progressive,
-                            opening=not shared.batches)
+        done = encode_group(reporter, path, info, shared.transcode, progressive=progressive)
         if not shared.batches:
             queue_thumbnails(task, plan.smallest, info.duration)
         return {"renditions": [r["name"] for r in done]}

@@ -2,8 +2,10 @@
 HLS stream of CMAF fragmented-MP4 segments; and the remux of a finished stream into a progressive file.
 
 Segments last `SEGMENT_SECONDS`, except the first `SEGMENT_SECONDS / OPENING_SEGMENT_SECONDS` ones, which are
-`OPENING_SEGMENT_SECONDS` long: a player needs one whole segment to start, so a short first one makes an item
-playable about a second sooner, at the cost of one extra keyframe per stream. Every encoder is forced to a
+`OPENING_SEGMENT_SECONDS` long: a player needs one whole segment to start, and one run's encoders move in step,
+so the first segment of every rung is out once the largest rung has that much picture. Half-second opening
+segments make an upload playable about a second after its encode starts, for three more keyframes per stream in
+the film's first two seconds. Every encoder is forced to a
 keyframe at each segment boundary and makes no keyframe of its own choosing (x264's scene-cut detection off,
 libvpx's keyframe interval fixed far beyond a segment), so all rungs, whichever job encodes them, start their
 segments on the same frames and a player can switch between rungs at any segment. Playlists are of type EVENT:
@@ -80,17 +82,21 @@ def tile_columns(width: int) -> int:
     return columns
 
 
+#: how many opening segments make up the film's first whole segment time
+OPENING_SEGMENTS = round(SEGMENT_SECONDS / OPENING_SEGMENT_SECONDS)
+
+
 def keyframe_times(count: int) -> list[float]:
-    """The first `count` segment boundaries, in seconds: where `KEYFRAME_EXPRESSION` forces keyframes."""
-    opening = SEGMENT_SECONDS // OPENING_SEGMENT_SECONDS
-    return [float(n * OPENING_SEGMENT_SECONDS if n < opening else (n - opening + 1) * SEGMENT_SECONDS)
-            for n in range(count)]
+    """The first `count` segment boundaries, in seconds: where `KEYFRAME_EXPRESSION` forces keyframes (on the
+    first frame at or after each, so a segment may be a frame longer or shorter where a boundary falls between
+    two frames)."""
+    return [float(n * OPENING_SEGMENT_SECONDS if n < OPENING_SEGMENTS
+                  else (n - OPENING_SEGMENTS + 1) * SEGMENT_SECONDS) for n in range(count)]
 
 
 #: ffmpeg's force_key_frames expression for the boundaries of `keyframe_times` (n_forced: keyframes so far)
-KEYFRAME_EXPRESSION = (f"expr:gte(t,if(lt(n_forced,{SEGMENT_SECONDS // OPENING_SEGMENT_SECONDS}),"
-                       f"n_forced*{OPENING_SEGMENT_SECONDS},"
-                       f"(n_forced-{SEGMENT_SECONDS // OPENING_SEGMENT_SECONDS - 1})*{SEGMENT_SECONDS}))")
+KEYFRAME_EXPRESSION = (f"expr:gte(t,if(lt(n_forced,{OPENING_SEGMENTS}),n_forced*{OPENING_SEGMENT_SECONDS},"
+                       f"(n_forced-{OPENING_SEGMENTS - 1})*{SEGMENT_SECONDS}))")
 
 
 def _video_options(rendition: Rendition, settings: EncoderSettings) -> graph.Options:

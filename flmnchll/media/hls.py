@@ -14,8 +14,10 @@ from dataclasses import dataclass
 #: Every segment's length (s), except the first SEGMENT_SECONDS / OPENING_SEGMENT_SECONDS ones: how the encoder
 #: cuts every stream (flmnchll.media.encode) and what each master playlist declares.
 SEGMENT_SECONDS = 2
-#: the opening segments' length; divides SEGMENT_SECONDS, so the boundaries stay whole segment times after it
-OPENING_SEGMENT_SECONDS = 1
+#: the opening segments' length; divides SEGMENT_SECONDS, so the boundaries stay whole segment times after it.
+#: A player starts on one whole segment, and an encode's first segment comes once every rung of the pass has
+#: that much picture: half a second makes an upload playable about a second after its encode starts.
+OPENING_SEGMENT_SECONDS = 0.5
 ROOT = "hls"
 MASTER = "master.m3u8"
 PLAYLIST = "index.m3u8"
@@ -48,11 +50,6 @@ def segments(playlist: str) -> list[Segment]:
 def ended(playlist: str) -> bool:
     """True once the playlist is final (ENDLIST): no segment will be added."""
     return any(line.strip() == "#EXT-X-ENDLIST" for line in playlist.splitlines())
-
-
-def growing(playlist: str) -> str:
-    """The playlist without its ENDLIST: what it lists so far, with more to come."""
-    return "".join(line for line in playlist.splitlines(keepends=True) if line.strip() != "#EXT-X-ENDLIST")
 
 
 def map_uri(playlist: str) -> str | None:

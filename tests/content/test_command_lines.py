@@ -83,7 +83,7 @@ def test_every_encoder_keyframes_only_at_segment_boundaries() -> None:
         else:
             assert output.options["g"] == output.options["keyint_min"] == str(encode.VP9_KEYFRAME_INTERVAL)
     assert 2 <= encode.SEGMENT_SECONDS <= 4
-    assert encode.keyframe_times(5) == [0.0, 1.0, 2.0, 4.0, 6.0]  # short opening segments, then whole ones
+    assert encode.keyframe_times(7) == [0.0, 0.5, 1.0, 1.5, 2.0, 4.0, 6.0]  # short opening segments, then whole ones
 
 
 def test_every_output_is_a_growing_hls_stream_in_its_own_folder() -> None:

@@ -25,6 +25,7 @@ from tests.content.test_pipeline import check_rendition
 pytestmark = pytest.mark.slow
 RUN = secrets.token_hex(3)
 SECONDS = 16  # long enough that the first segments are out well before the ladder is done
+FRAME = 1 / 25  # the clip's frame time (s)
 RUNGS = {"720p-h264": (1280, 720, "avc1", "mp4a.40.2"), "720p-vp9": (1280, 720, "vp09", "opus"),
          "480p-h264": (854, 480, "avc1", "mp4a.40.2"), "480p-vp9": (854, 480, "vp09", "opus")}
 
@@ -107,9 +108,12 @@ def test_every_rung_has_aligned_segments_and_a_progressive_file(content_stack: A
         durations = [s.duration for s in segments]
         cuts = encode.keyframe_times(len(segments) + 1)
         lengths = [b - a for a, b in zip(cuts, cuts[1:], strict=False)]
-        assert durations[:-1] == lengths[:-1]  # 1 s, 1 s, then SEGMENT_SECONDS: the same on every rung
-        assert (durations[0], durations[2]) == (float(declared[hls.OPENING_SECONDS_ID]),
-                                                float(declared[hls.SEGMENT_SECONDS_ID]))
+        # half-second opening segments, then SEGMENT_SECONDS, the same on every rung; a boundary between two
+        # frames (0.5 s at 25 fps) moves to the next frame
+        assert durations[:-1] == pytest.approx(lengths[:-1], abs=FRAME + 1e-3)
+        assert sum(durations[:encode.OPENING_SEGMENTS]) == pytest.approx(encode.SEGMENT_SECONDS, abs=1e-3)
+        assert (durations[0], durations[encode.OPENING_SEGMENTS]) == pytest.approx(
+            (float(declared[hls.OPENING_SECONDS_ID]), float(declared[hls.SEGMENT_SECONDS_ID])), abs=FRAME + 1e-3)
         assert sum(durations) == pytest.approx(SECONDS, abs=0.1)
         init = requests.get(urljoin(media_url, hls.map_uri(playlist) or ""), timeout=30).content
         start, offset = 0.0, None

@@ -559,6 +559,12 @@ describe('SyncEngine: more cases', () => {
     expect(join('B').engine.planStart(0.9, (p) => [p - 0.5, p + 1.5])).toBeCloseTo(a.media.currentTime + 0.9, 1);
   });
 
+  it("a joiner's start in a segment too short to start on alone stays where the room will be", () => {
+    const { a, join } = playingRoom();
+    // half-second segments (a film's opening ones): a start anywhere in one needs the next one as well
+    expect(join('B').engine.planStart(0.9, (p) => [p - 0.2, p + 0.3])).toBeCloseTo(a.media.currentTime + 0.9, 1);
+  });
+
   it("a peer's state confirming the room function's timeline does not restart a joiner's start; a changed one does", () => {
     const { time, a, join } = playingRoom();
     const b = join('B');

@@ -186,12 +186,13 @@ export class Startup {
    * A joiner's start in the last moments of its segment (less than startAheadS before the segment ends) could
    * not play before the next segment had loaded too (see `loadedEnough`): it moves to where the next segment
    * begins, so that one download does instead of two, for a wait at most startAheadS longer. Nothing moves
-   * where nothing comes after that segment (the film's end, what is encoded of it).
+   * where nothing comes after that segment (the film's end, what is encoded of it), nor in a segment no longer
+   * than startAheadS (the film's short opening ones): a start anywhere in it needs the next one too.
    */
   private clearOfSegmentEnd(position: number, segmentOf: SegmentOf, m: MediaLike): number {
     if (!this.joining) return position;
-    const [, end] = segmentOf(position);
-    if (end - position >= this.settings.startAheadS) return position;
+    const [start, end] = segmentOf(position);
+    if (end - position >= this.settings.startAheadS || end - start <= this.settings.startAheadS) return position;
     if (this.follow.ended(end + SEGMENT_ENTRY_S) || !edgeAllows(this.follow.edge(), end, this.settings.startAheadS)) return position;
     return clampToDuration(end + SEGMENT_ENTRY_S, m.duration);
   }

@@ -16,14 +16,21 @@ artefact that real access links rarely show, and it would blur what the engine d
 datagrams lost in each direction (on TCP a loss holds the stream back for a retransmission timeout instead),
 `rate_bps` the bandwidth each way: packets queue behind each other at that rate, and a datagram that would wait
 longer than `queue_s` is dropped (a small router buffer).
+
+The relays stand for the network, which in a real room does not share the members' processors: their thread runs
+under the real-time scheduler where the system allows it (root, or CAP_SYS_NICE), so that a packet leaves when
+its link lets it out, not when six browsers on two cores leave a core free. How late packets left all the same
+is measured (`late_ms` in each link's figures): that much of a message's transit is the relay's, not the link's.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import random
 import threading
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -135,6 +142,37 @@ class Direction:
 # ---------------------------------------------------------------------------------------------- the relays
 
 
+class Lateness:
+    """How long after their moment the relay let packets out (s in, ms out): the latest 100,000."""
+
+    def __init__(self) -> None:
+        self.seconds: deque[float] = deque(maxlen=100_000)
+
+    def note(self, seconds: float) -> None:
+        self.seconds.append(max(0.0, seconds))
+
+    def summary(self) -> dict[str, float | int]:
+        ordered = sorted(self.seconds)
+        if not ordered:
+            return {"n": 0}
+
+        def at(share: float) -> float:
+            return round(ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000, 2)
+
+        return {"n": len(ordered), "p50": at(0.5), "p95": at(0.95), "p99": at(0.99), "max": at(1.0)}
+
+
+def prefer_this_thread() -> bool:
+    """Put the calling thread under the real-time scheduler (lowest priority: ahead of every ordinary process,
+    behind the kernel's own); False where the system refuses."""
+    try:
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(1))
+    except (AttributeError, OSError):
+        return False
+    return True
+
+
+
 class _Upstream(asyncio.DatagramProtocol):
     def __init__(self, deliver: Callable[[bytes], None]) -> None:
         self.deliver = deliver
@@ -165,9 +203,10 @@ class _UdpRelay(asyncio.DatagramProtocol):
         out = self.link.up.datagram(loop.time(), len(data))
         if out is None:
             return
-        loop.call_at(out, self._to_server, data, addr)
+        loop.call_at(out, self._to_server, data, addr, out)
 
-    def _to_server(self, data: bytes, addr: tuple[str, int]) -> None:
+    def _to_server(self, data: bytes, addr: tuple[str, int], due: float) -> None:
+        self.link.late.note(asyncio.get_running_loop().time() - due)
         upstream = self.upstreams.get(addr)
         if upstream is not None and upstream.transport is not None:
             upstream.transport.sendto(data)
@@ -189,8 +228,13 @@ class _UdpRelay(asyncio.DatagramProtocol):
     def _from_server(self, data: bytes, addr: tuple[str, int]) -> None:
         loop = asyncio.get_running_loop()
         out = self.link.down.datagram(loop.time(), len(data))
-        if out is not None and self.transport is not None:
-            loop.call_at(out, self.transport.sendto, data, addr)
+        if out is not None:
+            loop.call_at(out, self._to_client, data, addr, out)
+
+    def _to_client(self, data: bytes, addr: tuple[str, int], due: float) -> None:
+        self.link.late.note(asyncio.get_running_loop().time() - due)
+        if self.transport is not None:
+            self.transport.sendto(data, addr)
 
     def close(self) -> None:
         for upstream in self.upstreams.values():
@@ -200,7 +244,8 @@ class _UdpRelay(asyncio.DatagramProtocol):
             self.transport.close()
 
 
-async def _pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, direction: Direction) -> None:
+async def _pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, direction: Direction,
+                late: Lateness) -> None:
     """Copies a stream through one direction of the link: each chunk is written when the link lets it out."""
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[tuple[float, bytes] | None] = asyncio.Queue()
@@ -209,6 +254,7 @@ async def _pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, dire
         while (item := await queue.get()) is not None:
             at, data = item
             await asyncio.sleep(max(0.0, at - loop.time()))
+            late.note(loop.time() - at)
             writer.write(data)
             await writer.drain()
 
@@ -232,6 +278,7 @@ class MemberLink:
     seed: int = 0
     up: Direction = field(init=False)
     down: Direction = field(init=False)
+    late: Lateness = field(default_factory=lambda: Lateness())
     port: int = 0
 
     def __post_init__(self) -> None:
@@ -241,7 +288,8 @@ class MemberLink:
     def figures(self) -> dict[str, Any]:
         return {"profile": self.profile.name, "port": self.port,
                 "up": {"packets": self.up.sent, "lost": self.up.lost, "bytes": self.up.bytes},
-                "down": {"packets": self.down.sent, "lost": self.down.lost, "bytes": self.down.bytes}}
+                "down": {"packets": self.down.sent, "lost": self.down.lost, "bytes": self.down.bytes},
+                "late_ms": self.late.summary()}
 
 
 async def _serve(link: MemberLink, host: str) -> tuple[asyncio.AbstractServer, _UdpRelay]:
@@ -254,8 +302,8 @@ async def _serve(link: MemberLink, host: str) -> tuple[asyncio.AbstractServer, _
         except OSError:
             client_writer.close()
             return
-        await asyncio.gather(_pump(client_reader, server_writer, link.up),
-                             _pump(server_reader, client_writer, link.down), return_exceptions=True)
+        await asyncio.gather(_pump(client_reader, server_writer, link.up, link.late),
+                             _pump(server_reader, client_writer, link.down, link.late), return_exceptions=True)
 
     for _ in range(20):
         server = await asyncio.start_server(handle, host, link.port)
@@ -282,7 +330,9 @@ class Relays:
         self.links = [MemberLink(p, server, seed * 100 + i) for i, p in enumerate(profiles)]
         self.host = host
         self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, name="netem", daemon=True)
+        self.thread = threading.Thread(target=self._run, name="netem", daemon=True)
+        #: the scheduling the relays' thread got: "real-time" or "shared" (the system refused)
+        self.scheduling = "shared"
         self.servers: list[tuple[asyncio.AbstractServer, _UdpRelay]] = []
 
     @property
@@ -292,9 +342,19 @@ class Relays:
     def figures(self) -> list[dict[str, Any]]:
         return [link.figures() for link in self.links]
 
+    def lateness(self) -> dict[str, float | int]:
+        """How late packets left, over every member's link (ms)."""
+        every = Lateness()
+        every.seconds = deque((x for link in self.links for x in link.late.seconds), maxlen=None)
+        return every.summary()
+
     def plan(self) -> list[dict[str, Any]]:
         """What the browser side needs of each member's network: its profile and its relay's port."""
         return [{**link.profile.as_dict(), "relay_port": link.port} for link in self.links]
+
+    def _run(self) -> None:
+        self.scheduling = "real-time" if prefer_this_thread() else "shared"
+        self.loop.run_forever()
 
     def __enter__(self) -> Relays:
         self.thread.start()

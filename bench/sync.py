@@ -276,6 +276,7 @@ def run_network(args: argparse.Namespace, name: str, front: str, gateway: str, c
     if args.trace:
         env["SYNC_TRACE"] = str(args.trace.resolve())
     started = time.monotonic()
+    relays: Relays | None = None
     with contextlib.ExitStack() as stack:
         if name != "loopback":
             relays = stack.enter_context(Relays(member_profiles(name, args.members), ("127.0.0.1", turn_port),
@@ -295,7 +296,13 @@ def run_network(args: argparse.Namespace, name: str, front: str, gateway: str, c
         print(f"{name}: the run failed", stdout[-4000:], stderr[-4000:], sep="\n", file=sys.stderr)
         return None
     result = json.loads(lines[-1][len("RESULT "):])
-    return report(name, result, time.monotonic() - started, cpu)
+    summary = report(name, result, time.monotonic() - started, cpu)
+    if relays is not None:
+        late = relays.lateness()
+        print(f"relays ({relays.scheduling} scheduling): packets left their link late by p50 {late.get('p50')} / "
+              f"p95 {late.get('p95')} / p99 {late.get('p99')} / max {late.get('max')} ms, each relay a message "
+              "crosses (two), part of its transit above")
+    return summary
 
 
 def report(name: str, result: dict[str, Any], took: float, cpu: CpuMeter) -> dict[str, Any]:

@@ -3,6 +3,7 @@ then the real relay on loopback, measured from outside: delay, jitter, loss and 
 
 from __future__ import annotations
 
+import os
 import random
 import socket
 import statistics
@@ -160,7 +161,13 @@ def test_the_relay_delays_each_direction_by_the_profile(udp_echo: int) -> None:
     profile = LinkProfile("t", rtt_ms=80, jitter_ms=20)
     with Relays([profile], ("127.0.0.1", udp_echo)) as relays:
         rtts = [r for r in udp_round_trips(relays.ports[0], 150, gap=0.01) if r is not None]
+        late = relays.lateness()
+        scheduling = relays.scheduling
     assert len(rtts) == 150
+    # every datagram's way up and way back is timed against its moment; an idle relay keeps it
+    assert late["n"] == 2 * 150 and late["p50"] <= 5.0, late
+    if os.geteuid() == 0:  # the network does not wait for a free core
+        assert scheduling == "real-time"
     # through the relay twice (up and down): 80 ms ± 20 ms (± 10 ms each way), plus loopback and scheduling
     assert statistics.median(rtts) == pytest.approx(0.080, abs=0.010)
     assert min(rtts) >= 0.059

@@ -172,7 +172,6 @@ def prefer_this_thread() -> bool:
     return True
 
 
-
 class _Upstream(asyncio.DatagramProtocol):
     def __init__(self, deliver: Callable[[bytes], None]) -> None:
         self.deliver = deliver
@@ -278,7 +277,7 @@ class MemberLink:
     seed: int = 0
     up: Direction = field(init=False)
     down: Direction = field(init=False)
-    late: Lateness = field(default_factory=lambda: Lateness())
+    late: Lateness = field(default_factory=Lateness)
     port: int = 0
 
     def __post_init__(self) -> None:

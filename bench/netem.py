@@ -31,7 +31,7 @@ import os
 import random
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -142,24 +142,26 @@ class Direction:
 # ---------------------------------------------------------------------------------------------- the relays
 
 
+def lateness_summary(seconds: Iterable[float]) -> dict[str, float | int]:
+    """How many packets, and how late they left (ms): p50, p95, p99 and max."""
+    ordered = sorted(seconds)
+    if not ordered:
+        return {"n": 0}
+
+    def at(share: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000, 2)
+
+    return {"n": len(ordered), "p50": at(0.5), "p95": at(0.95), "p99": at(0.99), "max": at(1.0)}
+
+
 class Lateness:
-    """How long after their moment the relay let packets out (s in, ms out): the latest 100,000."""
+    """How long after their moment the relay let packets out (s): the latest 100,000."""
 
     def __init__(self) -> None:
         self.seconds: deque[float] = deque(maxlen=100_000)
 
     def note(self, seconds: float) -> None:
         self.seconds.append(max(0.0, seconds))
-
-    def summary(self) -> dict[str, float | int]:
-        ordered = sorted(self.seconds)
-        if not ordered:
-            return {"n": 0}
-
-        def at(share: float) -> float:
-            return round(ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000, 2)
-
-        return {"n": len(ordered), "p50": at(0.5), "p95": at(0.95), "p99": at(0.99), "max": at(1.0)}
 
 
 def prefer_this_thread() -> bool:
@@ -288,7 +290,7 @@ class MemberLink:
         return {"profile": self.profile.name, "port": self.port,
                 "up": {"packets": self.up.sent, "lost": self.up.lost, "bytes": self.up.bytes},
                 "down": {"packets": self.down.sent, "lost": self.down.lost, "bytes": self.down.bytes},
-                "late_ms": self.late.summary()}
+                "late_ms": lateness_summary(self.late.seconds)}
 
 
 async def _serve(link: MemberLink, host: str) -> tuple[asyncio.AbstractServer, _UdpRelay]:
@@ -343,9 +345,7 @@ class Relays:
 
     def lateness(self) -> dict[str, float | int]:
         """How late packets left, over every member's link (ms)."""
-        every = Lateness()
-        every.seconds = deque((x for link in self.links for x in link.late.seconds), maxlen=None)
-        return every.summary()
+        return lateness_summary(x for link in self.links for x in link.late.seconds)
 
     def plan(self) -> list[dict[str, Any]]:
         """What the browser side needs of each member's network: its profile and its relay's port."""

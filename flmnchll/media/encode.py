@@ -1,7 +1,7 @@
 """ffmpeg commands: one decode of the source feeding every rendition of a job, each written as a growing
 HLS stream of CMAF fragmented-MP4 segments; and the remux of a finished stream into a progressive file.
 
-Segments last `SEGMENT_SECONDS`, except the first `SEGMENT_SECONDS / OPENING_SEGMENT_SECONDS` ones, which are
+Segments last `SEGMENT_SECONDS`, except the first `OPENING_SEGMENTS` ones, which are
 `OPENING_SEGMENT_SECONDS` long: a player needs one whole segment to start, and one run's encoders move in step,
 so the first segment of every rung is out once the largest rung has that much picture. Half-second opening
 segments make an upload playable about a second after its encode starts, for three more keyframes per stream in
@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flmnchll.media import graph
-from flmnchll.media.hls import OPENING_SEGMENT_SECONDS, SEGMENT_SECONDS
+from flmnchll.media.hls import OPENING_SEGMENT_SECONDS, OPENING_SEGMENTS, SEGMENT_SECONDS
 from flmnchll.media.ladder import Rendition
 from flmnchll.media.probe import MediaInfo
 
@@ -80,10 +80,6 @@ def tile_columns(width: int) -> int:
     while (256 << (columns + 1)) <= width and columns < 4:
         columns += 1
     return columns
-
-
-#: how many opening segments make up the film's first whole segment time
-OPENING_SEGMENTS = round(SEGMENT_SECONDS / OPENING_SEGMENT_SECONDS)
 
 
 def keyframe_times(count: int) -> list[float]:

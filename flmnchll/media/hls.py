@@ -11,13 +11,15 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-#: Every segment's length (s), except the first SEGMENT_SECONDS / OPENING_SEGMENT_SECONDS ones: how the encoder
+#: Every segment's length (s), except the first OPENING_SEGMENTS ones: how the encoder
 #: cuts every stream (flmnchll.media.encode) and what each master playlist declares.
 SEGMENT_SECONDS = 2
 #: the opening segments' length; divides SEGMENT_SECONDS, so the boundaries stay whole segment times after it.
 #: A player starts on one whole segment, and an encode's first segment comes once every rung of the pass has
 #: that much picture: half a second makes an upload playable about a second after its encode starts.
 OPENING_SEGMENT_SECONDS = 0.5
+#: how many opening segments make up the film's first SEGMENT_SECONDS
+OPENING_SEGMENTS = round(SEGMENT_SECONDS / OPENING_SEGMENT_SECONDS)
 ROOT = "hls"
 MASTER = "master.m3u8"
 PLAYLIST = "index.m3u8"

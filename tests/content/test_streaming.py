@@ -111,8 +111,8 @@ def test_every_rung_has_aligned_segments_and_a_progressive_file(content_stack: A
         # half-second opening segments, then SEGMENT_SECONDS, the same on every rung; a boundary between two
         # frames (0.5 s at 25 fps) moves to the next frame
         assert durations[:-1] == pytest.approx(lengths[:-1], abs=FRAME + 1e-3)
-        assert sum(durations[:encode.OPENING_SEGMENTS]) == pytest.approx(encode.SEGMENT_SECONDS, abs=1e-3)
-        assert (durations[0], durations[encode.OPENING_SEGMENTS]) == pytest.approx(
+        assert sum(durations[:hls.OPENING_SEGMENTS]) == pytest.approx(hls.SEGMENT_SECONDS, abs=1e-3)
+        assert (durations[0], durations[hls.OPENING_SEGMENTS]) == pytest.approx(
             (float(declared[hls.OPENING_SECONDS_ID]), float(declared[hls.SEGMENT_SECONDS_ID])), abs=FRAME + 1e-3)
         assert sum(durations) == pytest.approx(SECONDS, abs=0.1)
         init = requests.get(urljoin(media_url, hls.map_uri(playlist) or ""), timeout=30).content

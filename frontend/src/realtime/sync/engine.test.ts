@@ -488,6 +488,22 @@ function playingRoom() {
 }
 
 describe('SyncEngine: more cases', () => {
+  it("a member's own play waiting for its moment stays theirs when a peer's command waits behind it", () => {
+    const { time, ...r } = room();
+    const [a, b] = ['A', 'B'].map((n) => r.add(n));
+    a.engine.play();
+    run(time, 10);
+    b.engine.play();
+    run(time, 2000);
+    // the session reports a member's own commands to the room service (its record for late joiners) and
+    // only those: A's play, run by the timer armed for B's, is still A's own
+    const origins = (p: Peer, from: string) => p.commands.filter((c) => c.cmd.peer === from).map((c) => `${c.cmd.action}:${c.origin}`);
+    expect(origins(a, 'A')).toEqual(['play:local']);
+    expect(origins(a, 'B')).toEqual(['play:remote']);
+    expect(origins(b, 'A')).toEqual(['play:remote']);
+    expect(origins(b, 'B')).toEqual(['play:local']);
+  });
+
   it('ignores timelines about another film, and starts over on a content change', () => {
     const { time, ...r } = room();
     const [a, b] = ['A', 'B'].map((n) => r.add(n));

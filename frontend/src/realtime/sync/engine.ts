@@ -99,7 +99,7 @@ export class SyncEngine {
     this.memberActions = new MemberActions(this.follow, this.own, this.startup, this.latencies, this.controller, this.clock, () =>
       this.latestKnown().playing,
     );
-    this.schedule = new CommandSchedule(this.clock, this.timers, (cmd) => this.dueAt(cmd), (origin) => this.runDue(origin));
+    this.schedule = new CommandSchedule(this.clock, this.timers, (cmd) => this.dueAt(cmd), () => this.runDue());
   }
 
   // ---------------------------------------------------------------- setup
@@ -408,15 +408,10 @@ export class SyncEngine {
     return cmd.state.at;
   }
 
-  private runDue(origin: CommandOrigin): void {
-    const now = this.clock.now();
-    const due = this.schedule.takeDue(now);
-    if (due.length === 0) {
-      this.schedule.arm(origin);
-      return;
-    }
-    for (const cmd of due) if (this.weak || isNewer(cmd.state, this.target)) this.adopt(cmd, origin, false);
-    this.schedule.arm(origin);
+  private runDue(): void {
+    const due = this.schedule.takeDue(this.clock.now());
+    for (const { cmd, origin } of due) if (this.weak || isNewer(cmd.state, this.target)) this.adopt(cmd, origin, false);
+    this.schedule.arm();
   }
 
   private adopt(cmd: SyncCommand, origin: CommandOrigin, alreadyApplied: boolean): void {
@@ -462,7 +457,7 @@ export class SyncEngine {
   /** One step of the loop; public so tests can drive it. */
   tick(): void {
     const now = this.clock.now();
-    if (this.schedule.anyDue(now)) this.runDue('remote');
+    if (this.schedule.anyDue(now)) this.runDue();
     this.evaluateBuffering(now);
     const m = this.follow.media;
     if (m) {

@@ -480,7 +480,7 @@ function playingRoom() {
   a.engine.play();
   run(time, 5000);
   const join = (name: string): Peer => {
-    const peer = r.add(name, { seekLatencyMs: 900, playLatencyMs: 30, coldStartMs: 80 });
+    const peer = r.add(name, { seekLatencyMs: 900, playLatencyMs: 30, coldStartMs: COLD_START_EXTRA_S * 1000 });
     peer.engine.setContent('film-1', { state: 'playing', position: a.media.currentTime, updated_at: time.now, rate: 1 });
     return peer;
   };

@@ -81,7 +81,10 @@ async function spreadWhilePlaying(list, ms) {
   const samples = await Promise.all(list.map((m) => m.page.evaluate((t0) => window.__drift.filter((s) => s.t >= t0), from)));
   const clocks = (list) => [...new Set(list.map((s) => s.c))].join(',');
   offsets.push(samples.map((list) => (list.length ? `${Math.round(median(list.map((s) => s.x)))}/${Math.round(median(list.map((s) => s.d)))}[${clocks(list)}]×${Math.min(...list.map((s) => s.r)).toFixed(2)}-${Math.max(...list.map((s) => s.r)).toFixed(2)}` : '-')));
-  return spreadOf(samples, () => true, list.length);
+  const spread = spreadOf(samples, () => true, list.length);
+  // the timelines the members followed (state id @ when position 0 was due): members on different ones drift apart
+  if (spread.length && Math.max(...spread) > LIMITS.driftMax) console.log(`timelines while ${Math.round(Math.max(...spread))} ms apart: ${samples.map((l) => [...new Set(l.map((s) => s.k))].join(',')).join(' | ')}`);
+  return spread;
 }
 
 const p95 = (values) => [...values].sort((a, b) => a - b)[Math.max(0, Math.ceil(values.length * 0.95) - 1)];
@@ -134,6 +137,16 @@ test(`${NAME}: four members play, pause and seek together, one joins late, and t
   beyond.push(...(await beyondOneWay(a, [b, c], 'seeking', await act(a, 'v.currentTime = x', 40))));
   await steady();
 
+  // what a late joiner starts from: the room service's record, against where the members are
+  const record = await a.page.evaluate(async (room) => {
+    const r = await fetch(`/function/room/${room}`, { headers: { Authorization: `Bearer ${localStorage.getItem('flmnchll.token')}` } });
+    const body = await r.json();
+    return { ...body.playback, now: body.server_time, expected: window.__flmnchllSync.expectedPosition() };
+  }, ROOM);
+  console.log(`the room service's record before the late join: ${JSON.stringify(record)}`);
+  // a late joiner starts from it before any peer answers: it must say the room plays, and from about where
+  assert.equal(record.state, 'playing', "the room service's record says the playing room is paused");
+  assert.ok(Math.abs(record.position - record.expected) < 0.5, `the room service's record is ${(record.position - record.expected).toFixed(2)} s off the room`);
   const d = await open(3);
   const join = await lateJoin(d, trio, { timeout: 20_000 });
   console.log(`beyond the one-way delay (ms): ${beyond.map(Math.round).join(', ')}`);
@@ -141,8 +154,13 @@ test(`${NAME}: four members play, pause and seek together, one joins late, and t
   console.log(`off the timeline, true clock / own clock, per member (median ms) [clock followed~its round trip]×rate range: ${offsets.map((o) => o.join(' ')).join(' | ')}`);
   console.log(`the first play, ms after the call, per member: ${firstPlaySeen.join(' | ')}`);
   const { seen, loaded, ...joined } = join;
-  const moving = seen.filter((s) => s.off !== null).map((s) => `${loaded ? Math.round(s.t - loaded) : s.t}:${s.off}`);
-  console.log(`late joiner: ${JSON.stringify(joined)}; its looks once moving (ms after load: ms off): ${moving.join(' ')}`);
+  // its clock against the others' (their median offset): a joiner on a clock of its own is off by the difference
+  const clockGap = (clocks) => {
+    const theirs = clocks.slice(1).filter((o) => o !== null).sort((a, b) => a - b);
+    return clocks[0] === null || !theirs.length ? '?' : clocks[0] - theirs[Math.floor(theirs.length / 2)];
+  };
+  const moving = seen.filter((s) => s.off !== null).map((s) => `${loaded ? Math.round(s.t - loaded) : s.t}:${s.off}(${clockGap(s.clocks)};${s.drift}×${s.rate.toFixed(2)})`);
+  console.log(`late joiner: ${JSON.stringify(joined)}; its looks once moving (ms after load: ms off (its clock − the others'; its own drift, ms × rate)): ${moving.join(' ')}`);
   const timeline = await pageTimeline(d);
   console.log(`the late joiner's page, ms after its load: ${timeline.fetches.filter((f) => f.start >= 0).map((f) => `${f.name.split('/').slice(-2).join('/')} ${f.start}-${f.end}`).join(', ')}; ${timeline.events.map((e) => `${e.type}@${e.t}:${e.pos.toFixed(2)}`).join(' ')}`);
   assert.ok(spreads.length >= 20, `too few samples of the room playing (${spreads.length})`);

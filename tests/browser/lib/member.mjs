@@ -102,7 +102,8 @@ export function memberPage({ token, user, drift = false, relay = null, relayTran
       const x = (v.currentTime - (st.position + ((t - st.at) / 1000) * st.rate)) * 1000;
       const c = s.clockSource;
       window.__drift.push({ t, d: (v.currentTime - s.expectedPosition()) * 1000, x, p: v.currentTime, r: v.playbackRate,
-                            c: `${c.reference === s.peerId ? 'own' : c.reference.slice(-4)}~${Math.round(c.rttMs)}` });
+                            c: `${c.reference === s.peerId ? 'own' : c.reference.slice(-4)}~${Math.round(c.rttMs)}`,
+                            k: `${String(st.id).slice(-6)}@${Math.round(st.at - (st.position * 1000) / st.rate)}` });
     }, 100);
   }
 }

@@ -55,7 +55,7 @@ export function trueDrift(samples, steady) {
 function where(member) {
   return member.page.evaluate(() => {
     const v = document.querySelector('video');
-    return { t: window.__now(), p: v.currentTime, r: v.playbackRate, moving: !v.paused && !v.seeking && v.readyState >= 3, o: window.__flmnchllSync?.offset ?? null };
+    return { t: window.__now(), p: v.currentTime, r: v.playbackRate, moving: !v.paused && !v.seeking && v.readyState >= 3, o: window.__flmnchllSync?.offset ?? null, d: window.__flmnchllSync?.drift ?? null };
   });
 }
 
@@ -94,7 +94,7 @@ export async function lateJoin(joiner, others, { timeout = 30_000, within = 40 }
     const [mine, ...theirs] = await Promise.all([joiner, ...others].map(where));
     const at = theirs.filter((s) => s.moving).map((s) => positionAt(s, mine.t) * 1000).sort((a, b) => a - b);
     last = at.length && mine.moving ? mine.p * 1000 - at[Math.floor(at.length / 2)] : null;
-    seen.push({ t: Math.round(mine.t), off: last === null ? null : Math.round(last), spread: at.length ? Math.round(at.at(-1) - at[0]) : null, clocks: [mine, ...theirs].map((s) => (s.o === null ? null : Math.round(s.o))) });
+    seen.push({ t: Math.round(mine.t), off: last === null ? null : Math.round(last), rate: mine.r, drift: mine.d === null ? null : Math.round(mine.d), spread: at.length ? Math.round(at.at(-1) - at[0]) : null, clocks: [mine, ...theirs].map((s) => (s.o === null ? null : Math.round(s.o))) });
     if (last !== null && Math.abs(last) <= within) {
       inRow += 1;
       first ??= mine.t;

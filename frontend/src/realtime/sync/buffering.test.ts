@@ -28,6 +28,21 @@ describe('BufferingCoordinator', () => {
     expect(b.holding).toBeNull();
   });
 
+  it('voids a hold when the ready report, stamped before its moment, arrives after it', () => {
+    const b = new BufferingCoordinator({ graceMs: 800, resumeLeadMs: 300 });
+    b.report('B', true, T);
+    expect(b.evaluate(T + 820, true, 0)).toEqual({ kind: 'hold', id: `hold:B:${T}`, at: T + 800, peer: 'B' });
+    // B was ready at T + 790 (so B itself never held); the news took 100 ms
+    b.report('B', false, T + 790);
+    expect(b.evaluate(T + 890, false, 0)).toEqual({ kind: 'void', holdId: `hold:B:${T}` });
+    expect(b.holding).toBeNull();
+    // ready exactly at the moment or after: the hold stood, and the room resumes
+    b.report('C', true, T + 5000);
+    expect(b.evaluate(T + 5800, true, 0)?.kind).toBe('hold');
+    b.report('C', false, T + 5800);
+    expect(b.evaluate(T + 5900, false, 0)?.kind).toBe('resume');
+  });
+
   it('is order independent: two peers receiving reports in different orders agree', () => {
     const x = new BufferingCoordinator();
     const y = new BufferingCoordinator();

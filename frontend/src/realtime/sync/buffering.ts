@@ -9,6 +9,11 @@
  * from the wait (resume at holdAt + dropAfterMs + resumeLeadMs) and cannot hold the room again
  * until it has reported being ready.
  *
+ * Reports arrive at each peer after their own delay, so a peer can derive a hold that the stalled peer
+ * itself never did: its `buffering off`, stamped before the hold's moment, arrived after it. The stamps
+ * settle it: when every waited-for peer turns out to have been ready before the hold's moment, the hold
+ * is void, and the peers that took it go back to the timeline before it (the one the others never left).
+ *
  * A peer whose film is still being encoded reports ahead of time that it will wait at its encoded edge
  * (`edge`: the furthest position it can play): the hold then comes exactly when the timeline gets there
  * (no grace: the edge is known, not a guess), at that position. Such a wait is not dropped: going on
@@ -55,7 +60,13 @@ export interface DropEffect {
   dropped: string[];
 }
 
-export type BufferingEffect = HoldEffect | ResumeEffect | DropEffect;
+/** A hold nobody should have taken: everyone it waited for was ready before its moment. */
+export interface VoidEffect {
+  kind: 'void';
+  holdId: string;
+}
+
+export type BufferingEffect = HoldEffect | ResumeEffect | DropEffect | VoidEffect;
 
 export class BufferingCoordinator {
   readonly graceMs: number;
@@ -165,6 +176,7 @@ export class BufferingCoordinator {
       const lastReady = Math.max(episode.at, ...entries.map(([, w]) => w.readyAt ?? 0));
       this.episode = null;
       this.waiters.clear();
+      if (entries.every(([, w]) => w.readyAt !== null && w.readyAt < episode.at)) return { kind: 'void', holdId: episode.id };
       return { kind: 'resume', id: `resume:${episode.id}`, holdId: episode.id, at: lastReady + this.resumeLeadMs, dropped: [] };
     }
     const deadline = episode.at + this.dropAfterMs;

@@ -1,4 +1,4 @@
-import type { HoldEffect, ResumeEffect } from './buffering';
+import type { HoldEffect, ResumeEffect, VoidEffect } from './buffering';
 import { clampToDuration, positionAt } from './state';
 import type { CommandAction, SyncCommand, SyncState } from './types';
 
@@ -44,4 +44,14 @@ export function resumeCommand(
     content,
   };
   return { id: effect.id, action: 'resume', state, issued: effect.at, peer: '', user: '', name: '' };
+}
+
+/**
+ * Back onto the timeline a void hold interrupted (the one the peers that never held stayed on), restated
+ * from `now` so that it comes after the hold: the room service's record (the hold was reported as a
+ * pause) takes it as the newer one.
+ */
+export function voidedHoldCommand(effect: VoidEffect, before: SyncState, now: number): SyncCommand {
+  const state: SyncState = { ...before, position: positionAt(before, now), at: now, id: `void:${effect.holdId}` };
+  return { id: state.id, action: 'resume', state, issued: now, peer: '', user: '', name: '' };
 }

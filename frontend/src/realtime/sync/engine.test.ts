@@ -3,6 +3,7 @@ import { EDGE_MARGIN_S } from './edge';
 import { COLD_START_EXTRA_S } from './latencies';
 import { SyncEngine, type EngineOptions } from './engine';
 import { FakeMedia, FakeNet, FakeTime, type FakeMediaOptions } from './fakes';
+import { positionAt } from './state';
 import type { SyncCommand } from './types';
 
 interface Peer {
@@ -297,6 +298,28 @@ describe('SyncEngine: buffering', () => {
     expect(a.engine.state.id).toEqual(b.engine.state.id);
     expect(a.commands.map((x) => x.cmd.action)).toEqual(['play', 'hold', 'resume']);
     expect(net.commandsFrom('B')).toBe(0);
+  });
+
+  it('a hold only some peers took (the stalled peer was ready before its moment, the news came after) is void', () => {
+    const { time, net, ...r } = room();
+    const [a, b] = ['A', 'B', 'C'].map((n) => r.add(n));
+    a.engine.play();
+    run(time, 5000);
+    // B stalls long enough to report it, and is ready just before the hold's moment (report + grace) ...
+    b.media.stall(1160);
+    run(time, 1110);
+    // ... but its ready report reaches A and C only after that moment: they hold, B never does
+    net.delayMs = 150;
+    run(time, 1500);
+    net.delayMs = 5;
+    run(time, 3000);
+    expect(b.commands.map((x) => x.cmd.action)).toEqual(['play']);
+    expect(a.commands.map((x) => x.cmd.action)).toEqual(['play', 'hold', 'resume']);
+    // everyone back on the timeline B never left, not one a hold and a resume later
+    const now = time.now;
+    const at = r.peers.map((p) => positionAt(p.engine.state, now));
+    expect(Math.max(...at) - Math.min(...at)).toBeLessThan(0.001);
+    expect(spread(r.peers)).toBeLessThan(0.02);
   });
 
   it("a member cannot report a stall or an encoded edge in another member's name: the link says who it is", () => {

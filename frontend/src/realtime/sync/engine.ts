@@ -1,7 +1,7 @@
 import type { SegmentOf } from '../../lib/segmentGrid';
 import { Aligner, ANCHOR_DELAY_MS } from './align';
 import { BufferingCoordinator, type BufferingEffect } from './buffering';
-import { holdCommand, resumeCommand } from './bufferingCommands';
+import { holdCommand, resumeCommand, voidedHoldCommand } from './bufferingCommands';
 import { issueCommand, memberTimeline } from './commands';
 import { DriftController } from './controller';
 import { clampSeek, RoomEdges } from './edge';
@@ -67,6 +67,8 @@ export class SyncEngine {
   private lastAction: CommandAction = 'state';
   /** The target came from the room function, not a peer: any peer's state replaces it. */
   private weak = true;
+  /** The timeline in force when the last hold was derived: where a void hold goes back to. */
+  private heldFrom: { holdId: string; state: SyncState } | null = null;
   private tickTimer: TimerHandle | null = null;
   private running = false;
   private lastGossip = 0;
@@ -511,7 +513,16 @@ export class SyncEngine {
   private applyBufferingEffect(effect: BufferingEffect): void {
     const t = this.latestKnown();
     if (effect.kind === 'hold') {
+      this.heldFrom = { holdId: effect.id, state: t };
       this.accept(holdCommand(effect, t, this.follow.media?.duration ?? Number.NaN, this.content), 'derived');
+      return;
+    }
+    if (effect.kind === 'void') {
+      const from = this.heldFrom;
+      this.heldFrom = null;
+      if (from?.holdId === effect.holdId && this.target.id === effect.holdId) {
+        this.adopt(voidedHoldCommand(effect, from.state, this.clock.now()), 'derived', false);
+      }
       return;
     }
     if (effect.dropped.length > 0) this.listeners.onDropped?.(effect.dropped);

@@ -176,7 +176,8 @@ export class BufferingCoordinator {
       const lastReady = Math.max(episode.at, ...entries.map(([, w]) => w.readyAt ?? 0));
       this.episode = null;
       this.waiters.clear();
-      if (entries.every(([, w]) => w.readyAt !== null && w.readyAt < episode.at)) return { kind: 'void', holdId: episode.id };
+      const voided = entries.length > 0 && entries.every(([, w]) => w.readyAt !== null && w.readyAt < episode.at);
+      if (voided) return { kind: 'void', holdId: episode.id };
       return { kind: 'resume', id: `resume:${episode.id}`, holdId: episode.id, at: lastReady + this.resumeLeadMs, dropped: [] };
     }
     const deadline = episode.at + this.dropAfterMs;

@@ -36,6 +36,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.percentiles import percentile
 from ops.instance import Instance
 
 TARGET_P95_MS = 100.0
@@ -66,10 +67,6 @@ class Kind:
         return (f"| {self.name:<11} | {len(self.times_ms):>7} | {self.errors:>6} | {rate:>7.1f} "
                 f"| {percentile(ordered, 0.50):>7.1f} | {percentile(ordered, 0.95):>7.1f} "
                 f"| {percentile(ordered, 0.99):>7.1f} |")
-
-
-def percentile(ordered: list[float], fraction: float) -> float:
-    return ordered[min(len(ordered) - 1, max(0, int(round(fraction * len(ordered))) - 1))]
 
 
 def ready_item(instance: Instance) -> dict:

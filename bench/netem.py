@@ -35,6 +35,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bench.percentiles import percentile
+
 
 @dataclass(frozen=True)
 class LinkProfile:
@@ -147,11 +149,8 @@ def lateness_summary(seconds: Iterable[float]) -> dict[str, float | int]:
     ordered = sorted(seconds)
     if not ordered:
         return {"n": 0}
-
-    def at(share: float) -> float:
-        return round(ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000, 2)
-
-    return {"n": len(ordered), "p50": at(0.5), "p95": at(0.95), "p99": at(0.99), "max": at(1.0)}
+    return {"n": len(ordered), **{key: round(percentile(ordered, share) * 1000, 2)
+                                  for key, share in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99), ("max", 1.0))}}
 
 
 class Lateness:

@@ -24,6 +24,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.percentiles import percentile
 from ops.instance import Instance
 from ops.supervisor import is_running
 
@@ -31,10 +32,6 @@ TARGET_P95_MS = 50.0
 ITEMS = 300
 DAYS = 30
 BATCH = 2000
-
-
-def percentile(ordered: list[float], fraction: float) -> float:
-    return ordered[min(len(ordered) - 1, max(0, int(round(fraction * len(ordered))) - 1))]
 
 
 def generate(views_wanted: int, users_wanted: int, seed: int = 7) -> dict[str, float]:

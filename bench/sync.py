@@ -50,6 +50,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from bench.netem import NETWORKS, PROFILES, Relays, member_profiles  # noqa: E402
+from bench.percentiles import percentile  # noqa: E402
 from ops.instance import Instance  # noqa: E402
 
 CLIP_TITLE = "Sync check clip"
@@ -137,13 +138,6 @@ TARGETS = {
 }
 
 
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    return ordered[min(len(ordered) - 1, max(0, int(round(p / 100 * len(ordered))) - 1))]
-
-
 def new_member(gateway: str, index: int) -> dict[str, Any]:
     """A fresh viewer, signed up from an address of its own (the per-address signup limit stays untouched)."""
     username = f"syncbench_{secrets.token_hex(4)}"
@@ -166,7 +160,7 @@ def verdict(value: float, target: float | None) -> str:
 def row(name: str, values: list[float], target: float | None = None, unit: str = "ms", at: int = 95) -> str:
     if not values:
         return f"| {name:<44} | {0:>5} | {'-':>7} | {'-':>7} | {'-':>7} | {'-':>12} | {'-':<4} |"
-    p50, pn, top = percentile(values, 50), percentile(values, at), max(values)
+    p50, pn, top = percentile(values, 0.5), percentile(values, at / 100), max(values)
     goal = "-" if target is None else f"p{at}≤{target:g}{unit}"
     return (f"| {name:<44} | {len(values):>5} | {p50:>7.1f} | {pn:>7.1f} | {top:>7.1f} | {goal:>12} | "
             f"{verdict(pn, target):<4} |")
@@ -351,8 +345,8 @@ def report(name: str, result: dict[str, Any], took: float, cpu: CpuMeter) -> dic
     print(row("clock error, |offset| (ms)", [abs(o) for o in result["offsets"]]))
     worst = max(seeks) if seeks else 0.0
     goal = "-" if targets.seeks_per_minute is None else "max≤1/min"
-    print(f"| {'corrective seeks /peer/min':<44} | {len(seeks):>5} | {percentile(seeks, 50):>7.2f} | "
-          f"{percentile(seeks, 95):>7.2f} | {worst:>7.2f} | {goal:>12} | "
+    print(f"| {'corrective seeks /peer/min':<44} | {len(seeks):>5} | {percentile(seeks, 0.5):>7.2f} | "
+          f"{percentile(seeks, 0.95):>7.2f} | {worst:>7.2f} | {goal:>12} | "
           f"{verdict(worst, targets.seeks_per_minute):<4} |")
     join = result["join"]
     join_ms = join["fromLoad"] if join["ok"] else float("inf")
@@ -374,11 +368,11 @@ def report(name: str, result: dict[str, Any], took: float, cpu: CpuMeter) -> dic
               f"{', '.join(f'{b / 1000:.1f}' for b in up)}")
     print(f"corrective seeks per peer: {result['correctiveSeeks']}; clock offsets (ms): "
           f"{', '.join(f'{o:.1f}' for o in result['offsets'])}")
-    return {"name": name, "propagation_p95": percentile(result["propagation"], 95),
-            "beyond_p95": percentile(beyond, 95),
-            "beyond_transit_p95": percentile(beyond_transit, 95) if network else None,
-            "drift_p95": percentile(spread, 95),
-            "drift_p99": percentile(spread, 99), "drift_max": max(spread) if spread else float("nan"),
+    return {"name": name, "propagation_p95": percentile(result["propagation"], 0.95),
+            "beyond_p95": percentile(beyond, 0.95),
+            "beyond_transit_p95": percentile(beyond_transit, 0.95) if network else None,
+            "drift_p95": percentile(spread, 0.95),
+            "drift_p99": percentile(spread, 0.99), "drift_max": max(spread) if spread else float("nan"),
             "seeks_max": worst, "join_ms": join_ms, "chat_ok": chat_ok,
             "voice_kbps": (sum(voice["uploadBytesPerS"]) / len(voice["uploadBytesPerS"]) / 1000) if voice else None,
             "cpu_others": max(0.0, cpu.busy - cpu.ours)}

@@ -64,7 +64,8 @@ export function memberPage({ token, user, drift = false, relay = null, relayTran
       (e) => {
         if (!(e.target instanceof HTMLVideoElement)) return;
         window.__events.push({ type, t: now(), pos: e.target.currentTime });
-        for (const waiter of [...waiters]) waiter();
+        // in a task of its own: answering the driver must not hold up the app's own listeners for this event
+        if (waiters.size > 0) setTimeout(() => { for (const waiter of [...waiters]) waiter(); }, 0);
       },
       true,
     );

@@ -4,7 +4,8 @@
 // Environment: FRONT_URL, SYNC_ROOM, SYNC_USERS (JSON [{token, user}]), SYNC_COMMANDS, SYNC_SEED,
 // SYNC_DURATION (film length, s); optional: SYNC_NETWORK (JSON, one link per member from bench/netem.py: the
 // members then go through their impairment relays and emulated HTTP), SYNC_VOICE_S (seconds of voice to
-// measure, 0 = none), SYNC_DUMP (a file for every raw sample and media event), SYNC_TRACE (a chromium trace
+// measure, 0 = none), SYNC_DUMP (a file for every raw sample and media event, and
+// each page's frames over 50 ms with the scripts in them), SYNC_TRACE (a chromium trace
 // of the commands, to see what the processes were doing).
 // All pages run on this machine, so performance.timeOrigin + performance.now() is one clock for all of them,
 // and the same as the server's: positions are compared on it, whatever each page thinks the time is.
@@ -87,7 +88,7 @@ async function openMember(browser, i) {
   const { context, page, started } = await openShapedMember(browser, {
     baseURL: FRONT_URL,
     path: `/rooms/${ROOM}`,
-    init: { script: memberPage, options: { ...USERS[i], drift: true } },
+    init: { script: memberPage, options: { ...USERS[i], drift: true, longFrames: Boolean(process.env.SYNC_DUMP) } },
     link: NETWORK ? NETWORK[i] : null,
   });
   await page.locator('video').waitFor({ state: 'attached', timeout: 60_000 });
@@ -216,7 +217,8 @@ async function main() {
     };
     if (process.env.SYNC_DUMP) {
       const events = await Promise.all(members.map((m) => m.page.evaluate(() => window.__events)));
-      writeFileSync(process.env.SYNC_DUMP, JSON.stringify({ ...result, startedAt, endedAt, windows, samples, events, joinFetches }));
+      const longFrames = await Promise.all(members.map((m) => m.page.evaluate(() => window.__longFrames)));
+      writeFileSync(process.env.SYNC_DUMP, JSON.stringify({ ...result, startedAt, endedAt, windows, samples, events, joinFetches, longFrames }));
     }
     console.log(`RESULT ${JSON.stringify(result)}`);
   } finally {

@@ -406,7 +406,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--network", default="loopback",
                         help=f"loopback, all, or a comma-separated list of: {', '.join(NETWORKS)}")
     parser.add_argument("--voice", type=float, default=0, help="seconds of voice to measure (0: none)")
-    parser.add_argument("--dump", type=Path, help="write every raw sample and media event here (JSON, one per network)")
+    parser.add_argument("--dump", type=Path, help="write every raw sample and media event, and each page's frames "
+                        "over 50 ms, here (JSON, one per network)")
     parser.add_argument("--trace", type=Path, help="write a chromium trace of the commands here (large)")
     args = parser.parse_args(argv)
     if not 2 <= args.members <= 6 or not 1 <= args.commands <= 200:

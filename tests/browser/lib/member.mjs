@@ -4,7 +4,7 @@
 // RTCPeerConnections, and with `drift` this member's distance from the room's timeline every 100 ms. With
 // `relay` (a port), the TURN URLs the room hands the page's RTCPeerConnections point at that port on loopback
 // instead: the member's impairment relay in front of coturn (tests/browser/lib/network.mjs), over
-// `relayTransport` ('udp' or 'tcp') only.
+// `relayTransport` ('udp' or 'tcp') only. With `longFrames`, the page's frames over 50 ms, with their scripts.
 // It runs in the page, so it may use nothing from this module's scope.
 
 import { FRONT_URL, waitFor, watchCsp } from './browser.mjs';
@@ -29,7 +29,7 @@ export async function openRoomMember(browser, who, path, members, { timeout = 20
   return member;
 }
 
-export function memberPage({ token, user, drift = false, relay = null, relayTransport = 'udp' }) {
+export function memberPage({ token, user, drift = false, longFrames = false, relay = null, relayTransport = 'udp' }) {
   localStorage.setItem('flmnchll.token', token);
   localStorage.setItem('flmnchll.user', JSON.stringify(user));
   const now = () => performance.timeOrigin + performance.now();
@@ -38,6 +38,20 @@ export function memberPage({ token, user, drift = false, relay = null, relayTran
     window.__loadedAt = now();
   });
   window.__events = [];
+  if (longFrames) {
+    // every frame over 50 ms (Chromium's long-animation-frame entries), with the scripts that ran in it: what a
+    // command or a media event waited behind in this page (times on the common clock)
+    window.__longFrames = [];
+    const at = (ms) => performance.timeOrigin + ms;
+    new PerformanceObserver((list) => {
+      for (const f of list.getEntries()) {
+        window.__longFrames.push({
+          t: at(f.startTime), ms: f.duration, render: f.renderStart ? at(f.renderStart) : null,
+          scripts: f.scripts.map((s) => ({ t: at(s.startTime), ms: s.duration, invoker: s.invoker, source: s.sourceURL.split('/').pop(), layoutMs: s.forcedStyleAndLayoutDuration })),
+        });
+      }
+    }).observe({ type: 'long-animation-frame', buffered: true });
+  }
   // resolves with the first `type` event at or after `since` (null after `timeout` ms): awaiting inside the
   // page spares the driver from polling the pages while a command propagates
   const waiters = new Set();

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 
+import redis
 import requests
 
 from flmnchll.config import settings
@@ -129,17 +130,25 @@ def function(name: str) -> Probe:
     return lambda: _http_ok(f"{settings().gateway_url}/function/{name}/_/health")
 
 
+def workers_listening(connection: redis.Redis) -> dict[str, int]:
+    """How many live workers listen on each queue (a queue nobody listens on is absent)."""
+    from rq import Worker
+
+    listening: dict[str, int] = {}
+    for worker in Worker.all(connection=connection):
+        for name in worker.queue_names():
+            listening[name] = listening.get(name, 0) + 1
+    return listening
+
+
 def workers() -> list[Result]:
     """One result per queue: up when a live worker listens on it; the detail gives the queue's backlog."""
-    from rq import Queue, Worker
+    from rq import Queue
 
     started = time.perf_counter()
     connection = rq_connection()
     try:
-        listening: dict[str, int] = {}
-        for worker in Worker.all(connection=connection):
-            for name in worker.queue_names():
-                listening[name] = listening.get(name, 0) + 1
+        listening = workers_listening(connection)
         results = []
         for name in QUEUES:
             queue = Queue(name, connection=connection)

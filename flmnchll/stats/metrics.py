@@ -55,12 +55,7 @@ def _queue_metrics() -> Iterator[Metric]:
                                     labels=["queue"])
     connection = rq_connection()
     try:
-        from rq import Worker
-
-        listening: dict[str, int] = {}
-        for worker in Worker.all(connection=connection):
-            for name in worker.queue_names():
-                listening[name] = listening.get(name, 0) + 1
+        listening = health.workers_listening(connection)
         for name in health.QUEUES:
             queue = Queue(name, connection=connection)
             length.add_metric([name], queue.count)

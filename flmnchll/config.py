@@ -53,6 +53,8 @@ class Settings:
     turn_port: int
     bcrypt_rounds: int
     session_ttl_seconds: int
+    #: how long a room waits for a member whose film does not load before it plays on without them (s)
+    room_buffer_wait_s: int
 
     @property
     def database_name(self) -> str:
@@ -82,4 +84,16 @@ def settings() -> Settings:
         turn_port=env_int("TURN_PORT", 3478),
         bcrypt_rounds=env_int("BCRYPT_ROUNDS", 12),
         session_ttl_seconds=env_int("SESSION_TTL_SECONDS", 7 * 24 * 3600),
+        room_buffer_wait_s=_room_buffer_wait_s(),
     )
+
+
+ROOM_BUFFER_WAIT_RANGE_S = (1, 600)
+
+
+def _room_buffer_wait_s() -> int:
+    low, high = ROOM_BUFFER_WAIT_RANGE_S
+    seconds = env_int("ROOM_BUFFER_WAIT_S", 10)
+    if not low <= seconds <= high:
+        raise ValueError(f"ROOM_BUFFER_WAIT_S must be {low} to {high} seconds, not {seconds}")
+    return seconds

@@ -148,6 +148,7 @@ class Instance:
             "TURN_HOST": "127.0.0.1",
             "TURN_PORT": str(self.ports["turn"]),
             "BCRYPT_ROUNDS": os.environ.get("BCRYPT_ROUNDS", "4" if self.name == "test" else "12"),
+            "ROOM_BUFFER_WAIT_S": os.environ.get("ROOM_BUFFER_WAIT_S", "10"),
             **{name: os.environ.get(name, value) for name, value in WORKERS.environment.items()},
             "SUPERVISOR_URL": f"unix://{self.supervisor_socket}",
             "PATH": f"{self.tools_bin}:{REPO / '.venv' / 'bin'}:{os.environ.get('PATH', '/usr/bin:/bin')}",

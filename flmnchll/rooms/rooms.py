@@ -20,6 +20,7 @@ from typing import Any
 import pymongo.errors
 
 from flmnchll.auth import Principal
+from flmnchll.config import settings
 from flmnchll.errors import BadRequest, Conflict, Forbidden, NotFound
 from flmnchll.rooms import catalog, peer_tokens, peers, pins, presence, turn, votes, watched
 from flmnchll.rooms.clock import now_ms
@@ -235,7 +236,8 @@ def join(user: Principal, room_id: str, pin: str | None, client_ip: str,
 
     doc = _change(room_id, edit, now)
     _remember(user.id, room_id)
-    return {**public(doc, now), "peer": _peer_block(doc, joined), "ice_servers": turn.ice_servers(user.id)}
+    return {**public(doc, now), "peer": _peer_block(doc, joined), "ice_servers": turn.ice_servers(user.id),
+            "buffer_wait_s": settings().room_buffer_wait_s}
 
 
 def state(user: Principal, room_id: str, now: float | None = None) -> dict[str, Any]:

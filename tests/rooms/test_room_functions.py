@@ -84,8 +84,11 @@ def test_join_shape_and_peer_token_opens_the_room_server(api: Any, users: list[d
     for key in ("id", "name", "host_id", "members", "content", "playback", "locked", "votes", "server_time",
                 "peer", "ice_servers"):
         assert key in body, key
+    # how long the room waits for a member whose film does not load: the service's setting, 10 s by default
+    assert body["buffer_wait_s"] == 10
     peer = body["peer"]
-    assert set(peer) >= {"host", "port", "path", "key", "secure", "token", "peer_id"}
+    assert set(peer) >= {"host", "port", "path", "key", "secure", "token", "token_expires", "peer_id"}
+    assert peer["token_expires"] > time.time()
     front = urlparse(api.front_url)
     assert (peer["host"], peer["port"]) == (front.hostname, front.port)
     query = urlencode({"key": peer["key"], "id": peer["peer_id"], "token": peer["token"]})

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from flmnchll import stores
+from flmnchll.config import settings
 from flmnchll.errors import Conflict, Forbidden, TooManyRequests
 from flmnchll.rooms import pins, rooms
 from flmnchll.rooms.clock import now_ms
@@ -91,6 +92,24 @@ def test_join_returns_what_the_browser_needs(make_user: Any, make_item: Any) -> 
     turn_entry = next(s for s in answer["ice_servers"] if "username" in s)
     assert turn_entry["username"].endswith(f":{host.id}")
     assert any(u.startswith("turn:") and u.endswith("transport=tcp") for u in turn_entry["urls"])
+
+
+def test_the_wait_for_a_member_that_cannot_load_is_the_operators_to_set(
+        make_user: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    host = make_user("host")
+    room = rooms.create(host, "Patience")
+    try:
+        monkeypatch.setenv("ROOM_BUFFER_WAIT_S", "25")
+        settings.cache_clear()
+        assert rooms.join(host, room["id"], None, _ip())["buffer_wait_s"] == 25
+        for wrong in ("0", "601"):
+            monkeypatch.setenv("ROOM_BUFFER_WAIT_S", wrong)
+            settings.cache_clear()
+            with pytest.raises(ValueError, match=f"ROOM_BUFFER_WAIT_S must be 1 to 600 seconds, not {wrong}"):
+                settings()
+    finally:
+        monkeypatch.undo()
+        settings.cache_clear()
 
 
 def test_two_members_vote_and_the_winner_plays_next(make_user: Any, make_item: Any) -> None:

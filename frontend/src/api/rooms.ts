@@ -117,11 +117,14 @@ export function normaliseJoin(input: unknown): JoinResponse {
     key: str(rawPeer.key) ?? 'peerjs',
     secure: typeof rawPeer.secure === 'boolean' ? rawPeer.secure : window.location.protocol === 'https:',
     token: str(rawPeer.token) ?? undefined,
+    token_expires: typeof rawPeer.token_expires === 'number' ? rawPeer.token_expires : undefined,
     peer_id: str(rawPeer.peer_id) ?? undefined,
   };
   const ice = outer.ice_servers ?? (isRecord(outer.room) ? outer.room.ice_servers : undefined);
   const ice_servers: IceServer[] = Array.isArray(ice) ? (ice.filter(isRecord) as unknown as IceServer[]) : [];
-  return { ...room, peer, ice_servers, raw: outer };
+  const wait = outer.buffer_wait_s;
+  const buffer_wait_s = typeof wait === 'number' && wait > 0 ? wait : undefined;
+  return { ...room, peer, ice_servers, buffer_wait_s };
 }
 
 export interface CreateRoomInput {

@@ -158,6 +158,8 @@ export interface PeerConfig {
   key: string;
   secure?: boolean;
   token?: string;
+  /** Epoch seconds the token stops being accepted at. */
+  token_expires?: number;
   peer_id?: string;
 }
 
@@ -186,8 +188,8 @@ export interface Room {
 export interface JoinResponse extends Room {
   peer: PeerConfig;
   ice_servers: IceServer[];
-  /** The raw answer, for anything the realtime engine needs beyond the normalised fields. */
-  raw: Record<string, unknown>;
+  /** How long the room waits for a member whose film does not load before it plays on (s). */
+  buffer_wait_s?: number;
 }
 
 export interface RecentRoom {

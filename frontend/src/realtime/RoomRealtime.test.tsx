@@ -4,6 +4,7 @@ import type { JoinRoomResponse, RealtimeApi } from './api';
 import type { Mesh, MeshEvents } from './mesh/mesh';
 import type { WireMessage } from './protocol';
 import { RoomRealtime } from './RoomRealtime';
+import { RealtimeSession } from './session';
 
 const room: JoinRoomResponse = {
   id: 'r1',
@@ -166,6 +167,14 @@ describe('room notices', () => {
     expect(region?.textContent).toBe('bob paused at 1:02.');
     const log = [...document.querySelectorAll('.rt-chat-log .rt-system')].map((e) => e.textContent);
     expect(log.some((t) => t?.endsWith('bob paused at 1:02.'))).toBe(true);
+  });
+
+  it("waits for a member that cannot load as long as the join answer says, else the engine's 10 s", () => {
+    const f = fakes();
+    const deps = { api: f.api, mesh: () => f.mesh as unknown as Mesh };
+    const me = { id: 'u1', username: 'ann' };
+    expect(new RealtimeSession({ ...room, buffer_wait_s: 25 }, me, deps).getSnapshot().waitLimitS).toBe(25);
+    expect(new RealtimeSession(room, me, deps).getSnapshot().waitLimitS).toBe(10);
   });
 
   it('says when the film changed by vote', async () => {

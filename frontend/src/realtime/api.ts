@@ -1,6 +1,7 @@
 /** The room functions the real-time side calls (through the app's API client: same origin, Bearer token). */
 import { apiRequest } from '../api/client';
-import type { PeerServerConfig } from './mesh/mesh';
+import { normaliseJoin } from '../api/rooms';
+import type { IceServer, PeerConfig } from '../api/types';
 
 export interface RoomMemberInfo {
   user_id: string;
@@ -17,12 +18,6 @@ export interface RoomPlayback {
   rate: number;
 }
 
-export interface IceServerConfig {
-  urls: string | string[];
-  username?: string;
-  credential?: string;
-}
-
 /** What join-room answers, as far as the real-time side relies on it. */
 export interface JoinRoomResponse {
   id: string;
@@ -33,14 +28,10 @@ export interface JoinRoomResponse {
   content_id?: string | null;
   playback: RoomPlayback | null;
   locked: boolean;
-  peer: PeerServerConfig;
-  ice_servers: IceServerConfig[];
+  peer: PeerConfig;
+  ice_servers: IceServer[];
   /** How long the room waits for a member whose film does not load (s); the engine's default without it. */
   buffer_wait_s?: number;
-  /** 'relay' forces TURN (set by the room service or for checks). */
-  ice_transport_policy?: RTCIceTransportPolicy;
-  /** The raw answer when the page normalised it. */
-  raw?: Record<string, unknown>;
 }
 
 /** The room state answers of heartbeat / room GET (fields used here). */
@@ -82,23 +73,14 @@ export const defaultApi: RealtimeApi = {
   playback(roomId, body) {
     return apiRequest<unknown>(roomPath(roomId, '/playback'), { method: 'POST', body, logoutOn401: false });
   },
-  join(roomId) {
-    return apiRequest<JoinRoomResponse>('join-room', { method: 'POST', body: { room_id: roomId }, logoutOn401: false });
+  async join(roomId) {
+    // the same reading of the answer as the page's own join
+    return normaliseJoin(await apiRequest<unknown>('join-room', { method: 'POST', body: { room_id: roomId }, logoutOn401: false }));
   },
 };
 
-/** The PeerJS server config from a join answer, with the token expiry when only the raw answer has it. */
-export function peerConfigOf(room: JoinRoomResponse): PeerServerConfig {
-  const raw = room.raw && typeof room.raw.peer === 'object' && room.raw.peer !== null ? (room.raw.peer as Record<string, unknown>) : {};
-  const expires = room.peer.token_expires ?? (typeof raw.token_expires === 'number' ? raw.token_expires : undefined);
-  return { ...room.peer, token_expires: expires };
-}
-
-/** ICE transport policy: the room's, or `?ice=relay` / localStorage `flmnchll.ice` = relay for TURN-only checks. */
-export function icePolicyOf(room: JoinRoomResponse): RTCIceTransportPolicy | undefined {
-  if (room.ice_transport_policy) return room.ice_transport_policy;
-  const rawPolicy = room.raw?.ice_transport_policy;
-  if (rawPolicy === 'relay' || rawPolicy === 'all') return rawPolicy;
+/** ICE transport policy: `?ice=relay` / localStorage `flmnchll.ice` = relay for TURN-only checks; else the browser's. */
+export function icePolicyOf(): RTCIceTransportPolicy | undefined {
   try {
     const q = new URLSearchParams(window.location.search).get('ice');
     if (q === 'relay' || q === 'all') return q;

@@ -2,7 +2,7 @@
  * One member's real-time session in a room: clock, sync engine, mesh, chat and voice wired
  * together and to the page's <video>. The React component only renders its snapshot.
  */
-import { defaultApi, icePolicyOf, peerConfigOf, type JoinRoomResponse, type RealtimeApi, type RoomStateAnswer } from './api';
+import { defaultApi, icePolicyOf, type JoinRoomResponse, type RealtimeApi, type RoomStateAnswer } from './api';
 import { ChatLog, parseLine, type ChatLine } from './chat/chat';
 import { commandLine, filmChangeLine, lockLine } from './commandChat';
 import { installDebug, removeDebug, type SyncDebug } from './debug';
@@ -47,7 +47,7 @@ const localClock = { now: (): number => performance.timeOrigin + performance.now
 
 /** The room's bound on waiting for a member that cannot load (`buffer_wait_s` in the join answer), in ms. */
 function bufferWaitOf(room: JoinRoomResponse): number | undefined {
-  const s = room.buffer_wait_s ?? room.raw?.buffer_wait_s;
+  const s = room.buffer_wait_s;
   return typeof s === 'number' && s > 0 && s <= 600 ? s * 1000 : undefined;
 }
 
@@ -92,10 +92,10 @@ export class RealtimeSession {
     this.clock = new ClockSync((t0) => this.api.clock(t0), localClock, windowTimers, { burst: 6, intervalMs: 30_000 });
     const peerId = room.peer.peer_id ?? `${room.id}-${me.id}`;
     this.mesh = (deps.mesh ?? ((o: MeshOptions) => new Mesh(o)))({
-      server: peerConfigOf(room),
+      server: room.peer,
       iceServers: (room.ice_servers ?? []) as RTCIceServer[],
-      iceTransportPolicy: icePolicyOf(room),
-      renew: async () => peerConfigOf(await this.api.join(this.room.id)),
+      iceTransportPolicy: icePolicyOf(),
+      renew: async () => (await this.api.join(this.room.id)).peer,
       clockStamp: () => ({ room: this.clock.now(), local: this.clock.localNow(), quality: this.clockQuality() }),
     });
     this.clock.followRoom(() => this.roomClock.offset(this.mesh.id ?? '', this.clockQuality(), this.mesh.linked));
@@ -210,7 +210,7 @@ export class RealtimeSession {
 
   /** The page re-joined (new peer id or token): re-register without losing chat or state. */
   updateJoin(room: JoinRoomResponse): void {
-    const cfg = peerConfigOf(room);
+    const cfg = room.peer;
     if (cfg.peer_id && cfg.peer_id !== this.mesh.id) this.mesh.replaceServer(cfg);
     this.applyRoomState(room);
   }

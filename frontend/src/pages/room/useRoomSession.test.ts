@@ -20,7 +20,6 @@ const joined = (id: string): JoinResponse => ({
   queue: [],
   peer: { host: 'h', port: 1, path: '/peerjs', key: 'k' },
   ice_servers: [],
-  raw: {},
 });
 
 describe('useRoomSession', () => {

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Peer, PeerOptions } from 'peerjs';
-import { Mesh, type PeerServerConfig } from './mesh';
+import type { PeerConfig } from '../../api/types';
+import { Mesh } from './mesh';
 import type { WireMessage } from '../protocol';
 
 type Handler = (...args: unknown[]) => void;
@@ -115,7 +116,7 @@ class FakePeer extends Emitter {
   }
 }
 
-function cfg(id: string, extra: Partial<PeerServerConfig> = {}): PeerServerConfig {
+function cfg(id: string, extra: Partial<PeerConfig> = {}): PeerConfig {
   return { host: '127.0.0.1', port: 9000, path: '/peerjs', key: 'k', token: `t-${id}`, peer_id: id, ...extra };
 }
 
@@ -127,7 +128,7 @@ interface Node {
   ready: [string, string | null][];
 }
 
-function node(server: FakeServer, id: string, extra: Partial<PeerServerConfig> = {}, renew?: () => Promise<PeerServerConfig>): Node {
+function node(server: FakeServer, id: string, extra: Partial<PeerConfig> = {}, renew?: () => Promise<PeerConfig>): Node {
   const n: Node = { mesh: null as unknown as Mesh, peers: [], got: [], links: [], ready: [] };
   n.mesh = new Mesh({
     server: cfg(id, extra),
@@ -274,7 +275,7 @@ describe('Mesh', () => {
   it('renews the token (and id) when it expired, and links again', async () => {
     const server = new FakeServer();
     let n = 0;
-    const renew = async (): Promise<PeerServerConfig> => {
+    const renew = async (): Promise<PeerConfig> => {
       n += 1;
       return cfg(`room-a${n}`, { token_expires: Date.now() / 1000 + 3600 });
     };

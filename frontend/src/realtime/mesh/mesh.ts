@@ -4,20 +4,9 @@
  * join-room), and each data link (backoff while the member is still in the room).
  */
 import { Peer, type DataConnection, type MediaConnection, type PeerOptions } from 'peerjs';
+import type { PeerConfig } from '../../api/types';
 import { parseWire, type WireMessage } from '../protocol';
 import type { PeerTimeSample } from '../sync/roomClock';
-
-export interface PeerServerConfig {
-  host: string;
-  port: number;
-  path: string;
-  key: string;
-  secure?: boolean;
-  token?: string;
-  /** Epoch seconds the token expires at (when the server says). */
-  token_expires?: number;
-  peer_id?: string;
-}
 
 /**
  * Pings (ms after a link opens) besides the periodic ones: three at once, so that the round trip and the remote's
@@ -29,11 +18,11 @@ const OPENING_PINGS_MS = [0, 300, 600, 1_000, 1_500, 2_500, 3_500, 5_000];
 export type MeshStatus = 'connecting' | 'online' | 'reconnecting' | 'offline';
 
 export interface MeshOptions {
-  server: PeerServerConfig;
+  server: PeerConfig;
   iceServers: RTCIceServer[];
   iceTransportPolicy?: RTCIceTransportPolicy;
   /** Fresh server config (token, possibly a new peer id) when the old one no longer works. */
-  renew?: () => Promise<PeerServerConfig>;
+  renew?: () => Promise<PeerConfig>;
   /** Builds the PeerJS peer (tests pass a fake). */
   factory?: (id: string, options: PeerOptions) => Peer;
   pingMs?: number;
@@ -73,7 +62,7 @@ export class Mesh {
   private opts: MeshOptions;
   private events: MeshEvents = {};
   private peer: Peer | null = null;
-  private server: PeerServerConfig;
+  private server: PeerConfig;
   private links = new Map<string, Link>();
   private pending = new Map<string, DataConnection>();
   private superseded = new WeakSet<DataConnection>();
@@ -252,7 +241,7 @@ export class Mesh {
   }
 
   /** Register again with a config obtained elsewhere (the page re-joined the room). */
-  replaceServer(server: PeerServerConfig): void {
+  replaceServer(server: PeerConfig): void {
     if (this.stopped) return;
     const previous = this.peer?.id ?? this.server.peer_id ?? null;
     this.server = server;

@@ -1,23 +1,10 @@
-import { useState } from 'react';
 import { playNext, setLocked } from '../../api/rooms';
 import type { Room } from '../../api/types';
 import { ErrorBox } from '../../components/ui';
+import { useRoomAction } from './useRoomAction';
 
 export function HostControls({ room, onChanged }: { room: Room; onChanged: () => Promise<void> }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const run = async (action: () => Promise<unknown>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await action();
-      await onChanged();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, run } = useRoomAction(onChanged);
   const winner = room.queue[0];
   return (
     <section className="card" aria-labelledby="host-h">

@@ -1,20 +1,11 @@
-import { useState } from 'react';
 import { setHost } from '../../api/rooms';
 import type { Room, User } from '../../api/types';
 import { ErrorBox } from '../../components/ui';
+import { useRoomAction } from './useRoomAction';
 
 export function MembersList({ room, me, onChanged }: { room: Room; me: User; onChanged: () => Promise<void> }) {
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useRoomAction(onChanged);
   const isHost = room.host_id === me.id;
-  const handOver = async (userId: string) => {
-    setError(null);
-    try {
-      await setHost(room.id, userId);
-      await onChanged();
-    } catch (err) {
-      setError(err);
-    }
-  };
   return (
     <section className="card" aria-labelledby="members-h">
       <h2 id="members-h">
@@ -29,7 +20,7 @@ export function MembersList({ room, me, onChanged }: { room: Room; me: User; onC
             {m.user_id === me.id && <span className="muted"> (you)</span>}
             {m.online === false && <span className="visually-hidden"> (away)</span>}
             {isHost && m.user_id !== me.id && m.user_id && (
-              <button type="button" className="link-button small" onClick={() => handOver(m.user_id)}>
+              <button type="button" className="link-button small" disabled={busy} onClick={() => run(() => setHost(room.id, m.user_id))}>
                 Make host
               </button>
             )}

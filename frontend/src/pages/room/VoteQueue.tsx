@@ -4,10 +4,10 @@ import { propose, setRoomContent, vote } from '../../api/rooms';
 import type { ContentItem, Room, User } from '../../api/types';
 import { ErrorBox } from '../../components/ui';
 import { formatDuration } from '../../lib/format';
+import { useRoomAction } from './useRoomAction';
 
 export function VoteQueue({ room, me, onChanged }: { room: Room; me: User; onChanged: () => Promise<void> }) {
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState<string | null>(null);
+  const { busy, error, run } = useRoomAction(onChanged);
   const [query, setQuery] = useState('');
   const [results, setResults] = useState<ContentItem[]>([]);
   const [titles, setTitles] = useState<Record<string, string>>({});
@@ -34,19 +34,6 @@ export function VoteQueue({ room, me, onChanged }: { room: Room; me: User; onCha
   const totalVotes = useMemo(() => room.queue.reduce((sum, e) => sum + e.votes, 0), [room.queue]);
   const proposed = new Set(room.queue.map((e) => e.content_id));
 
-  const run = async (key: string, action: () => Promise<unknown>) => {
-    setBusy(key);
-    setError(null);
-    try {
-      await action();
-      await onChanged();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(null);
-    }
-  };
-
   return (
     <section className="card vote-queue" aria-labelledby="queue-h">
       <h2 id="queue-h">Up next, by vote</h2>
@@ -69,9 +56,9 @@ export function VoteQueue({ room, me, onChanged }: { room: Room; me: User; onCha
                 </span>
                 <button
                   type="button"
-                  disabled={voted || busy !== null}
+                  disabled={voted || busy}
                   aria-pressed={voted}
-                  onClick={() => run(`vote-${entry.content_id}`, () => vote(room.id, entry.content_id))}
+                  onClick={() => run(() => vote(room.id, entry.content_id))}
                 >
                   {voted ? 'Voted' : 'Vote'}
                   <span className="visually-hidden"> for {title}</span>
@@ -79,8 +66,8 @@ export function VoteQueue({ room, me, onChanged }: { room: Room; me: User; onCha
                 {isHost && (
                   <button
                     type="button"
-                    disabled={busy !== null}
-                    onClick={() => run(`play-${entry.content_id}`, () => setRoomContent(room.id, entry.content_id))}
+                    disabled={busy}
+                    onClick={() => run(() => setRoomContent(room.id, entry.content_id))}
                   >
                     Play now<span className="visually-hidden"> {title}</span>
                   </button>
@@ -105,8 +92,8 @@ export function VoteQueue({ room, me, onChanged }: { room: Room; me: User; onCha
               </span>
               <button
                 type="button"
-                disabled={proposed.has(item.id) || busy !== null}
-                onClick={() => run(`propose-${item.id}`, () => propose(room.id, item.id))}
+                disabled={proposed.has(item.id) || busy}
+                onClick={() => run(() => propose(room.id, item.id))}
               >
                 {proposed.has(item.id) ? 'Proposed' : 'Propose'}
                 <span className="visually-hidden"> {item.title}</span>

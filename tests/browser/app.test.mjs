@@ -451,4 +451,47 @@ test('a room with a PIN: a wrong PIN is refused, the right one joins, members an
   await screenshot(host.page, '20-room-host-chat');
 });
 
+test('a room picks its film by vote: a guest proposes, the host votes and plays the winner, then hands over', async () => {
+  const host = await personLoggedIn('host');
+  const guest = await personLoggedIn('guest');
+  const roomName = `Vote night ${Date.now().toString(36)}`;
+
+  // The host makes a room with no film yet.
+  await host.page.goto(`${FRONT_URL}/rooms`);
+  const form = host.page.getByRole('form', { name: 'Create a room' });
+  await form.locator('input[name="name"]').fill(roomName);
+  await form.getByRole('button', { name: 'Create room' }).click();
+  await host.page.getByRole('heading', { level: 1, name: roomName }).waitFor();
+  await host.page.getByText('Nothing is playing yet.').waitFor();
+  const roomId = decodeURIComponent(new URL(host.page.url()).pathname.split('/').pop());
+  await guest.page.goto(`${FRONT_URL}/rooms/${encodeURIComponent(roomId)}`);
+  await guest.page.getByRole('heading', { level: 1, name: roomName }).waitFor();
+
+  // The guest finds the demo in the library and proposes it (a proposal is the proposer's vote).
+  const guestQueue = guest.page.locator('section[aria-labelledby="queue-h"]');
+  await guestQueue.getByText('Propose something from the library').click();
+  await guestQueue.getByRole('searchbox', { name: 'Search the library' }).fill(DEMO_TITLE);
+  await guestQueue.getByRole('button', { name: `Propose ${DEMO_TITLE}` }).click();
+  await guestQueue.getByRole('button', { name: `Proposed ${DEMO_TITLE}` }).waitFor();
+
+  // The host sees the proposal (the page looks again every few seconds) and votes for it.
+  const hostQueue = host.page.locator('section[aria-labelledby="queue-h"]');
+  await hostQueue.getByRole('button', { name: `Vote for ${DEMO_TITLE}` }).click({ timeout: 20_000 });
+  await hostQueue.getByRole('button', { name: `Voted for ${DEMO_TITLE}` }).waitFor();
+  await guestQueue.getByLabel('2 votes').waitFor({ timeout: 20_000 });
+  await screenshot(guest.page, '21-room-votes');
+
+  // The host plays the winner: the film comes on in both pages.
+  await host.page.getByRole('button', { name: `Play the winner now: ${DEMO_TITLE}` }).click();
+  for (const page of [host.page, guest.page]) await page.locator('video').waitFor({ state: 'attached', timeout: 20_000 });
+  await guestQueue.getByText('No proposals yet.').waitFor({ timeout: 20_000 });
+
+  // The host hands the room over: the guest gets the host controls, the host no longer has them.
+  const guestRow = host.page.locator('section[aria-labelledby="members-h"] li').filter({ hasText: guest.username });
+  await guestRow.getByRole('button', { name: 'Make host' }).click({ timeout: 20_000 });
+  await guest.page.getByRole('heading', { name: 'Host controls' }).waitFor({ timeout: 20_000 });
+  await host.page.getByRole('heading', { name: 'Host controls' }).waitFor({ state: 'detached' });
+  await screenshot(guest.page, '22-room-new-host');
+});
+
 testNoCspViolation();

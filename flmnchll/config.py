@@ -64,6 +64,17 @@ class Settings:
         return name or "flmnchll"
 
 
+ROOM_BUFFER_WAIT_RANGE_S = (1, 600)
+
+
+def _room_buffer_wait_s() -> int:
+    low, high = ROOM_BUFFER_WAIT_RANGE_S
+    seconds = env_int("ROOM_BUFFER_WAIT_S", 10)
+    if not low <= seconds <= high:
+        raise ValueError(f"ROOM_BUFFER_WAIT_S must be {low} to {high} seconds, not {seconds}")
+    return seconds
+
+
 @lru_cache(maxsize=1)
 def settings() -> Settings:
     data_dir = env_path("DATA_DIR", Path("/var/lib/flmnchll"))
@@ -86,14 +97,3 @@ def settings() -> Settings:
         session_ttl_seconds=env_int("SESSION_TTL_SECONDS", 7 * 24 * 3600),
         room_buffer_wait_s=_room_buffer_wait_s(),
     )
-
-
-ROOM_BUFFER_WAIT_RANGE_S = (1, 600)
-
-
-def _room_buffer_wait_s() -> int:
-    low, high = ROOM_BUFFER_WAIT_RANGE_S
-    seconds = env_int("ROOM_BUFFER_WAIT_S", 10)
-    if not low <= seconds <= high:
-        raise ValueError(f"ROOM_BUFFER_WAIT_S must be {low} to {high} seconds, not {seconds}")
-    return seconds

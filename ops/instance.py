@@ -11,8 +11,11 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ops.components import WORKERS
+from ops.components import WORKERS, function_environment
 from process_settings import env_int, env_str
+
+#: settings the local stack takes as deployed (stack.yml's default), the starting shell may override them
+SERVICE_SETTINGS = ("ROOM_BUFFER_WAIT_S",)
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -148,7 +151,8 @@ class Instance:
             "TURN_HOST": "127.0.0.1",
             "TURN_PORT": str(self.ports["turn"]),
             "BCRYPT_ROUNDS": os.environ.get("BCRYPT_ROUNDS", "4" if self.name == "test" else "12"),
-            "ROOM_BUFFER_WAIT_S": os.environ.get("ROOM_BUFFER_WAIT_S", "10"),
+            # the service's own settings: stack.yml's value, unless the shell that starts the stack sets one
+            **{name: os.environ.get(name, function_environment()[name]) for name in SERVICE_SETTINGS},
             **{name: os.environ.get(name, value) for name, value in WORKERS.environment.items()},
             "SUPERVISOR_URL": f"unix://{self.supervisor_socket}",
             "PATH": f"{self.tools_bin}:{REPO / '.venv' / 'bin'}:{os.environ.get('PATH', '/usr/bin:/bin')}",

@@ -196,6 +196,18 @@ def test_the_cluster_settings_are_the_functions_settings() -> None:
     assert config == components.function_environment()
 
 
+def test_the_local_stack_takes_the_service_settings_as_deployed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The local stack's functions get stack.yml's value of each service setting, or the starting shell's."""
+    from ops.instance import SERVICE_SETTINGS, Instance
+
+    instance = Instance.load("parity")
+    for name in SERVICE_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+        assert instance.environment()[name] == components.function_environment()[name]
+        monkeypatch.setenv(name, "42")
+        assert instance.environment()[name] == "42"
+
+
 def test_compose_functions_get_what_stack_yml_grants() -> None:
     for name, granted in components.function_secrets().items():
         assert sorted(SERVICES[name]["secrets"]) == sorted(granted), f"compose {name}"

@@ -48,7 +48,7 @@ describe('normaliseRoom', () => {
     expect(join.ice_servers).toHaveLength(1);
     // how long the room waits for a member that cannot load: the service's setting, when it says
     expect(join.buffer_wait_s).toBe(25);
-    expect(normaliseJoin({ id: 'r', buffer_wait_s: 'long' }).buffer_wait_s).toBeUndefined();
+    for (const wrong of ['long', 0, 601]) expect(normaliseJoin({ id: 'r', buffer_wait_s: wrong }).buffer_wait_s).toBeUndefined();
   });
 });
 

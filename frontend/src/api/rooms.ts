@@ -123,7 +123,8 @@ export function normaliseJoin(input: unknown): JoinResponse {
   const ice = outer.ice_servers ?? (isRecord(outer.room) ? outer.room.ice_servers : undefined);
   const ice_servers: IceServer[] = Array.isArray(ice) ? (ice.filter(isRecord) as unknown as IceServer[]) : [];
   const wait = outer.buffer_wait_s;
-  const buffer_wait_s = typeof wait === 'number' && wait > 0 ? wait : undefined;
+  // the service's setting (ROOM_BUFFER_WAIT_S, 1-600 s); anything else leaves the engine's own bound
+  const buffer_wait_s = typeof wait === 'number' && wait > 0 && wait <= 600 ? wait : undefined;
   return { ...room, peer, ice_servers, buffer_wait_s };
 }
 

@@ -15,7 +15,7 @@ const room: JoinRoomResponse = {
     { user_id: 'u2', username: 'bob', peer_id: 'r1-u2-b' },
   ],
   content_id: 'c1',
-  playback: { state: 'paused', position: 12, updated_at: Date.now(), rate: 1 },
+  playback: { playing: false, position: 12, updated_at: Date.now(), rate: 1 },
   locked: false,
   peer: { host: '127.0.0.1', port: 8000, path: '/peerjs/9000', key: 'k', secure: false, token: 't', peer_id: 'r1-u1-a' },
   ice_servers: [],
@@ -167,6 +167,20 @@ describe('room notices', () => {
     expect(region?.textContent).toBe('bob paused at 1:02.');
     const log = [...document.querySelectorAll('.rt-chat-log .rt-system')].map((e) => e.textContent);
     expect(log.some((t) => t?.endsWith('bob paused at 1:02.'))).toBe(true);
+  });
+
+  it('says in the room who it waits for, and for how long at most, as the join answer sets it', async () => {
+    const f = fakes();
+    const playing = { ...room, buffer_wait_s: 25, playback: { playing: true, position: 12, updated_at: Date.now(), rate: 1 } };
+    render(<RoomRealtime room={playing} video={null} me={{ id: 'u1', username: 'ann' }} deps={{ api: f.api, mesh: () => f.mesh as unknown as Mesh }} />);
+    await flush();
+    act(() => {
+      f.events().onLink?.('r1-u2-b', true);
+      f.events().onMessage?.(bobHello([]), 'r1-u2-b');
+      // bob's film stalls: after the grace the room holds for him
+      f.events().onMessage?.({ type: 'buffering', peer: 'r1-u2-b', on: true, at: Date.now() } as WireMessage, 'r1-u2-b');
+    });
+    await screen.findByText('Waiting for bob to load (at most 25 s, then the room goes on)…', {}, { timeout: 3000 });
   });
 
   it("waits for a member that cannot load as long as the join answer says, else the engine's 10 s", () => {

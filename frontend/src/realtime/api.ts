@@ -1,13 +1,7 @@
 /** The room functions the real-time side calls (through the app's API client: same origin, Bearer token). */
 import { apiRequest } from '../api/client';
 import { normaliseJoin } from '../api/rooms';
-import type { IceServer, PeerConfig } from '../api/types';
-
-export interface RoomMemberInfo {
-  user_id: string;
-  username: string;
-  peer_id?: string | null;
-}
+import type { JoinResponse, RoomMember } from '../api/types';
 
 export interface RoomPlayback {
   state?: 'playing' | 'paused';
@@ -18,27 +12,17 @@ export interface RoomPlayback {
   rate: number;
 }
 
-/** What join-room answers, as far as the real-time side relies on it. */
-export interface JoinRoomResponse {
-  id: string;
-  name: string;
-  host_id: string | null;
-  members: RoomMemberInfo[];
-  content?: unknown;
-  content_id?: string | null;
-  playback: RoomPlayback | null;
-  locked: boolean;
-  peer: PeerConfig;
-  ice_servers: IceServer[];
-  /** How long the room waits for a member whose film does not load (s); the engine's default without it. */
-  buffer_wait_s?: number;
-}
+/** What join-room answers (read by normaliseJoin), as far as the real-time side relies on it. */
+export type JoinRoomResponse = Pick<
+  JoinResponse,
+  'id' | 'name' | 'host_id' | 'members' | 'content_id' | 'playback' | 'locked' | 'peer' | 'ice_servers' | 'buffer_wait_s'
+>;
 
 /** The room state answers of heartbeat / room GET (fields used here). */
 export interface RoomStateAnswer {
   host_id?: string | null;
   locked?: boolean;
-  members?: RoomMemberInfo[];
+  members?: RoomMember[];
   content_id?: string | null;
   playback?: RoomPlayback | null;
 }

@@ -1,5 +1,5 @@
 export { RoomRealtime, type RoomRealtimeProps } from './RoomRealtime';
-export type { JoinRoomResponse, RoomMemberInfo, RoomPlayback } from './api';
+export type { JoinRoomResponse, RoomPlayback } from './api';
 export type { SyncDebug, SessionSnapshot } from './session';
 export { SyncEngine } from './sync/engine';
 export type { SyncCommand, SyncState } from './sync/types';

@@ -45,12 +45,6 @@ const MAX_NOTICES = 3;
 
 const localClock = { now: (): number => performance.timeOrigin + performance.now() };
 
-/** The room's bound on waiting for a member that cannot load (`buffer_wait_s` in the join answer), in ms. */
-function bufferWaitOf(room: JoinRoomResponse): number | undefined {
-  const s = room.buffer_wait_s;
-  return typeof s === 'number' && s > 0 && s <= 600 ? s * 1000 : undefined;
-}
-
 export class RealtimeSession {
   readonly room: JoinRoomResponse;
   readonly me: Me;
@@ -106,7 +100,8 @@ export class RealtimeSession {
       self: { peer: peerId, user: me.id, name: me.username },
       hostUser: this.hostId,
       locked: this.locked,
-      buffering: { dropAfterMs: deps.bufferWaitMs ?? bufferWaitOf(room) },
+      // the room's bound on waiting for a member that cannot load (the service's, in the join answer)
+      buffering: { dropAfterMs: deps.bufferWaitMs ?? (room.buffer_wait_s === undefined ? undefined : room.buffer_wait_s * 1000) },
     });
     this.engine.content = this.contentId;
     this.voice = new Voice({

@@ -12,6 +12,7 @@ import {
 import type Hls from 'hls.js';
 import type { ContentItem } from '../api/types';
 import { formatDuration } from '../lib/format';
+import { reportControl } from '../lib/memberControl';
 import { keyTargetOf, playerKeyAction, type PlayerKeyAction } from '../lib/playerKeys';
 import { browserMedia, choosePlayback, type BrowserMedia } from '../lib/playback';
 import { HlsQuality, ProgressiveQuality } from '../lib/quality';
@@ -74,7 +75,8 @@ const PLAY_FAILED = 'This video could not be played. Try another quality or relo
 
 /**
  * The page's one <video> with the app's own controls (no native ones): whatever drives it, the
- * element's media events are what a room follows.
+ * element's media events are what a room follows, and the controls also report what they do at once
+ * (`lib/memberControl`).
  */
 export function Player({ item, videoRef, startAt = 0, autoPlay = false, onMediaError, fullscreenTarget, children }: PlayerProps) {
   const uid = useId();
@@ -211,14 +213,21 @@ export function Player({ item, videoRef, startAt = 0, autoPlay = false, onMediaE
 
   const seekTo = (time: number) => {
     const v = videoEl.current;
-    if (v && Number.isFinite(time)) v.currentTime = Math.max(0, Math.min(time, duration || time));
+    if (!v || !Number.isFinite(time)) return;
+    v.currentTime = Math.max(0, Math.min(time, duration || time));
+    reportControl(v, 'seeking');
   };
 
   const togglePlay = () => {
     const v = videoEl.current;
     if (!v) return;
-    if (v.paused) v.play().catch(() => undefined);
-    else v.pause();
+    if (v.paused) {
+      v.play().catch(() => undefined);
+      reportControl(v, 'play');
+    } else {
+      v.pause();
+      reportControl(v, 'pause');
+    }
   };
 
   const toggleFullscreen = () => {

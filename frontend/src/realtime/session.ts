@@ -7,6 +7,7 @@ import { ChatLog, parseLine, type ChatLine } from './chat/chat';
 import { commandLine, filmChangeLine, lockLine } from './commandChat';
 import { installDebug, removeDebug, type SyncDebug } from './debug';
 import { bindMediaEvents, DomMedia, Ducker } from './media';
+import { listenToControls } from '../lib/memberControl';
 import { setStartPlanner } from '../lib/startPlan';
 import { Members } from './members';
 import { Mesh, type MeshOptions, type MeshStatus } from './mesh/mesh';
@@ -222,9 +223,11 @@ export class RealtimeSession {
     }
     const media = new DomMedia(video);
     const unbindEvents = bindMediaEvents(video, (kind) => this.engine.handleMediaEvent(kind));
+    listenToControls(video, (kind) => this.engine.handleMediaEvent(kind));
     setStartPlanner(video, (readyInS, segmentOf) => this.engine.planStart(readyInS, segmentOf));
     this.unbindVideo = () => {
       unbindEvents();
+      listenToControls(video, null);
       setStartPlanner(video, null);
     };
     this.engine.setMedia(media);

@@ -448,7 +448,11 @@ export class SyncEngine {
 
   // ---------------------------------------------------------------- media events
 
-  /** Forward every media event here; the engine tells its own doings from the member's. */
+  /**
+   * Forward every media event here; the engine tells its own doings from the member's. The player's controls
+   * report theirs here too, before the event: an action is read from the media's state against the room's
+   * timeline, so its event, when it comes, finds it already taken.
+   */
   handleMediaEvent(kind: MediaEventKind): void {
     const action = this.memberActions.of(kind);
     if (action !== null) this.fromMember(action);

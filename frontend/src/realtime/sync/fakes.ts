@@ -90,6 +90,8 @@ export class FakeMedia implements MediaLike {
   duration: number;
   eventDelayMs: number;
   listener: ((kind: MediaEventKind) => void) | null = null;
+  /** Hears the player's controls at once (`lib/memberControl`), before their media events. */
+  controlListener: ((kind: MediaEventKind) => void) | null = null;
   events: MediaEventKind[] = [];
   seeks: number[] = [];
   playCalls = 0;
@@ -249,6 +251,22 @@ export class FakeMedia implements MediaLike {
 
   userSeek(position: number): void {
     this.seek(position);
+  }
+
+  // the player's own controls: the same, and reported at once
+  pressPause(): void {
+    this.pause();
+    this.controlListener?.('pause');
+  }
+
+  pressPlay(): void {
+    void this.play();
+    this.controlListener?.('play');
+  }
+
+  pressSeek(position: number): void {
+    this.seek(position);
+    this.controlListener?.('seeking');
   }
 }
 

@@ -60,7 +60,7 @@ const lastCommand = (m) =>
 
 /**
  * Where each receiver's delay went (ms, on the one local clock all pages share): `notice` from the issuing
- * call to the issuer's engine making the command (the issuer's own media event), `wire` from there to the
+ * press to the issuer's engine making the command (its controls report it), `wire` from there to the
  * receiver's engine having it (data channel), `react` from there to the receiver's media event. Null where
  * the receiver missed the event or holds another command.
  */
@@ -108,11 +108,10 @@ async function main() {
       timeout: 180_000,
       message: 'members linked and the film loaded',
     });
-    const SOURCES = { play: 'v.play().catch(() => {})', pause: 'v.pause()', seek: 'v.currentTime = x' };
     const EVENT = { play: 'play', pause: 'pause', seek: 'seeking' };
 
     // start, and wait for the room to settle on its timeline before measuring
-    await act(members[0], SOURCES.play);
+    await act(members[0], 'play');
     await waitFor(async () => {
       const states = await all();
       if (process.env.SYNC_DEBUG) console.error(JSON.stringify(states.map((s) => [s.paused, Math.round(s.drift), s.readyState, s.offset])));
@@ -142,7 +141,7 @@ async function main() {
       let x = 5 + random() * (DURATION - 30);
       if (playing && state.expected > DURATION - 20) action = 'seek';
       if (action !== 'seek') x = undefined;
-      const issued = await act(issuer, SOURCES[action], x);
+      const issued = await act(issuer, action, x);
       if (windows.length) windows[windows.length - 1][1] = issued;
       windows.push([issued + STEADY_AFTER_MS, Infinity]);
       const others = members.filter((m) => m !== issuer);
@@ -162,7 +161,7 @@ async function main() {
     }
     if (process.env.SYNC_TRACE) await browser.stopTracing();
     // the room plays for the late joiner
-    if (!(await look(members[0])).playing) await act(members[0], SOURCES.play);
+    if (!(await look(members[0])).playing) await act(members[0], 'play');
     const endedAt = await members[0].page.evaluate(() => window.__now());
     windows[windows.length - 1][1] = endedAt;
     const endSeeks = (await all()).map((s) => s.seeks);

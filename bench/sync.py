@@ -4,10 +4,11 @@ Runs against a running instance (FLMNCHLL_INSTANCE, default `bench`; `make bench
 Debian's chromium (one browser, one context per member) is driven by `bench/sync.mjs`; this script prepares
 the film, the members and the room, runs it and prints the table it returns against the targets:
 
-- propagation: from the issuing call (`video.pause()`, `video.play()`, `currentTime = x` in one member's page)
-  to the matching media event (pause / play / seeking) in each of the other members' pages, and where it went:
-  until the issuer's engine has the command (its own media event), the data channel to each receiver's engine,
-  and the receiver's media until its event (all pages share this machine's clock);
+- propagation: from a member's press of the app's own control in its page (the play/pause button, a value
+  on the seek bar) to the matching media event (pause / play / seeking) in each of the other members' pages,
+  and where it went: until the issuer's engine has the command (the controls report it at once), the data
+  channel to each receiver's engine, and the receiver's media until its event (all pages share this
+  machine's clock);
 - drift: |position − room timeline| of every member, sampled every 100 ms while the room plays in steady state
   (from 1.5 s after a command until the next one);
 - corrective seeks per peer per minute (the engine's own count, `window.__flmnchllSync.correctiveSeeks`);
@@ -112,7 +113,7 @@ def ensure_clip(front: str, admin_token: str, timeout: float = 300.0) -> dict[st
 
 # ----------------------------------------------------------------------------------------------- the bench
 
-PARTS = (("notice", "call → issuer's engine"), ("wire", "→ receiver's engine (data channel)"),
+PARTS = (("notice", "press → issuer's engine"), ("wire", "→ receiver's engine (data channel)"),
          ("react", "→ receiver's media event"))
 LATE_JOIN_WITHIN_MS = 40
 
@@ -321,7 +322,7 @@ def report(name: str, result: dict[str, Any], took: float, cpu: CpuMeter) -> dic
               for d, to in zip(c["delays"], c["to"], strict=True) if d is not None]
     beyond_transit = [d - transit for c in result["commands"]
                       for d, transit in zip(c["delays"], message_transits(network, c), strict=True) if d is not None]
-    print(row("propagation: call → others (ms)", result["propagation"]))
+    print(row("propagation: press → others (ms)", result["propagation"]))
     print(row("  beyond the links' mean one-way delay (ms)", beyond,
               None if network else targets.propagation_beyond_one_way))
     if network:

@@ -4,18 +4,29 @@
 // voice costs each member's uplink. The pages run memberPage (member.mjs).
 
 /**
- * Runs `source` (a function body over the page's <video> `v` and `x`) in a member's page, as a person's action
- * or a page script would; returns when it was called, on the common clock.
+ * A person's `action` ('play', 'pause', or 'seek' to `x` s) on a member's player, through the app's own controls
+ * (the play/pause button, the seek bar), which act on the <video> and tell the room at once; returns when it was
+ * done, on the common clock. (bench/sync and the network tests measure this path; tests/browser/sync.test.mjs
+ * acts on the element itself, as a page script would, so the media's events carry the command.)
  */
-export function act(member, source, x) {
+export function act(member, action, x) {
   return member.page.evaluate(
-    ([src, value]) => {
+    ([what, value]) => {
       const v = document.querySelector('video');
+      const toggle = document.querySelector('.player-bar button');
+      const seekBar = document.getElementById([...document.querySelectorAll('label')].find((l) => l.textContent.trim() === 'Seek').htmlFor);
       const t = window.__now();
-      new Function('v', 'x', src)(v, value); // eslint-disable-line no-new-func
+      // (a pause of a paused film, or a play of a playing one, does nothing, as the element's own calls do)
+      if (what === 'seek') {
+        // as a drag on the bar does: the input's value, then its input event (React's onChange)
+        Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(seekBar, String(value));
+        seekBar.dispatchEvent(new Event('input', { bubbles: true }));
+      } else if (v.paused === (what === 'play')) {
+        toggle.click();
+      }
       return t;
     },
-    [source, x],
+    [action, x],
   );
 }
 

@@ -6,7 +6,8 @@
 // members then go through their impairment relays and emulated HTTP), SYNC_VOICE_S (seconds of voice to
 // measure, 0 = none), SYNC_DUMP (a file for every raw sample and media event, and
 // each page's frames over 50 ms with the scripts in them), SYNC_TRACE (a chromium trace
-// of the commands, to see what the processes were doing).
+// of the commands, to see what the processes were doing), SYNC_VIA ('controls', the default: members press the
+// app's controls; 'element': they act on the <video> itself, as a page script would).
 // All pages run on this machine, so performance.timeOrigin + performance.now() is one clock for all of them,
 // and the same as the server's: positions are compared on it, whatever each page thinks the time is.
 
@@ -22,6 +23,7 @@ const COMMANDS = Number(process.env.SYNC_COMMANDS || '50');
 const DURATION = Number(process.env.SYNC_DURATION || '120');
 const NETWORK = process.env.SYNC_NETWORK ? JSON.parse(process.env.SYNC_NETWORK) : null;
 const VOICE_S = Number(process.env.SYNC_VOICE_S || '0');
+const VIA = process.env.SYNC_VIA || 'controls';
 const STEADY_AFTER_MS = 1500; // a command's transient: samples before this are not steady state
 const EVENT_WAIT_MS = 3000;
 const CHAT_LINES = 4;
@@ -61,8 +63,9 @@ const lastCommand = (m) =>
 /**
  * Where each receiver's delay went (ms, on the one local clock all pages share): `notice` from the issuing
  * press to the issuer's engine making the command (its controls report it), `wire` from there to the
- * receiver's engine having it (data channel), `react` from there to the receiver's media event. Null where
- * the receiver missed the event or holds another command.
+ * receiver's engine having it (data channel), `call` from there to its page's call on the media (play(), pause(),
+ * setting currentTime: where the command takes effect in the media pipeline), `react` from there to the
+ * receiver's media event. Null where the receiver missed the event or holds another command.
  */
 async function breakdown(issuer, others, issued, type, delays) {
   const sent = await lastCommand(issuer);
@@ -72,14 +75,23 @@ async function breakdown(issuer, others, issued, type, delays) {
   );
   const made = sent.cmd && sent.cmd.origin === 'local' ? sent.cmd.issued - sent.offset : null;
   const got = await Promise.all(others.map(lastCommand));
+  const called = await Promise.all(
+    others.map((m, i) =>
+      got[i].cmd
+        ? m.page.evaluate(([ty, t0]) => window.__calls.find((c) => c.type === ty && c.t >= t0 - 1) ?? null, [type, got[i].cmd.received - got[i].offset])
+        : null,
+    ),
+  );
   return got.map((r, i) => {
     if (made === null || made < issued - 1 || delays[i] === null || !r.cmd || r.cmd.id !== sent.cmd.id) return null;
     const received = r.cmd.received - r.offset;
+    const event = issued + delays[i];
     return {
       own: own ? own.t - issued : null,
       notice: made - issued,
       wire: received - made,
-      react: issued + delays[i] - received,
+      call: called[i] && called[i].t <= event ? called[i].t - received : null,
+      react: event - received,
     };
   });
 }
@@ -111,7 +123,7 @@ async function main() {
     const EVENT = { play: 'play', pause: 'pause', seek: 'seeking' };
 
     // start, and wait for the room to settle on its timeline before measuring
-    await act(members[0], 'play');
+    await act(members[0], 'play', undefined, VIA);
     await waitFor(async () => {
       const states = await all();
       if (process.env.SYNC_DEBUG) console.error(JSON.stringify(states.map((s) => [s.paused, Math.round(s.drift), s.readyState, s.offset])));
@@ -141,7 +153,7 @@ async function main() {
       let x = 5 + random() * (DURATION - 30);
       if (playing && state.expected > DURATION - 20) action = 'seek';
       if (action !== 'seek') x = undefined;
-      const issued = await act(issuer, action, x);
+      const issued = await act(issuer, action, x, VIA);
       if (windows.length) windows[windows.length - 1][1] = issued;
       windows.push([issued + STEADY_AFTER_MS, Infinity]);
       const others = members.filter((m) => m !== issuer);
@@ -161,7 +173,7 @@ async function main() {
     }
     if (process.env.SYNC_TRACE) await browser.stopTracing();
     // the room plays for the late joiner
-    if (!(await look(members[0])).playing) await act(members[0], 'play');
+    if (!(await look(members[0])).playing) await act(members[0], 'play', undefined, VIA);
     const endedAt = await members[0].page.evaluate(() => window.__now());
     windows[windows.length - 1][1] = endedAt;
     const endSeeks = (await all()).map((s) => s.seeks);
@@ -202,6 +214,7 @@ async function main() {
       playback,
       network: NETWORK,
       commands,
+      via: VIA,
       propagation: commands.flatMap((c) => c.delays.filter((d) => d !== null)),
       missed: commands.reduce((k, c) => k + c.delays.filter((d) => d === null).length, 0),
       drift: trueDrift(samples, steady),

@@ -7,8 +7,8 @@ the film, the members and the room, runs it and prints the table it returns agai
 - propagation: from a member's press of the app's own control in its page (the play/pause button, a value
   on the seek bar) to the matching media event (pause / play / seeking) in each of the other members' pages,
   and where it went: until the issuer's engine has the command (the controls report it at once), the data
-  channel to each receiver's engine, and the receiver's media until its event (all pages share this
-  machine's clock);
+  channel to each receiver's engine, and from there the receiver page's call on its media (where the command
+  takes effect in the media pipeline) and the media's event (all pages share this machine's clock);
 - drift: |position − room timeline| of every member, sampled every 100 ms while the room plays in steady state
   (from 1.5 s after a command until the next one);
 - corrective seeks per peer per minute (the engine's own count, `window.__flmnchllSync.correctiveSeeks`);
@@ -24,7 +24,7 @@ member's clock error counts as drift. With `--network` each member is behind an 
 comma-separated list of them, or `all` (each in turn, then a summary side by side). Without it, loopback.
 
     FLMNCHLL_INSTANCE=bench .venv/bin/python bench/sync.py [--network all] [--members 6] [--commands 50]
-        [--voice 8] [--seed 1] [--dump raw.json] [--trace chromium-trace.json]
+        [--voice 8] [--seed 1] [--via controls|element] [--dump raw.json] [--trace chromium-trace.json]
 """
 
 from __future__ import annotations
@@ -114,7 +114,7 @@ def ensure_clip(front: str, admin_token: str, timeout: float = 300.0) -> dict[st
 # ----------------------------------------------------------------------------------------------- the bench
 
 PARTS = (("notice", "press → issuer's engine"), ("wire", "→ receiver's engine (data channel)"),
-         ("react", "→ receiver's media event"))
+         ("call", "→ receiver's call on its media"), ("react", "→ receiver's media event"))
 LATE_JOIN_WITHIN_MS = 40
 
 
@@ -266,7 +266,7 @@ def run_network(args: argparse.Namespace, name: str, front: str, gateway: str, c
     room.raise_for_status()
     env = {**os.environ, "FRONT_URL": front, "SYNC_ROOM": str(room.json()["id"]), "SYNC_USERS": json.dumps(members),
            "SYNC_COMMANDS": str(args.commands), "SYNC_SEED": str(args.seed), "SYNC_VOICE_S": str(args.voice),
-           "SYNC_DURATION": str(clip.get("duration") or CLIP_SECONDS)}
+           "SYNC_DURATION": str(clip.get("duration") or CLIP_SECONDS), "SYNC_VIA": args.via}
     if args.dump:
         env["SYNC_DUMP"] = str(args.dump.resolve().with_suffix(f".{name}.json"))
     if args.trace:
@@ -316,6 +316,8 @@ def report(name: str, result: dict[str, Any], took: float, cpu: CpuMeter) -> dic
     played = {kind: result["playback"].count(kind) for kind in result["playback"]}
     print("playback: " + ", ".join(f"{kind} for {count} of {result['members']}" for kind, count in played.items()))
     print(cpu.describe())
+    print("members acted " + ("through the app's controls" if result.get("via", "controls") == "controls"
+                              else "on the <video> itself (the room hears of it from the media's events)"))
     print(f"| {'measure':<44} |     n |     p50 |     p95 |     max |       target | ok   |")
     print(f"|{'-' * 46}|-------|---------|---------|---------|--------------|------|")
     beyond = [d - command_delay(network, c, to) for c in result["commands"]
@@ -328,13 +330,18 @@ def report(name: str, result: dict[str, Any], took: float, cpu: CpuMeter) -> dic
     if network:
         print(row("  beyond this message's own transit (ms)", beyond_transit, targets.propagation_beyond_one_way))
     print("  (a play is scheduled for everyone at once: its one-way delay is the farthest member's; a message's")
-    print("   transit is its time on the data channel, jitter and retransmissions included, on the shared clock)")
+    print("   transit is its time on the data channel, jitter and retransmissions included, on the shared clock;")
+    print("   a receiver's call on its media and that media's event both count from its engine having the command)")
     for action in ("play", "pause", "seek"):
         values = [d for c in result["commands"] if c["action"] == action for d in c["delays"] if d is not None]
         print(row(f"  of {action}", values))
+        if network:
+            print(row("    beyond its own transit", [d - transit for c in result["commands"] if c["action"] == action
+                                                   for d, transit in zip(c["delays"], message_transits(network, c),
+                                                                         strict=True) if d is not None]))
         parts = [p for c in result["commands"] if c["action"] == action for p in c.get("parts", []) if p]
         for part, what in PARTS:
-            print(row(f"    {what}", [p[part] for p in parts]))
+            print(row(f"    {what}", [p[part] for p in parts if p.get(part) is not None]))
     spread = result["spread"]
     print(row("drift between peers (ms)", spread, targets.drift_p95))
     if targets.drift_p99 is not None:
@@ -408,6 +415,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--network", default="loopback",
                         help=f"loopback, all, or a comma-separated list of: {', '.join(NETWORKS)}")
     parser.add_argument("--voice", type=float, default=0, help="seconds of voice to measure (0: none)")
+    parser.add_argument("--via", choices=("controls", "element"), default="controls",
+                        help="members press the app's controls (default), or act on the <video> itself as a page "
+                             "script would (the room then hears of it from the media's events)")
     parser.add_argument("--dump", type=Path, help="write every raw sample and media event, and each page's frames "
                         "over 50 ms, here (JSON, one per network)")
     parser.add_argument("--trace", type=Path, help="write a chromium trace of the commands here (large)")

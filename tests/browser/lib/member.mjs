@@ -38,6 +38,27 @@ export function memberPage({ token, user, drift = false, longFrames = false, rel
     window.__loadedAt = now();
   });
   window.__events = [];
+  // when the page's scripts called play(), pause() or set currentTime on a media element: a command takes effect
+  // in the media pipeline at that call, and its media event is dispatched once the main thread gets to it
+  window.__calls = [];
+  const media = HTMLMediaElement.prototype;
+  const { play, pause } = media;
+  const position = Object.getOwnPropertyDescriptor(media, 'currentTime');
+  media.play = function playCalled(...args) {
+    window.__calls.push({ type: 'play', t: now() });
+    return play.apply(this, args);
+  };
+  media.pause = function pauseCalled(...args) {
+    window.__calls.push({ type: 'pause', t: now() });
+    return pause.apply(this, args);
+  };
+  Object.defineProperty(media, 'currentTime', {
+    ...position,
+    set(value) {
+      window.__calls.push({ type: 'seeking', t: now() });
+      position.set.call(this, value);
+    },
+  });
   if (longFrames) {
     // every frame over 50 ms (Chromium's long-animation-frame entries), with the scripts that ran in it: what a
     // command or a media event waited behind in this page (times on the common clock)

@@ -4,20 +4,24 @@
 // voice costs each member's uplink. The pages run memberPage (member.mjs).
 
 /**
- * A person's `action` ('play', 'pause', or 'seek' to `x` s) on a member's player, through the app's own controls
- * (the play/pause button, the seek bar), which act on the <video> and tell the room at once; returns when it was
- * done, on the common clock. (bench/sync and the network tests measure this path; tests/browser/sync.test.mjs
- * acts on the element itself, as a page script would, so the media's events carry the command.)
+ * A person's `action` ('play', 'pause', or 'seek' to `x` s) on a member's player; returns when it was done, on
+ * the common clock. `via` 'controls' (the default) presses the app's own controls (the play/pause button, the seek
+ * bar), which act on the <video> and tell the room at once; 'element' acts on the <video> itself, as a page script
+ * would, so that only the media's events carry the command (tests/browser/sync.test.mjs acts that way too).
  */
-export function act(member, action, x) {
+export function act(member, action, x, via = 'controls') {
   return member.page.evaluate(
-    ([what, value]) => {
+    ([what, value, how]) => {
       const v = document.querySelector('video');
       const toggle = document.querySelector('.player-bar button');
       const seekBar = document.getElementById([...document.querySelectorAll('label')].find((l) => l.textContent.trim() === 'Seek').htmlFor);
       const t = window.__now();
       // (a pause of a paused film, or a play of a playing one, does nothing, as the element's own calls do)
-      if (what === 'seek') {
+      if (how === 'element') {
+        if (what === 'seek') v.currentTime = value;
+        else if (what === 'play') v.play().catch(() => {});
+        else v.pause();
+      } else if (what === 'seek') {
         // as a drag on the bar does: the input's value, then its input event (React's onChange)
         Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(seekBar, String(value));
         seekBar.dispatchEvent(new Event('input', { bubbles: true }));
@@ -26,7 +30,7 @@ export function act(member, action, x) {
       }
       return t;
     },
-    [action, x],
+    [action, x, via],
   );
 }
 

@@ -113,7 +113,7 @@ async function pausedTogether(list, wanted = () => true, timeout = 30_000) {
 
 /** A seek by script well within what is encoded: the room pauses there. */
 async function seekBack(member, position) {
-  await act(member, 'v.currentTime = x', position);
+  await act(member, 'seek', position, 'element');
   await pausedTogether(members, (p) => Math.abs(p - position) <= PAUSED_SPREAD_S);
   return position;
 }
@@ -176,7 +176,7 @@ test('an upload still being encoded is watchable in a room', { timeout: 240_000 
   const state = await published();
   assert.equal(state.status, 'processing', 'the film finished encoding before the room opened');
   assert.ok(state.rungs.every((r) => !r.ended), `a rung is complete already: ${JSON.stringify(state.rungs)}`);
-  await act(a, 'v.play().catch(() => {})');
+  await act(a, 'play', undefined, 'element');
   // everyone's picture moves on (waits for the encoder included)
   await waitFor(async () => (await looks(members)).every((s) => s.pos >= 2), { timeout: 90_000, message: 'every member playing the film' });
   for (const m of members) {
@@ -197,8 +197,8 @@ test('a member forced onto the lowest rung stays within 100 ms of the others', {
   const limit = await a.page.evaluate(() => window.__flmnchllSync.stats().playableLimit);
   const played = Math.max(...(await looks(members)).map((x) => x.pos));
   const start = Math.max(played + 2, Number.isFinite(limit) ? limit - 60 : 0);
-  await act(a, 'v.currentTime = x', start);
-  await act(a, 'v.play().catch(() => {})');
+  await act(a, 'seek', start, 'element');
+  await act(a, 'play', undefined, 'element');
   await waitFor(async () => (await look(c)).height === Number(lowest), { timeout: 60_000, message: `the forced member showing ${lowest}p` });
   const samples = [];
   let steadySince = null;
@@ -231,9 +231,9 @@ test('a member forced onto the lowest rung stays within 100 ms of the others', {
 });
 
 test('a seek past the encoded edge is clamped to it for everyone, with a message in the room', { timeout: 150_000 }, async () => {
-  await act(b, 'v.pause()');
+  await act(b, 'pause', undefined, 'element');
   await pausedTogether(members);
-  const byScript = await assertClamped(c, 'currentTime set by a script', () => act(c, 'v.currentTime = x', DURATION - 5));
+  const byScript = await assertClamped(c, 'currentTime set by a script', () => act(c, 'seek', DURATION - 5, 'element'));
   // from a little before the edge, 10 s jumps by keyboard (as many as it takes the encoder being fast) and the
   // seek bar's end go past it
   await seekBack(a, byScript - 6);
@@ -267,12 +267,12 @@ test('a seek past the encoded edge is clamped to it for everyone, with a message
 test('from the encoded edge the room plays on no further than what is encoded, waiting for the encoder when it must', { timeout: 150_000 }, async () => {
   const [{ pos }] = await looks(members);
   await seekBack(a, pos - 6);
-  await act(a, 'v.play().catch(() => {})');
+  await act(a, 'play', undefined, 'element');
   await waitFor(async () => (await looks(members)).every((x) => x.playing && !x.paused), { timeout: 30_000, message: 'the room playing' });
   // a seek past the edge while playing: everyone starts again right at the edge
   const linesBefore = await linesWith(a, CLAMPED);
   const waitsBefore = await linesWith(a, WAITING);
-  await act(a, 'v.currentTime = x', DURATION - 5);
+  await act(a, 'seek', DURATION - 5, 'element');
   await waitFor(async () => (await linesWith(a, CLAMPED)).length > linesBefore.length, { timeout: 15_000, message: 'the clamped seek' });
   const edge = Math.min(...(await published()).rungs.map((r) => r.edge));
   let waited = false;

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { launchRoomBrowser, screenshot, testNoCspViolation, waitFor } from './lib/browser.mjs';
 import { openRoomMember } from './lib/member.mjs';
+import { act } from './lib/watch.mjs';
 
 const ROOM = process.env.SYNC_ROOM;
 const RELAY_ROOM = process.env.SYNC_RELAY_ROOM;
@@ -78,23 +79,11 @@ async function waitLinked(list, timeout = 25_000) {
   });
 }
 
-/** Runs `action` (source of a function) on the <video> of `member`'s page; returns the issuing time. */
-function act(member, action, arg) {
-  return member.page.evaluate(
-    ([source, value]) => {
-      const v = document.querySelector('video');
-      const t = window.__now();
-      // eslint-disable-next-line no-new-func
-      new Function('v', 'x', source)(v, value);
-      return t;
-    },
-    [action, arg],
-  );
-}
-
-const PAUSE = 'v.pause()';
-const PLAY = 'v.play().catch(() => {})';
-const SEEK = 'v.currentTime = x';
+/**
+ * `member` plays, pauses or seeks (to `x` s) by acting on its <video> itself, as a page script would: the room
+ * hears of it through the media's events (the network tests press the app's controls instead). Returns when.
+ */
+const byScript = (member, action, x) => act(member, action, x, 'element');
 
 /** The first media event of `type` in `member`'s page at or after `since`, waited for. */
 async function eventAfter(member, type, since, timeout = 5_000) {
@@ -233,14 +222,14 @@ test('three members open the room, link up and start together', { timeout: 60_00
   [a, b, c] = await Promise.all([openMember(0, ROOM), openMember(1, ROOM), openMember(2, ROOM)]);
   await waitLinked([a, b, c]);
   await waitFor(async () => (await looks([a, b, c])).every((s) => s.readyState >= 2), { timeout: 20_000, message: 'film loaded' });
-  const issued = await act(a, PLAY);
+  const issued = await byScript(a, 'play');
   const delays = await propagation(a, [b, c], 'play', issued);
   console.log('play propagation', delays);
   await assertPlayingTogether([a, b, c]);
 });
 
 test('one pauses: everyone pauses at once, on the same frame', { timeout: 30_000 }, async () => {
-  const issued = await act(b, PAUSE);
+  const issued = await byScript(b, 'pause');
   const delays = await propagation(b, [a, c], 'pause', issued);
   console.log('pause propagation', delays);
   assertPropagation(delays, 'pause');
@@ -248,7 +237,7 @@ test('one pauses: everyone pauses at once, on the same frame', { timeout: 30_000
 });
 
 test('one seeks while paused: everyone shows that position', { timeout: 30_000 }, async () => {
-  const issued = await act(c, SEEK, 30);
+  const issued = await byScript(c, 'seek', 30);
   const delays = await propagation(c, [a, b], 'seeking', issued);
   console.log('seek propagation', delays);
   assertPropagation(delays, 'seek');
@@ -256,9 +245,9 @@ test('one seeks while paused: everyone shows that position', { timeout: 30_000 }
 });
 
 test('one plays, then seeks while playing: everyone restarts together at the new position', { timeout: 40_000 }, async () => {
-  await act(a, PLAY);
+  await byScript(a, 'play');
   await assertPlayingTogether([a, b, c]);
-  const issued = await act(b, SEEK, 50);
+  const issued = await byScript(b, 'seek', 50);
   const delays = await propagation(b, [a, c], 'seeking', issued);
   console.log('seek-while-playing propagation', delays);
   assertPropagation(delays, 'seek while playing');
@@ -341,7 +330,7 @@ test('a member on a slow network buffers: the room waits for it, then resumes to
     for (const [i, x] of targets.slice(0, 3).entries()) {
       target = x;
       console.log(`slow member has loaded ${JSON.stringify(buffered)}; seeking to ${target}`);
-      issued = await act(a, SEEK, target);
+      issued = await byScript(a, 'seek', target);
       const last = i === Math.min(targets.length, 3) - 1;
       const holding = await waitFor(async () => (await looks([a, b, c, d])).every((s) => s.holding), {
         timeout: last ? 10_000 : 6_000,
@@ -460,10 +449,10 @@ test('TURN only (?ice=relay): members link through coturn and stay in sync', { t
     assert.ok(list.length > 0, 'no connected peer connection');
     for (const p of list) assert.match(p, /^relay\/relay$/, `a connection does not go through TURN: ${p}`);
   }
-  const issued = await act(r1, PLAY);
+  const issued = await byScript(r1, 'play');
   await propagation(r1, [r2], 'play', issued);
   await assertPlayingTogether([r1, r2]);
-  const paused = await act(r2, PAUSE);
+  const paused = await byScript(r2, 'pause');
   const delays = await propagation(r2, [r1], 'pause', paused);
   console.log('pause propagation over TURN', delays);
   assertPropagation(delays, 'pause over TURN');

@@ -13,8 +13,8 @@ export function act(member, action, x, via = 'controls') {
   return member.page.evaluate(
     ([what, value, how]) => {
       const v = document.querySelector('video');
-      const toggle = document.querySelector('.player-bar button');
-      const seekBar = document.getElementById([...document.querySelectorAll('label')].find((l) => l.textContent.trim() === 'Seek').htmlFor);
+      const toggle = how === 'controls' ? document.querySelector('.player-bar button') : null;
+      const seekBar = how === 'controls' ? document.getElementById([...document.querySelectorAll('label')].find((l) => l.textContent.trim() === 'Seek').htmlFor) : null;
       const t = window.__now();
       // (a pause of a paused film, or a play of a playing one, does nothing, as the element's own calls do)
       if (how === 'element') {

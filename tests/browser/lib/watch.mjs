@@ -141,7 +141,7 @@ export async function sendChat(member, count, tag) {
 
 /**
  * Waits (up to `timeout`) until every member shows every line `sent`, then: how many lines each member never
- * got, whether each showed every sender's lines in the order they were written, and whether all members show
+ * got (and which), whether each showed every sender's lines in the order they were written, and whether all members show
  * the lines in one and the same order.
  */
 export async function chatDelivery(members, sent, { timeout = 20_000 } = {}) {
@@ -160,10 +160,13 @@ export async function chatDelivery(members, sent, { timeout = 20_000 } = {}) {
     return seen.every((t, k) => t === lines[k]);
   });
   const lost = views.map((v) => texts.size - new Set(v).size);
+  // which member never showed which sender's line, by their order in the members given
+  const missing = views.flatMap((v, i) => sent.filter((s) => !v.includes(s.text)).map((s) => ({ member: i, from: s.from, text: s.text })));
   return {
     lines: texts.size,
     members: members.length,
     lost: lost.reduce((a, b) => a + b, 0),
+    missing,
     outOfOrder: views.filter((v) => !inWriteOrder(v)).length,
     sameOrder: views.every((v) => JSON.stringify(v) === JSON.stringify(views[0])),
   };

@@ -100,7 +100,7 @@ async function openMember(browser, i) {
   const { context, page, started } = await openShapedMember(browser, {
     baseURL: FRONT_URL,
     path: `/rooms/${ROOM}`,
-    init: { script: memberPage, options: { ...USERS[i], drift: true, longFrames: Boolean(process.env.SYNC_DUMP) } },
+    init: { script: memberPage, options: { ...USERS[i], drift: true, mediaCalls: true, longFrames: Boolean(process.env.SYNC_DUMP) } },
     link: NETWORK ? NETWORK[i] : null,
   });
   await page.locator('video').waitFor({ state: 'attached', timeout: 60_000 });

@@ -52,7 +52,7 @@ if str(REPO) not in sys.path:
 
 from bench.netem import NETWORKS, PROFILES, Relays, member_profiles  # noqa: E402
 from bench.percentiles import percentile  # noqa: E402
-from bench.samples import BIKES, BUNNY, sample  # noqa: E402
+from bench.samples import reel  # noqa: E402
 from ops.instance import Instance  # noqa: E402
 
 CLIP_TITLE = "Sync check film"
@@ -61,20 +61,14 @@ CLIP_SECONDS = 120
 
 
 def make_clip(folder: Path, seconds: int = CLIP_SECONDS) -> Path:
-    """`seconds` of film at 640x360, H.264/AAC mp4 with a keyframe every second (seeks land fast): the bunny with
-    its sound, then the street scene letterboxed and silent, that ~15 s round looped without encoding again."""
-    bunny, bikes = sample(BUNNY), sample(BIKES)
-    picture = "fps=25,setsar=1"
-    one_round = folder / "sync-round.mp4"
-    subprocess.run([
-        "ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-i", str(bunny), "-i", str(bikes),
-        "-f", "lavfi", "-t", "10", "-i", "anullsrc=r=44100:cl=stereo",
-        "-filter_complex", f"[0:v]scale=640:360,{picture}[first];[1:v]scale=640:-2,pad=640:360:-1:-1,{picture}[second];"
-                           "[first][0:a][second][2:a]concat=n=2:v=1:a=1[v][a]",
-        "-map", "[v]", "-map", "[a]", "-c:v", "libx264", "-preset", "veryfast", "-profile:v", "main",
-        "-pix_fmt", "yuv420p", "-g", "25", "-c:a", "aac", "-b:a", "64k", str(one_round)], check=True)
+    """`seconds` of film at 640x360 (the benchmarks' reel, looped without encoding again), H.264/AAC mp4 with a
+    keyframe every second, so seeks land fast."""
+    one_reel = folder / "sync-reel.mp4"
+    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", *reel(640, 360), "-map", "[v]",
+                    "-map", "[s]", "-c:v", "libx264", "-preset", "veryfast", "-profile:v", "main",
+                    "-pix_fmt", "yuv420p", "-g", "25", "-c:a", "aac", "-b:a", "64k", str(one_reel)], check=True)
     target = folder / "sync-check.mp4"
-    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-stream_loop", "-1", "-i", str(one_round),
+    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-stream_loop", "-1", "-i", str(one_reel),
                     "-t", str(seconds), "-c", "copy", "-movflags", "+faststart", str(target)], check=True)
     return target
 
@@ -330,8 +324,9 @@ def report(name: str, result: dict[str, Any], took: float, cpu: CpuMeter) -> dic
     print(f"|{'-' * 46}|-------|---------|---------|---------|--------------|------|")
     beyond = [d - command_delay(network, c, to) for c in result["commands"]
               for d, to in zip(c["delays"], c["to"], strict=True) if d is not None]
-    beyond_transit = [d - transit for c in result["commands"]
-                      for d, transit in zip(c["delays"], message_transits(network, c), strict=True) if d is not None]
+    beyond_transit_of = [(c["action"], d - transit) for c in result["commands"]
+                         for d, transit in zip(c["delays"], message_transits(network, c), strict=True) if d is not None]
+    beyond_transit = [value for _, value in beyond_transit_of]
     print(row("propagation: press → others (ms)", result["propagation"]))
     print(row("  beyond the links' mean one-way delay (ms)", beyond,
               None if network else targets.propagation_beyond_one_way))
@@ -344,9 +339,7 @@ def report(name: str, result: dict[str, Any], took: float, cpu: CpuMeter) -> dic
         values = [d for c in result["commands"] if c["action"] == action for d in c["delays"] if d is not None]
         print(row(f"  of {action}", values))
         if network:
-            print(row("    beyond its own transit", [d - transit for c in result["commands"] if c["action"] == action
-                                                   for d, transit in zip(c["delays"], message_transits(network, c),
-                                                                         strict=True) if d is not None]))
+            print(row("    beyond its own transit", [value for of, value in beyond_transit_of if of == action]))
         parts = [p for c in result["commands"] if c["action"] == action for p in c.get("parts", []) if p]
         for part, what in PARTS:
             print(row(f"    {what}", [p[part] for p in parts if p.get(part) is not None]))

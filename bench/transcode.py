@@ -39,7 +39,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.samples import BIKES, BUNNY, sample
+from bench.samples import reel
 from flmnchll.content.tus import upload_file
 from flmnchll.media import encode, ladder
 from flmnchll.media.probe import MediaInfo, probe
@@ -58,23 +58,15 @@ POLL_UNTIL_READY_S = 0.5
 
 
 def make_film() -> Path:
-    """~21 s of 1080p25 film: the bunny (with its sound), the street scene letterboxed (silent), the bunny
-    mirrored; H.264 4:2:2 CRF 16 with PCM audio in .mov, as a camera or editing suite would hand it over."""
+    """The benchmarks' reel (bench/samples.py) at 1080p25: H.264 4:2:2 CRF 16 with PCM audio in .mov, as a camera
+    or editing suite would hand it over."""
     target = OUT / "film-1080p-422.mov"
     if target.exists():
         return target
     OUT.mkdir(parents=True, exist_ok=True)
-    bunny, bikes = str(sample(BUNNY)), str(sample(BIKES))
-    picture = "scale=1920:1080:flags=lanczos,fps=25,setsar=1"
-    sound = "aresample=48000,aformat=channel_layouts=stereo"
-    graph = (f"[0:v]{picture}[a];[1:v]scale=1920:-2:flags=lanczos,pad=1920:1080:(ow-iw)/2:(oh-ih)/2,fps=25,"
-             f"setsar=1[b];[2:v]hflip,{picture}[c];[0:a]{sound}[x];[3:a]{sound}[y];[2:a]{sound}[z];"
-             "[a][x][b][y][c][z]concat=n=3:v=1:a=1[v][s]")
-    subprocess.run([DEBIAN_FFMPEG, "-hide_banner", "-loglevel", "error", "-y", "-i", bunny, "-i", bikes,
-                    "-i", bunny, "-f", "lavfi", "-t", "10", "-i", "anullsrc=r=48000:cl=stereo",
-                    "-filter_complex", graph, "-map", "[v]", "-map", "[s]", "-c:v", "libx264", "-preset", "fast",
-                    "-crf", "16", "-pix_fmt", "yuv422p", "-c:a", "pcm_s16le", str(target) + ".part.mov"],
-                   check=True)
+    subprocess.run([DEBIAN_FFMPEG, "-hide_banner", "-loglevel", "error", "-y", *reel(1920, 1080),
+                    "-map", "[v]", "-map", "[s]", "-c:v", "libx264", "-preset", "fast", "-crf", "16",
+                    "-pix_fmt", "yuv422p", "-c:a", "pcm_s16le", str(target) + ".part.mov"], check=True)
     os.replace(str(target) + ".part.mov", target)
     return target
 

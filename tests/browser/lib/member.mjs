@@ -4,7 +4,8 @@
 // RTCPeerConnections, and with `drift` this member's distance from the room's timeline every 100 ms. With
 // `relay` (a port), the TURN URLs the room hands the page's RTCPeerConnections point at that port on loopback
 // instead: the member's impairment relay in front of coturn (tests/browser/lib/network.mjs), over
-// `relayTransport` ('udp' or 'tcp') only. With `longFrames`, the page's frames over 50 ms, with their scripts.
+// `relayTransport` ('udp' or 'tcp') only. With `longFrames`, the page's frames over 50 ms, with their scripts;
+// with `mediaCalls`, when its scripts called play(), pause() or set currentTime on a media element.
 // It runs in the page, so it may use nothing from this module's scope.
 
 import { FRONT_URL, waitFor, watchCsp } from './browser.mjs';
@@ -29,7 +30,7 @@ export async function openRoomMember(browser, who, path, members, { timeout = 20
   return member;
 }
 
-export function memberPage({ token, user, drift = false, longFrames = false, relay = null, relayTransport = 'udp' }) {
+export function memberPage({ token, user, drift = false, longFrames = false, mediaCalls = false, relay = null, relayTransport = 'udp' }) {
   localStorage.setItem('flmnchll.token', token);
   localStorage.setItem('flmnchll.user', JSON.stringify(user));
   const now = () => performance.timeOrigin + performance.now();
@@ -38,27 +39,29 @@ export function memberPage({ token, user, drift = false, longFrames = false, rel
     window.__loadedAt = now();
   });
   window.__events = [];
-  // when the page's scripts called play(), pause() or set currentTime on a media element: a command takes effect
-  // in the media pipeline at that call, and its media event is dispatched once the main thread gets to it
-  window.__calls = [];
-  const media = HTMLMediaElement.prototype;
-  const { play, pause } = media;
-  const position = Object.getOwnPropertyDescriptor(media, 'currentTime');
-  media.play = function playCalled(...args) {
-    window.__calls.push({ type: 'play', t: now() });
-    return play.apply(this, args);
-  };
-  media.pause = function pauseCalled(...args) {
-    window.__calls.push({ type: 'pause', t: now() });
-    return pause.apply(this, args);
-  };
-  Object.defineProperty(media, 'currentTime', {
-    ...position,
-    set(value) {
-      window.__calls.push({ type: 'seeking', t: now() });
-      position.set.call(this, value);
-    },
-  });
+  if (mediaCalls) {
+    // when the page's scripts called play(), pause() or set currentTime on a media element: a command takes effect
+    // in the media pipeline at that call, and its media event is dispatched once the main thread gets to it
+    window.__calls = [];
+    const media = HTMLMediaElement.prototype;
+    const { play, pause } = media;
+    const position = Object.getOwnPropertyDescriptor(media, 'currentTime');
+    media.play = function playCalled(...args) {
+      window.__calls.push({ type: 'play', t: now() });
+      return play.apply(this, args);
+    };
+    media.pause = function pauseCalled(...args) {
+      window.__calls.push({ type: 'pause', t: now() });
+      return pause.apply(this, args);
+    };
+    Object.defineProperty(media, 'currentTime', {
+      ...position,
+      set(value) {
+        window.__calls.push({ type: 'seeking', t: now() });
+        position.set.call(this, value);
+      },
+    });
+  }
   if (longFrames) {
     // every frame over 50 ms (Chromium's long-animation-frame entries), with the scripts that ran in it: what a
     // command or a media event waited behind in this page (times on the common clock)

@@ -73,18 +73,47 @@ async function beyondOneWay(issuer, others, type, issued) {
  * clock it followed, and the range of its playback rate (steering).
  */
 const offsets = [];
+/** Each window's samples from the command before it: a late start and a jump of a member's clock look different there. */
+const windows = [];
 
 /** Samples every member's position for `ms` while the room plays; returns the spreads (ms) between them. */
-async function spreadWhilePlaying(list, ms) {
+async function spreadWhilePlaying(list, ms, since) {
   const from = await list[0].page.evaluate(() => window.__now());
   await new Promise((r) => setTimeout(r, ms));
   const samples = await Promise.all(list.map((m) => m.page.evaluate((t0) => window.__drift.filter((s) => s.t >= t0), from)));
   const clocks = (list) => [...new Set(list.map((s) => s.c))].join(',');
   offsets.push(samples.map((list) => (list.length ? `${Math.round(median(list.map((s) => s.x)))}/${Math.round(median(list.map((s) => s.d)))}[${clocks(list)}]×${Math.min(...list.map((s) => s.r)).toFixed(2)}-${Math.max(...list.map((s) => s.r)).toFixed(2)}` : '-')));
   const spread = spreadOf(samples, () => true, list.length);
+  const series = await Promise.all(list.map((m) => m.page.evaluate((t0) => window.__drift.filter((s) => s.t >= t0), since)));
+  windows.push({ since, p95: spread.length ? p95(spread) : 0, series });
   // the timelines the members followed (state id @ when position 0 was due): members on different ones drift apart
   if (spread.length && Math.max(...spread) > LIMITS.driftMax) console.log(`timelines while ${Math.round(Math.max(...spread))} ms apart: ${samples.map((l) => [...new Set(l.map((s) => s.k))].join(',')).join(' | ')}`);
   return spread;
+}
+
+/**
+ * What each member did in the window of the largest drift, from the command before it: the clocks it followed
+ * (from the first play), the timelines it took (whose, and the command it last heard), its distance from the
+ * timeline. A late start, a lost command and a jump of a member's clock each look different there.
+ */
+async function aroundLargestDrift(list, firstPlay) {
+  const worst = windows.reduce((w, v) => (v.p95 > w.p95 ? v : w));
+  const clocks = await Promise.all(list.map((m) => m.page.evaluate((t0) => window.__clocks.map((x) => `${Math.round(x.t - t0)}:${x.c}`).join(', '), firstPlay)));
+  const timelines = await Promise.all(list.map((m) => m.page.evaluate((t0) => {
+    const me = window.__flmnchllSync.peerId?.slice(-4);
+    const ms = (t) => Math.round(t - t0);
+    const heard = (h) => (h ? `${h.action}/${h.origin} of ${h.id.split(':')[0].slice(-4)} at ${ms(h.at)} received ${ms(h.received)}` : '-');
+    return window.__timelines
+      .filter((x) => x.t >= t0 - 50 && x.t < t0 + 4500)
+      .map((x) => `${ms(x.t)}:${x.by === me ? 'own' : x.by} ${x.playing ? 'plays' : 'paused'} ${x.position.toFixed(3)}@${ms(x.at)} (heard ${heard(x.heard)})`)
+      .join('; ');
+  }, worst.since)));
+  const sample = (s, k, samples) => `${k && samples[k - 1].c === s.c ? '' : `[${s.c}]`}${Math.round(s.t - worst.since)}:${Math.round(s.x)}/${Math.round(s.d)}${s.r === 1 ? '' : `×${s.r.toFixed(2)}`}`;
+  return [
+    `the clock each followed, ms after the first play: ${clocks.join(' | ')}`,
+    `the timelines each took from the command before the largest drift: ${timelines.join(' | ')}`,
+    `and how far each was from its timeline ([clock followed~its round trip] ms after the command: ms off on the true clock / on its own, ×rate): ${worst.series.map((samples) => samples.map(sample).join(' ')).join(' | ')}`,
+  ];
 }
 
 const p95 = (values) => [...values].sort((a, b) => a - b)[Math.max(0, Math.ceil(values.length * 0.95) - 1)];
@@ -112,18 +141,18 @@ test(`${NAME}: four members play, pause and seek together, one joins late, and t
   });
   const beyond = [];
   const spreads = [];
-  const steady = async () => {
+  const steady = async (since) => {
     await waitFor(async () => (await Promise.all(trio.map(look))).every((s) => !s.paused && s.readyState >= 3), {
       timeout: 20_000,
       message: 'everyone playing',
     });
     await new Promise((r) => setTimeout(r, 1500)); // a command's transient
-    spreads.push(...(await spreadWhilePlaying(trio, 2500)));
+    spreads.push(...(await spreadWhilePlaying(trio, 2500, since)));
   };
 
   const firstPlay = await act(a, 'play');
   beyond.push(...(await beyondOneWay(a, [b, c], 'play', firstPlay)));
-  await steady();
+  await steady(firstPlay);
   const firstPlaySeen = await Promise.all(trio.map((m) => m.page.evaluate((t0) => {
     const c = window.__flmnchllSync.lastCommand;
     const ms = (t) => (t === null || t === undefined ? null : Math.round(t - t0));
@@ -132,10 +161,12 @@ test(`${NAME}: four members play, pause and seek together, one joins late, and t
   }, firstPlay)));
   beyond.push(...(await beyondOneWay(b, [a, c], 'pause', await act(b, 'pause'))));
   await new Promise((r) => setTimeout(r, 1000));
-  beyond.push(...(await beyondOneWay(c, [a, b], 'play', await act(c, 'play'))));
-  await steady();
-  beyond.push(...(await beyondOneWay(a, [b, c], 'seeking', await act(a, 'seek', 40))));
-  await steady();
+  const secondPlay = await act(c, 'play');
+  beyond.push(...(await beyondOneWay(c, [a, b], 'play', secondPlay)));
+  await steady(secondPlay);
+  const seek = await act(a, 'seek', 40);
+  beyond.push(...(await beyondOneWay(a, [b, c], 'seeking', seek)));
+  await steady(seek);
 
   // what a late joiner starts from: the room service's record, against where the members are
   const record = await a.page.evaluate(async (room) => {
@@ -163,6 +194,7 @@ test(`${NAME}: four members play, pause and seek together, one joins late, and t
   console.log(`late joiner: ${JSON.stringify(joined)}; its looks once moving (ms after load: ms off (its clock − the others'; its own drift, ms × rate)): ${moving.join(' ')}`);
   const timeline = await pageTimeline(d);
   console.log(`the late joiner's page, ms after its load: ${timeline.fetches.filter((f) => f.start >= 0).map((f) => `${f.name.split('/').slice(-2).join('/')} ${f.start}-${f.end}`).join(', ')}; ${timeline.events.map((e) => `${e.type}@${e.t}:${e.pos.toFixed(2)}`).join(' ')}`);
+  for (const line of await aroundLargestDrift(trio, firstPlay)) console.log(line);
   assert.ok(spreads.length >= 20, `too few samples of the room playing (${spreads.length})`);
   assert.ok(p95(spreads) <= LIMITS.driftP95, `drift between peers p95 ${p95(spreads).toFixed(1)} ms > ${LIMITS.driftP95} ms`);
   assert.ok(Math.max(...spreads) <= LIMITS.driftMax, `drift between peers reached ${Math.max(...spreads).toFixed(1)} ms`);

@@ -359,6 +359,7 @@ export class RealtimeSession {
   private onLink(remote: string, up: boolean): void {
     if (up) {
       this.members.linkUp(remote);
+      this.engine.peerLinked(remote);
       this.mesh.send(remote, this.hello());
     } else {
       this.members.linkDown(remote, () => this.gone(remote, false));

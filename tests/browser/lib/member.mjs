@@ -1,10 +1,10 @@
 // Installed in a room member's page before the app runs (context.addInitScript(memberPage, options)), shared
 // by the sync browser tests and bench/sync: the app's session, a log of the <video>'s media events (they do
 // not bubble, so they are caught on the way down) with a way to await one inside the page, the page's
-// RTCPeerConnections, and with `drift` this member's distance from the room's timeline every 100 ms. With
-// `relay` (a port), the TURN URLs the room hands the page's RTCPeerConnections point at that port on loopback
-// instead: the member's impairment relay in front of coturn (tests/browser/lib/network.mjs), over
-// `relayTransport` ('udp' or 'tcp') only. With `longFrames`, the page's frames over 50 ms, with their scripts;
+// RTCPeerConnections, and with `drift` this member's distance from the room's timeline every 100 ms, with each
+// timeline it took and each clock it followed. With `relay` (a port), the TURN URLs the room hands the page's
+// RTCPeerConnections point at that port on loopback instead: the member's impairment relay in front of coturn
+// (tests/browser/lib/network.mjs), over `relayTransport` ('udp' or 'tcp') only. With `longFrames`, the page's frames over 50 ms, with their scripts;
 // with `mediaCalls`, when its scripts called play(), pause() or set currentTime on a media element.
 // It runs in the page, so it may use nothing from this module's scope.
 
@@ -130,6 +130,21 @@ export function memberPage({ token, user, drift = false, longFrames = false, med
   }
   if (drift) {
     window.__drift = [];
+    // each timeline this member took, when (true clock), whose it was, and the command this member last heard; each
+    // clock it followed (and how many links it had then)
+    window.__timelines = [];
+    window.__clocks = [];
+    setInterval(() => {
+      const s = window.__flmnchllSync;
+      const st = s?.state;
+      if (!s) return;
+      const c = `${s.clockSource.reference === s.peerId ? 'own' : s.clockSource.reference.slice(-4)}~${Math.round(s.clockSource.rttMs)} links ${s.links.length}`;
+      if (window.__clocks.at(-1)?.c !== c) window.__clocks.push({ t: now(), c });
+      if (!st || window.__timelines.at(-1)?.id === st.id) return;
+      const heard = s.lastCommand;
+      window.__timelines.push({ t: now(), id: st.id, by: String(st.id).split(':')[0].slice(-4), playing: st.playing, at: st.at,
+                                position: st.position, heard: heard && { id: heard.id, action: heard.action, origin: heard.origin, at: heard.at, received: heard.received } });
+    }, 5);
     setInterval(() => {
       const v = document.querySelector('video');
       const s = window.__flmnchllSync;

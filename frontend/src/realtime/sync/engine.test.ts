@@ -793,13 +793,19 @@ describe('SyncEngine: more cases', () => {
     expect(b.engine.stats().correctiveSeeks).toBe(0);
   });
 
-  it("on a slow network a member's play is scheduled ahead by the farthest peer's delay: all start together", () => {
+  /** Three members in a room that played and paused (their latencies known), with a tick of 5 ms. */
+  function pausedTrio() {
     const { time, net, ...r } = room(5);
     const [a, b, c] = ['A', 'B', 'C'].map((n) => r.add(n, { playLatencyMs: 30, seekLatencyMs: 60 }, { playLatencyS: 0.03 }));
     a.engine.play();
     run(time, 2000);
     a.media.userPause();
     run(time, 2000);
+    return { time, net, r, a, b, c };
+  }
+
+  it("on a slow network a member's play is scheduled ahead by the farthest peer's delay: all start together", () => {
+    const { time, net, r, a, b, c } = pausedTrio();
     net.delayMs = 120;
     for (const p of r.peers) for (const q of r.peers) if (p !== q) for (let i = 0; i < 5; i += 1) p.engine.notePeerRtt(240, q.name);
     const seeksBefore = r.peers.map((p) => p.media.seeks.length);
@@ -831,6 +837,26 @@ describe('SyncEngine: more cases', () => {
     a.media.userPlay();
     run(time, 60);
     expect(a.media.paused).toBe(false);
+  });
+
+  it('a play pressed as a slow peer links, before its delay is measured, is scheduled ahead: all start together', () => {
+    const { time, net, r, a, b, c } = pausedTrio();
+    // B and C are close and measured; a member behind a slow link has just linked to A, unmeasured yet
+    for (const q of ['B', 'C']) for (let i = 0; i < 5; i += 1) a.engine.notePeerRtt(10, q);
+    expect(a.engine.memberPlayLeadMs()).toBe(0);
+    a.engine.peerLinked('D');
+    expect(a.engine.memberPlayLeadMs()).toBeGreaterThanOrEqual(100);
+    net.delayMs = 90;
+    a.media.userPlay();
+    run(time, 80);
+    expect(a.media.paused).toBe(true);
+    run(time, 200);
+    for (const p of [a, b, c]) expect(p.media.paused).toBe(false);
+    expect(spread(r.peers)).toBeLessThan(0.012);
+    expect(r.peers.every((p) => p.engine.stats().correctiveSeeks === 0)).toBe(true);
+    // once measured, the peer counts for what it is
+    for (let i = 0; i < 5; i += 1) a.engine.notePeerRtt(20, 'D');
+    expect(a.engine.memberPlayLeadMs()).toBe(0);
   });
 
   it('after a pause every media stands exactly where the room paused, so the next play starts in step', () => {

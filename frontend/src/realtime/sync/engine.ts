@@ -219,7 +219,7 @@ export class SyncEngine {
    * unnoticed (the play then starts at once where the member pressed it).
    */
   memberPlayLeadMs(): number {
-    const slowest = this.figures.slowestOneWay();
+    const slowest = this.figures.slowestOneWay(this.opts.unmeasuredOneWayMs);
     if (slowest < this.opts.memberPlayDeferMs) return 0;
     return Math.min(this.opts.leadMaxMs, slowest + this.opts.memberPlayMarginMs);
   }
@@ -499,6 +499,11 @@ export class SyncEngine {
   private tellEdge(): void {
     const tell = this.edges.toTell(this.follow.edge());
     if (tell) this.transport.broadcast({ type: 'edge', peer: this.self.peer, edge: tell.edge, growing: tell.growing, content: this.content });
+  }
+
+  /** A link to a peer opened (its delay is measured from its first round trips). */
+  peerLinked(peer: string): void {
+    this.figures.notePeerLinked(peer);
   }
 
   /** A peer left: the room stops waiting for it. */

@@ -61,15 +61,24 @@ export class CommandFigures {
     w.push(rttMs / 2);
   }
 
+  /** A link to the peer opened: until its first round trip, its delay is unknown (see slowestOneWay). */
+  notePeerLinked(peer: string): void {
+    if (!this.perPeer.has(peer)) this.perPeer.set(peer, new Window(20));
+  }
+
   /** The peer left: its delays no longer matter. */
   forgetPeer(peer: string): void {
     this.perPeer.delete(peer);
   }
 
-  /** The typical one-way delay (ms, median of its recent round trips / 2) to the farthest peer; 0 when none. */
-  slowestOneWay(): number {
+  /**
+   * The typical one-way delay (ms, median of its recent round trips / 2) to the farthest peer; 0 when none.
+   * A peer linked a moment ago and not yet measured counts as `unmeasuredMs` away: a play pressed just as
+   * someone joins is scheduled far enough ahead for a slow link, not started at once for a fast one.
+   */
+  slowestOneWay(unmeasuredMs = 0): number {
     let worst = 0;
-    for (const w of this.perPeer.values()) if (w.length > 0) worst = Math.max(worst, w.p(50));
+    for (const w of this.perPeer.values()) worst = Math.max(worst, w.length > 0 ? w.p(50) : unmeasuredMs);
     return worst;
   }
 

@@ -45,6 +45,8 @@ export interface EngineOptions {
   memberPlayDeferMs?: number;
   /** ...by that peer's delay and this margin (ms), within leadMaxMs. */
   memberPlayMarginMs?: number;
+  /** The one-way delay (ms) assumed for a peer linked but not yet measured. */
+  unmeasuredOneWayMs?: number;
   /** Interval of the state gossip that repairs lost messages (ms; 0 = off). */
   gossipMs?: number;
   controller?: DriftControllerOptions;
@@ -72,6 +74,7 @@ export type EngineSettings = Required<
     | 'gossipMs'
     | 'memberPlayDeferMs'
     | 'memberPlayMarginMs'
+    | 'unmeasuredOneWayMs'
   >
 >;
 
@@ -92,6 +95,7 @@ export function settingsOf(options: EngineOptions): EngineSettings {
     gossipMs: options.gossipMs ?? 10_000,
     memberPlayDeferMs: options.memberPlayDeferMs ?? 30,
     memberPlayMarginMs: options.memberPlayMarginMs ?? 40,
+    unmeasuredOneWayMs: options.unmeasuredOneWayMs ?? 100,
   };
 }
 

@@ -40,6 +40,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -378,6 +379,11 @@ def report(name: str, result: dict[str, Any], took: float, cpu: CpuMeter) -> dic
         print(row("voice upload per member (kB/s)", [b / 1000 for b in up], unit="kB/s"))
         print(f"voice: streams each member received {voice['streamsReceived']}; upload per member (kB/s) "
               f"{', '.join(f'{b / 1000:.1f}' for b in up)}")
+        if voice.get("connections"):
+            states = ["/".join(f"{state} {n}" for state, n in Counter(page).most_common())
+                      for page in voice["connections"]]
+            print("voice: a stream is missing; each member's connections (links and calls) by state: "
+                  + "; ".join(states))
     print(f"corrective seeks per peer: {result['correctiveSeeks']}; clock offsets (ms): "
           f"{', '.join(f'{o:.1f}' for o in result['offsets'])}")
     return {"name": name, "propagation_p95": percentile(result["propagation"], 0.95),

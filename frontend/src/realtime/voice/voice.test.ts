@@ -8,7 +8,8 @@ class FakeCall {
   closed = false;
   options: { sdpTransform?: (sdp: string) => string } | undefined;
   private handlers = new Map<string, (arg?: unknown) => void>();
-  readonly peerConnection = null;
+  /** What Voice reads of the call's RTCPeerConnection; null: none yet. */
+  peerConnection: { iceConnectionState: RTCIceConnectionState; getTransceivers: () => [] } | null = null;
   constructor(readonly peer: string) {}
   answer(stream: unknown, options?: { sdpTransform?: (sdp: string) => string }): void {
     this.answered.push(stream);
@@ -44,6 +45,16 @@ function setup(peerId: string, getUserMedia: () => Promise<MediaStream>) {
   return { voice, peer, placed };
 }
 
+/** Member a in voice, its call to b placed (on fake timers: the test runs the clock). */
+async function callingB() {
+  vi.useFakeTimers();
+  vi.spyOn(HTMLMediaElement.prototype, 'play').mockResolvedValue(undefined);
+  const placing = setup('a', () => Promise.resolve(microphone));
+  await placing.voice.join();
+  placing.voice.onStatus('b', { on: true, muted: false });
+  return placing;
+}
+
 afterEach(() => {
   vi.useRealTimers();
   vi.restoreAllMocks();
@@ -72,17 +83,31 @@ describe('Voice', () => {
   });
 
   it('places a call again when the other side never answers it', async () => {
-    vi.useFakeTimers();
-    vi.spyOn(HTMLMediaElement.prototype, 'play').mockResolvedValue(undefined);
-    const { voice, placed } = setup('a', () => Promise.resolve(microphone));
-    await voice.join();
-    voice.onStatus('b', { on: true, muted: false });
+    const { voice, placed } = await callingB();
     expect(placed).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(5000);
     expect(placed[0].closed).toBe(true);
     await vi.advanceTimersByTimeAsync(1500);
     expect(placed).toHaveLength(2);
     // answered this time: it stays
+    placed[1].emit('stream', microphone);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(placed).toHaveLength(2);
+    expect(placed[1].closed).toBe(false);
+    voice.destroy();
+  });
+
+  it('places a call again when it was answered but its connection never comes up', async () => {
+    const { voice, placed } = await callingB();
+    // the answer brought the other side's stream, but the connectivity checks go on and on
+    placed[0].peerConnection = { iceConnectionState: 'checking', getTransceivers: () => [] };
+    placed[0].emit('stream', microphone);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(placed[0].closed).toBe(true);
+    await vi.advanceTimersByTimeAsync(1500);
+    expect(placed).toHaveLength(2);
+    // connected this time: it stays
+    placed[1].peerConnection = { iceConnectionState: 'connected', getTransceivers: () => [] };
     placed[1].emit('stream', microphone);
     await vi.advanceTimersByTimeAsync(10_000);
     expect(placed).toHaveLength(2);

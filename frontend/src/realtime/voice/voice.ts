@@ -24,7 +24,7 @@ export interface VoiceOptions {
   speakingLevel?: number;
   /** Where remote audio elements are attached (default: document.body). */
   container?: () => HTMLElement | null;
-  /** A call placed here that has brought no audio after this long is placed again (ms). */
+  /** A call that has brought no audio, or whose connection is not up, after this long is placed again (ms). */
   answerTimeoutMs?: number;
 }
 
@@ -37,6 +37,12 @@ interface RemoteVoice {
   audio: HTMLAudioElement | null;
   analyser: AnalyserNode | null;
   source: MediaStreamAudioSourceNode | null;
+}
+
+/** The call's connection is up (what the browser reports of its ICE), or it does not say. */
+function connected(call: MediaConnection): boolean {
+  const state = call.peerConnection?.iceConnectionState;
+  return state === undefined || state === 'connected' || state === 'completed';
 }
 
 export class Voice {
@@ -266,9 +272,10 @@ export class Voice {
     };
     call.on('close', gone);
     call.on('error', gone);
-    // a call that is never answered (the other side refused or lost it) says nothing: place it again
+    // a call that is never answered (the other side refused or lost it) says nothing, and one answered whose
+    // connection never comes up waits for the browser to give up on it (half a minute or more): place it again
     setTimeout(() => {
-      if (this.calls.get(remote) === v && v.stream === null) {
+      if (this.calls.get(remote) === v && (v.stream === null || !connected(call))) {
         try {
           call.close();
         } catch {

@@ -51,6 +51,7 @@ const look = (m) =>
       expected: s.expectedPosition(),
       drift: (v.currentTime - s.expectedPosition()) * 1000,
       links: s.links.length,
+      status: s.status,
       seeks: s.correctiveSeeks,
       offset: s.offset,
     };
@@ -119,6 +120,11 @@ async function main() {
     await waitFor(async () => (await all()).every((s) => s.links >= members.length - 1 && s.readyState >= 2), {
       timeout: 180_000,
       message: 'members linked and the film loaded',
+    }).catch(async (err) => {
+      // which member is missing which: its links, its film's readiness, its connection to the signalling server
+      const states = await all().catch(() => []);
+      console.error(`members then: ${states.map((s, i) => `${i}: ${s.links} links, ready ${s.readyState}, ${s.status}`).join('; ')}`);
+      throw err;
     });
     const EVENT = { play: 'play', pause: 'pause', seek: 'seeking' };
 

@@ -9,10 +9,10 @@ import { parseWire, type WireMessage } from '../protocol';
 import type { PeerTimeSample } from '../sync/roomClock';
 
 /**
- * Pings (ms after a link opens) besides the periodic ones: three at once, so that the round trip and the remote's
- * clock are known a few hundred ms after the link opens (a play pressed as someone joins is timed on them); then
- * more while the pages are still busy starting (a page loading its film answers late, and the room clock keeps
- * only the tightest samples), so that a tight one comes within seconds.
+ * Pings (ms after a link opens) besides the periodic ones: three within 200 ms, so that the round trip and the
+ * remote's clock are known a few hundred ms after the link opens (a play pressed as someone joins is timed on
+ * them); then more while the pages are still busy starting (a page loading its film answers late, and the room
+ * clock keeps only the tightest samples), so that a tight one comes within seconds.
  */
 const OPENING_PINGS_MS = [0, 100, 200, 400, 700, 1_000, 1_500, 2_500, 3_500, 5_000];
 

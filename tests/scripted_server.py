@@ -1,10 +1,11 @@
-"""A loopback HTTP server whose answers a test scripts: what services our code calls do when they restart,
-refuse or drop connections."""
+"""Loopback HTTP servers whose answers a test scripts: what services our code calls do when they restart, refuse,
+drop connections or answer slowly."""
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -37,12 +38,7 @@ class ScriptedServer:
                 if status is None:
                     self.close_connection = True
                     return
-                answer = json.dumps({"status": status}).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
+                answer_json(self, status, {"status": status})
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -55,3 +51,37 @@ class ScriptedServer:
         """Stop answering: connections are refused from now on."""
         self.server.shutdown()
         self.server.server_close()
+
+
+def answer_json(handler: BaseHTTPRequestHandler, status: int, payload: Any) -> None:
+    """Answers the handler's request with `payload` as JSON."""
+    body = json.dumps(payload).encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
+class SlowHealthServer:
+    """A signalling server's health endpoint on `port` that answers after `delay` s, as a live server under load
+    does; `close` makes the port refuse, as a server that is down does."""
+
+    def __init__(self, port: int, delay: float) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                time.sleep(delay)
+                answer_json(self, 200, {"ok": True, "peers": 0, "rooms": 0, "port": port})
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.open = True
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
+
+    def close(self) -> None:
+        if self.open:
+            self.open = False
+            self.server.shutdown()
+            self.server.server_close()

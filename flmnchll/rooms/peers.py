@@ -2,8 +2,8 @@
 
 Servers answer `GET /health` with `{"ok", "peers", "rooms"}`. A new room goes to the live server with the fewest
 rooms (live rooms recorded in MongoDB break ties, since rooms just created have nobody connected yet). A room
-whose server stops answering is moved to a live one on the next join. Probe results are cached for a moment so
-a burst of joins does not turn into a burst of probes.
+whose server stops answering (asked twice, see CONFIRM_TIMEOUT_SECONDS) is moved to a live one on the next join.
+Probe results are cached for a moment so a burst of joins does not turn into a burst of probes.
 """
 
 from __future__ import annotations
@@ -22,6 +22,10 @@ from flmnchll.config import settings
 from flmnchll.stores import db
 
 PROBE_TIMEOUT_SECONDS = 0.5
+#: A room's server that does not answer within PROBE_TIMEOUT_SECONDS is asked once more, this long, before the room
+#: moves: a live server can be that slow while a whole room joins at once, and a room moved then is split between
+#: two servers whose members never meet. A server that is down refuses at once, so this costs a dead one nothing.
+CONFIRM_TIMEOUT_SECONDS = 2.0
 CACHE_SECONDS = 2.0
 
 _cache: dict[int, tuple[float, Health]] = {}
@@ -42,10 +46,10 @@ def pool_ports() -> list[int]:
     return [cfg.peer_port + index for index in range(max(1, cfg.peer_pool_size))]
 
 
-def _probe(port: int) -> Health:
+def _probe(port: int, timeout: float = PROBE_TIMEOUT_SECONDS) -> Health:
     url = f"http://{settings().peer_host}:{port}/health"
     try:
-        answer = _session.get(url, timeout=PROBE_TIMEOUT_SECONDS)
+        answer = _session.get(url, timeout=timeout)
         data = answer.json() if answer.ok else {}
     except (requests.RequestException, ValueError):
         return Health(port, False)
@@ -93,7 +97,15 @@ def choose_server(exclude: int | None = None) -> int:
 
 
 def server_is_alive(port: int, *, fresh: bool = False) -> bool:
-    return port in pool_ports() and health(port, fresh=fresh).alive
+    """The room's server answers, if need be slowly (see CONFIRM_TIMEOUT_SECONDS)."""
+    if port not in pool_ports():
+        return False
+    if health(port, fresh=fresh).alive:
+        return True
+    confirmed = _probe(port, CONFIRM_TIMEOUT_SECONDS)
+    with _cache_lock:
+        _cache[port] = (time.monotonic(), confirmed)
+    return confirmed.alive
 
 
 def forget(port: int) -> None:

@@ -80,11 +80,11 @@ const windows = [];
 async function spreadWhilePlaying(list, ms, since) {
   const from = await list[0].page.evaluate(() => window.__now());
   await new Promise((r) => setTimeout(r, ms));
-  const samples = await Promise.all(list.map((m) => m.page.evaluate((t0) => window.__drift.filter((s) => s.t >= t0), from)));
+  const series = await Promise.all(list.map((m) => m.page.evaluate((t0) => window.__drift.filter((s) => s.t >= t0), since)));
+  const samples = series.map((each) => each.filter((s) => s.t >= from));
   const clocks = (list) => [...new Set(list.map((s) => s.c))].join(',');
   offsets.push(samples.map((list) => (list.length ? `${Math.round(median(list.map((s) => s.x)))}/${Math.round(median(list.map((s) => s.d)))}[${clocks(list)}]×${Math.min(...list.map((s) => s.r)).toFixed(2)}-${Math.max(...list.map((s) => s.r)).toFixed(2)}` : '-')));
   const spread = spreadOf(samples, () => true, list.length);
-  const series = await Promise.all(list.map((m) => m.page.evaluate((t0) => window.__drift.filter((s) => s.t >= t0), since)));
   windows.push({ since, p95: spread.length ? p95(spread) : 0, series });
   // the timelines the members followed (state id @ when position 0 was due): members on different ones drift apart
   if (spread.length && Math.max(...spread) > LIMITS.driftMax) console.log(`timelines while ${Math.round(Math.max(...spread))} ms apart: ${samples.map((l) => [...new Set(l.map((s) => s.k))].join(',')).join(' | ')}`);

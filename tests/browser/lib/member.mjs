@@ -4,8 +4,9 @@
 // RTCPeerConnections, and with `drift` this member's distance from the room's timeline every 100 ms, with each
 // timeline it took and each clock it followed. With `relay` (a port), the TURN URLs the room hands the page's
 // RTCPeerConnections point at that port on loopback instead: the member's impairment relay in front of coturn
-// (tests/browser/lib/network.mjs), over `relayTransport` ('udp' or 'tcp') only. With `longFrames`, the page's frames over 50 ms, with their scripts;
-// with `mediaCalls`, when its scripts called play(), pause() or set currentTime on a media element.
+// (tests/browser/lib/network.mjs), over `relayTransport` ('udp' or 'tcp') only. With `longFrames`, the page's
+// frames over 50 ms, with their scripts; with `mediaCalls`, when its scripts called play(), pause() or set
+// currentTime on a media element.
 // It runs in the page, so it may use nothing from this module's scope.
 
 import { FRONT_URL, waitFor, watchCsp } from './browser.mjs';

@@ -215,15 +215,16 @@ export async function voiceUpload(members, ms, { timeout = 60_000 } = {}) {
   const after = await Promise.all(members.map(audioSent));
   const seconds = (Date.now() - t0) / 1000;
   const received = await Promise.all(members.map((m) => m.page.evaluate(() => window.__flmnchllSync.bytesReceived())));
+  const streamsReceived = received.map((r) => Object.values(r).filter((b) => b > 0).length);
   // where a stream is missing, the state of every connection of each page (its links and its calls) says how far
   // the missing call got
-  const whole = received.every((r) => Object.values(r).filter((b) => b > 0).length >= members.length - 1);
+  const whole = streamsReceived.every((n) => n >= members.length - 1);
   const connections = whole ? null : await Promise.all(members.map((m) => m.page.evaluate(() => (window.__pcs ?? []).map((pc) => pc.iceConnectionState))));
   for (const m of members) await m.page.getByRole('button', { name: /leave voice/i }).click().catch(() => {});
   return {
     heard,
     uploadBytesPerS: after.map((a, i) => sentBetween(before[i], a) / seconds),
-    streamsReceived: received.map((r) => Object.values(r).filter((b) => b > 0).length),
+    streamsReceived,
     connections,
   };
 }

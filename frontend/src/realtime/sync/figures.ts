@@ -55,15 +55,19 @@ export class CommandFigures {
   notePeerRtt(rttMs: number, peer?: string): void {
     if (!(rttMs >= 0)) return;
     this.oneWay.push(rttMs / 2);
-    if (peer === undefined) return;
-    let w = this.perPeer.get(peer);
-    if (!w) this.perPeer.set(peer, (w = new Window(20)));
-    w.push(rttMs / 2);
+    if (peer !== undefined) this.delaysTo(peer).push(rttMs / 2);
   }
 
   /** A link to the peer opened: until its first round trip, its delay is unknown (see slowestOneWay). */
   notePeerLinked(peer: string): void {
-    if (!this.perPeer.has(peer)) this.perPeer.set(peer, new Window(20));
+    this.delaysTo(peer);
+  }
+
+  /** The peer's recent one-way delays (ms), kept from its link's opening. */
+  private delaysTo(peer: string): Window {
+    let w = this.perPeer.get(peer);
+    if (!w) this.perPeer.set(peer, (w = new Window(20)));
+    return w;
   }
 
   /** The peer left: its delays no longer matter. */

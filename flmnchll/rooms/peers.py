@@ -2,7 +2,8 @@
 
 Servers answer `GET /health` with `{"ok", "peers", "rooms"}`. A new room goes to the live server with the fewest
 rooms (live rooms recorded in MongoDB break ties, since rooms just created have nobody connected yet). A room
-whose server stops answering (asked twice, see CONFIRM_TIMEOUT_SECONDS) is moved to a live one on the next join.
+whose server stops answering (asked twice, see CONFIRM_TIMEOUT_SECONDS) is moved to a live one on the next join;
+the room's state names its server (`index_of`), so members still on the old one follow on their next heartbeat.
 Probe results are cached for a moment so a burst of joins does not turn into a burst of probes.
 """
 
@@ -114,6 +115,11 @@ def forget(port: int) -> None:
         _cache.pop(port, None)
 
 
+def index_of(port: int) -> int:
+    """The server's place in the pool: what a room's state names, so its members can tell it moved."""
+    return port - settings().peer_port
+
+
 def public_config(port: int) -> dict:
     """Where the browser's PeerJS client connects: the front door, which proxies `/peerjs/<port>/` to the server.
 
@@ -128,5 +134,5 @@ def public_config(port: int) -> dict:
         "path": f"{cfg.peer_path.rstrip('/')}/{port}",
         "key": cfg.peer_key,
         "secure": secure,
-        "server": {"port": port, "index": port - cfg.peer_port},
+        "server": {"port": port, "index": index_of(port)},
     }

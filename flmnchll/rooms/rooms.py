@@ -140,7 +140,9 @@ def projected_playback(playback: dict[str, Any], now: float, duration: float | N
 
 
 def public(room: dict[str, Any], now: float | None = None) -> dict[str, Any]:
-    """The room as members see it; the PIN hash and server bookkeeping never leave."""
+    """The room as members see it; the PIN hash and server bookkeeping never leave. `peer_server` is where its
+    signalling lives now: a member whose PeerJS client is elsewhere (the room moved while its server hung) joins
+    again to follow it."""
     now = now if now is not None else now_ms()
     content = room.get("content")
     return {
@@ -161,6 +163,7 @@ def public(room: dict[str, Any], now: float | None = None) -> dict[str, Any]:
         "playback": projected_playback(room["playback"], now, (content or {}).get("duration")),
         "votes": votes.tally(room),
         "version": room.get("version", 0),
+        "peer_server": peers.index_of(room["peer_port"]),
         "created_at": room["created_at"],
         "server_time": now,
     }

@@ -2,7 +2,8 @@
 // seek, join late, buffer, chat and talk, and every page must follow. Driven by tests/browser/test_sync.py,
 // which prepares the film, the users and the rooms and hands them over in the environment:
 //   FRONT_URL, SYNC_ROOM (room id), SYNC_RELAY_ROOM (room id for TURN-only), SYNC_USERS (JSON list of
-//   {token, user: {id, username, role}}; at least 4), SYNC_DURATION (film length, s).
+//   {token, user: {id, username, role}}; at least 4), SYNC_DURATION (film length, s), SYNC_PEER_PIDS (JSON list
+//   of the signalling servers' process ids, by their place in the pool).
 // Times are taken in the pages with performance.timeOrigin + performance.now(): every context runs on this
 // machine, so they share one clock and a pause in one page can be timed against a pause event in another.
 
@@ -16,6 +17,8 @@ const ROOM = process.env.SYNC_ROOM;
 const RELAY_ROOM = process.env.SYNC_RELAY_ROOM;
 const USERS = JSON.parse(process.env.SYNC_USERS || '[]');
 const DURATION = Number(process.env.SYNC_DURATION || '120');
+/** The signalling servers' process ids, by their place in the pool. */
+const PEER_PIDS = JSON.parse(process.env.SYNC_PEER_PIDS || '[]');
 
 /** A command must reach every other member this fast (ms, issuing call → their media event). */
 const PROPAGATION_MS = Number(process.env.SYNC_PROPAGATION_MS || '150');
@@ -217,6 +220,8 @@ let a;
 let b;
 let c;
 let d;
+/** The two members the TURN test links in RELAY_ROOM. */
+let relayPair = [];
 
 test('three members open the room, link up and start together', { timeout: 60_000 }, async () => {
   [a, b, c] = await Promise.all([openMember(0, ROOM), openMember(1, ROOM), openMember(2, ROOM)]);
@@ -421,6 +426,7 @@ test('voice: everyone hears the others, and a muted member goes silent', { timeo
 test('TURN only (?ice=relay): members link through coturn and stay in sync', { timeout: 60_000 }, async () => {
   await Promise.all([a, b, c].map(closeMember));
   const [r1, r2] = await Promise.all([openMember(0, RELAY_ROOM, '?ice=relay'), openMember(1, RELAY_ROOM, '?ice=relay')]);
+  relayPair = [r1, r2];
   await waitLinked([r1, r2], 30_000);
   await waitFor(async () => (await looks([r1, r2])).every((s) => s.readyState >= 2), { timeout: 20_000, message: 'film loaded' });
   // every connected RTCPeerConnection goes through a relay candidate (coturn)
@@ -457,6 +463,39 @@ test('TURN only (?ice=relay): members link through coturn and stay in sync', { t
   console.log('pause propagation over TURN', delays);
   assertPropagation(delays, 'pause over TURN');
   await assertPausedTogether([r1, r2]);
+});
+
+/** The room's state as its service answers it (for the signalling server it is on now). */
+async function roomState(roomId, who) {
+  const res = await fetch(`${process.env.FRONT_URL}/function/room/${roomId}`, { headers: { Authorization: `Bearer ${who.token}` } });
+  assert.equal(res.status, 200, `room state: ${res.status}`);
+  return res.json();
+}
+
+test("the room's signalling server hangs: a newcomer lands on another, and the members already in follow it", { timeout: 90_000 }, async (t) => {
+  if (PEER_PIDS.length < 2) return t.skip('needs a pool of two signalling servers');
+  // r1 and r2 from the TURN test are linked in RELAY_ROOM; its server stops answering (stopped, not killed: its
+  // connections stay open, so nothing tells the members it is gone)
+  assert.equal(relayPair.length, 2, 'the TURN test left no linked pair');
+  const [r1, r2] = relayPair;
+  const before = (await roomState(RELAY_ROOM, USERS[0])).peer_server;
+  const pid = PEER_PIDS[before];
+  assert.ok(pid, `no process for signalling server ${before}: ${JSON.stringify(PEER_PIDS)}`);
+  process.kill(pid, 'SIGSTOP');
+  try {
+    const r3 = await openMember(2, RELAY_ROOM, '?ice=relay');
+    const after = (await roomState(RELAY_ROOM, USERS[0])).peer_server;
+    assert.notEqual(after, before, 'joining a room whose server hangs did not move it');
+    // the members who were there hear where the room went from their next heartbeat and link with the newcomer
+    await waitLinked([r1, r2, r3], 30_000);
+    // the room was left paused: the newcomer plays, and everyone plays with it
+    const issued = await byScript(r3, 'play');
+    const delays = await propagation(r3, [r1, r2], 'play', issued);
+    console.log(`room moved from signalling server ${before} to ${after}; play propagation`, delays);
+    await assertPlayingTogether([r1, r2, r3]);
+  } finally {
+    process.kill(pid, 'SIGCONT');
+  }
 });
 
 testNoCspViolation();

@@ -40,5 +40,6 @@ def test_watching_together_in_browsers(stack: Any, artifacts: Path, create_room:
         "SYNC_RELAY_ROOM": relay_room,
         "SYNC_DURATION": str(clip.get("duration") or 120),
         "SYNC_USERS": json.dumps([{"token": u["token"], "user": u["user"]} for u in users]),
+        "SYNC_PEER_PIDS": json.dumps([stack.component_pid(f"peer-{n}") for n in range(len(stack.instance.peer_ports))]),
     }
     run_node_tests(HERE / "sync.test.mjs", env, NODE_TIMEOUT_S, "the browser sync tests")

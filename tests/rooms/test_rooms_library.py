@@ -287,7 +287,8 @@ def test_my_rooms_lists_recent_rooms(make_user: Any) -> None:
 def test_a_room_stays_on_its_signalling_server_while_it_answers_slowly(
         make_user: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """Members who joined before a slow answer and those after must meet on one server: a live server that takes
-    a second to answer while a whole room joins keeps the room; one that is down loses it."""
+    a second to answer while a whole room joins keeps the room; one that is down loses it, and the members' next
+    heartbeat says where it went."""
     host, guest = make_user("host"), make_user("guest")
     base = free_port_block(2)
     slow = SlowHealthServer(base, delay=1.0)
@@ -304,10 +305,13 @@ def test_a_room_stays_on_its_signalling_server_while_it_answers_slowly(
         quick = SlowHealthServer(base + 1, delay=0.0)
         peers.forget(base)
         assert rooms.join(guest, room["id"], None, _ip())["peer"]["server"]["port"] == base
+        assert rooms.heartbeat(guest, room["id"])["peer_server"] == 0
         # down (nothing listens): the next join moves the room to the server that answers
         slow.close()
         peers.forget(base)
         assert rooms.join(host, room["id"], None, _ip())["peer"]["server"]["port"] == base + 1
+        # the guest, still connected to the old server, learns from its next heartbeat where the room went
+        assert rooms.heartbeat(guest, room["id"])["peer_server"] == 1
     finally:
         slow.close()
         if quick is not None:

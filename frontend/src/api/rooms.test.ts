@@ -40,11 +40,11 @@ describe('normaliseRoom', () => {
     const join = normaliseJoin({
       id: 'r',
       name: 'n',
-      peer: { host: '127.0.0.1', port: 9001, path: '/peerjs', key: 'k', token: 't', token_expires: 1_800_000_000, peer_id: 'r-u-x' },
+      peer: { host: '127.0.0.1', port: 9001, path: '/peerjs', key: 'k', token: 't', token_expires: 1_800_000_000, peer_id: 'r-u-x', server: { port: 9001, index: 1 } },
       ice_servers: [{ urls: 'turn:127.0.0.1:3478', username: 'a', credential: 'b' }],
       buffer_wait_s: 25,
     });
-    expect(join.peer).toMatchObject({ port: 9001, token: 't', token_expires: 1_800_000_000, peer_id: 'r-u-x' });
+    expect(join.peer).toMatchObject({ port: 9001, token: 't', token_expires: 1_800_000_000, peer_id: 'r-u-x', server_index: 1 });
     expect(join.ice_servers).toHaveLength(1);
     // how long the room waits for a member that cannot load: the service's setting, when it says
     expect(join.buffer_wait_s).toBe(25);

@@ -119,6 +119,7 @@ export function normaliseJoin(input: unknown): JoinResponse {
     token: str(rawPeer.token) ?? undefined,
     token_expires: typeof rawPeer.token_expires === 'number' ? rawPeer.token_expires : undefined,
     peer_id: str(rawPeer.peer_id) ?? undefined,
+    server_index: isRecord(rawPeer.server) && typeof rawPeer.server.index === 'number' ? rawPeer.server.index : undefined,
   };
   const ice = outer.ice_servers ?? (isRecord(outer.room) ? outer.room.ice_servers : undefined);
   const ice_servers: IceServer[] = Array.isArray(ice) ? (ice.filter(isRecord) as unknown as IceServer[]) : [];

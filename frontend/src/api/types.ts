@@ -161,6 +161,8 @@ export interface PeerConfig {
   /** Epoch seconds the token stops being accepted at. */
   token_expires?: number;
   peer_id?: string;
+  /** The signalling server's place in the pool (peer.server.index): a room's state names where it lives now. */
+  server_index?: number;
 }
 
 export interface IceServer {

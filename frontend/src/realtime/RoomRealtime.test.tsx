@@ -46,6 +46,7 @@ function fakes() {
     forget: vi.fn(),
     replaceServer: vi.fn(),
     disconnect: vi.fn(),
+    serverIndex: 0,
   };
   const api: RealtimeApi = {
     clock: async () => ({ t1: Date.now(), t2: Date.now() }),
@@ -189,6 +190,32 @@ describe('room notices', () => {
     const me = { id: 'u1', username: 'ann' };
     expect(new RealtimeSession({ ...room, buffer_wait_s: 25 }, me, deps).getSnapshot().waitLimitS).toBe(25);
     expect(new RealtimeSession(room, me, deps).getSnapshot().waitLimitS).toBe(10);
+  });
+
+  it('follows the room to its new signalling server when a heartbeat says it moved, and only then', async () => {
+    const f = fakes();
+    const deps = { api: f.api, mesh: () => f.mesh as unknown as Mesh, heartbeatMs: 60_000 };
+    const me = { id: 'u1', username: 'ann' };
+    const moved: JoinRoomResponse = { ...room, peer: { ...room.peer, path: '/peerjs/9001', server_index: 1 } };
+    f.api.heartbeat = vi.fn(async () => ({ locked: false, host_id: 'u1', members: room.members, peer_server: 0 }));
+    f.api.join = vi.fn(async () => moved);
+    const session = new RealtimeSession({ ...room, peer: { ...room.peer, server_index: 0 } }, me, deps);
+    session.start();
+    await flush();
+    // the room is where this member signals: nothing to do
+    expect(f.api.join).not.toHaveBeenCalled();
+    expect(f.mesh.replaceServer).not.toHaveBeenCalled();
+
+    f.api.heartbeat = vi.fn(async () => ({ locked: false, host_id: 'u1', members: room.members, peer_server: 1 }));
+    const service = (session as unknown as { service: { heartbeat(): Promise<void> } }).service;
+    await act(async () => {
+      await service.heartbeat();
+    });
+    await flush();
+    expect(f.api.join).toHaveBeenCalledTimes(1);
+    expect(f.mesh.replaceServer).toHaveBeenCalledTimes(1);
+    expect(f.mesh.replaceServer.mock.calls[0][0]).toMatchObject({ path: '/peerjs/9001', server_index: 1, peer_id: 'r1-u1-a' });
+    session.stop();
   });
 
   it('says when the film changed by vote', async () => {

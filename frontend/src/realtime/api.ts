@@ -25,6 +25,8 @@ export interface RoomStateAnswer {
   members?: RoomMember[];
   content_id?: string | null;
   playback?: RoomPlayback | null;
+  /** The room's signalling server now (its place in the pool); it changes when the room moves. */
+  peer_server?: number;
 }
 
 export interface RealtimeApi {

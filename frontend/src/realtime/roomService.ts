@@ -58,12 +58,13 @@ export class RoomService {
       if (answer && typeof answer === 'object') this.hooks.onState(answer);
     } catch (err) {
       const status = err && typeof err === 'object' && 'status' in err ? Number((err as { status: unknown }).status) : 0;
-      if (status === 409 || status === 404) void this.rejoin();
+      if (status === 409 || status === 404) void this.joinAgain();
     }
   }
 
-  /** Dropped from the room (heartbeats lapsed): join again and re-register. */
-  private rejoin(): Promise<void> {
+  /** Dropped from the room (heartbeats lapsed), or the room moved to another signalling server: join again and
+   * re-register. */
+  joinAgain(): Promise<void> {
     if (this.renewing) return this.renewing;
     this.renewing = (async () => {
       try {

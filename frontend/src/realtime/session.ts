@@ -207,7 +207,9 @@ export class RealtimeSession {
   /** The page re-joined (new peer id or token): re-register without losing chat or state. */
   updateJoin(room: JoinRoomResponse): void {
     const cfg = room.peer;
-    if (cfg.peer_id && cfg.peer_id !== this.mesh.id) this.mesh.replaceServer(cfg);
+    const otherId = Boolean(cfg.peer_id) && cfg.peer_id !== this.mesh.id;
+    const otherServer = cfg.server_index !== undefined && cfg.server_index !== this.mesh.serverIndex;
+    if (otherId || otherServer) this.mesh.replaceServer(cfg);
     this.applyRoomState(room);
   }
 
@@ -490,6 +492,12 @@ export class RealtimeSession {
   }
 
   private applyRoomState(answer: RoomStateAnswer): void {
+    const here = this.mesh.serverIndex;
+    if (typeof answer.peer_server === 'number' && here !== null && answer.peer_server !== here) {
+      // the room moved to another signalling server (its own stopped answering): members still on the old one
+      // would never meet those who join now, so join again and follow it
+      void this.service.joinAgain();
+    }
     if (Array.isArray(answer.members)) {
       const before = this.members.setRoster(answer.members);
       const now = new Set(this.members.rosterPeers());

@@ -96,6 +96,11 @@ export class Mesh {
     return this.peer?.id ?? this.server.peer_id ?? null;
   }
 
+  /** Which server of the pool this mesh signals through (null when the config does not say). */
+  get serverIndex(): number | null {
+    return this.server.server_index ?? null;
+  }
+
   get status(): MeshStatus {
     return this.statusValue;
   }

@@ -194,15 +194,42 @@ def create_user(username: str, password: str, role: str = "viewer") -> User:
     return User.from_doc(doc)
 
 
-def verify_login(username: str, password: str) -> User:
-    """The account these credentials open, or one 401 that does not say which part was wrong."""
+def _opened_account(username: str, password: str) -> dict[str, Any]:
+    """The stored account these credentials open, or one 401 that does not say which part was wrong."""
     doc = find_by_username(username) if isinstance(username, str) and USERNAME_RE.match(username) else None
     if doc is None:
         _burn_time(password)
         raise Unauthorized(WRONG_CREDENTIALS, code="invalid_credentials")
     if not password_matches(password, doc.get("password_hash", "")):
         raise Unauthorized(WRONG_CREDENTIALS, code="invalid_credentials")
-    return User.from_doc(doc)
+    return doc
+
+
+def verify_login(username: str, password: str) -> User:
+    """The account these credentials open, or one 401 that does not say which part was wrong."""
+    return User.from_doc(_opened_account(username, password))
+
+
+def sign_in(username: str, password: str) -> tuple[User, str]:
+    """Check the credentials and open a session: (the account as it is now, the session's token).
+
+    The password check takes a while, and the account may change meanwhile: a new password, a reset, another
+    role, removal. Each of those writes the account before it touches its sessions, so the account is read
+    again once this session exists: either that read sees the change, or the change finds this session among
+    the user's and ends or rewrites it. A session never outlives the password that opened it, nor keeps a role
+    taken away.
+    """
+    checked = _opened_account(username, password)
+    user = User.from_doc(checked)
+    token = auth.issue_session(user.principal())
+    now = db().users.find_one({"_id": checked["_id"]})
+    if now is None or now.get("password_hash") != checked.get("password_hash"):
+        auth.revoke_session(token)
+        raise Unauthorized(WRONG_CREDENTIALS, code="invalid_credentials")
+    current = User.from_doc(now)
+    if current.principal() != user.principal():
+        auth.refresh_sessions(current.principal())
+    return current, token
 
 
 def _set_password(user_id: str, new_password: str) -> None:

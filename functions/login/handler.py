@@ -13,8 +13,7 @@ router = Router("login")
 def login(request: Request) -> dict:
     body = request.json()
     with ratelimit.login_attempt(body["username"], request.client_ip):
-        user = accounts.verify_login(body["username"], body["password"])
-    token = auth.issue_session(user.principal())
+        user, token = accounts.sign_in(body["username"], body["password"])
     auth.identify(request, user.id)  # a login is the first call of the session: it counts the user active
     return {"token": token, "expires_in": settings().session_ttl_seconds, "user": user.public()}
 

@@ -116,6 +116,42 @@ def test_role_changes_reach_live_sessions(name: str) -> None:
     assert redis_client().ttl(auth._session_key(token)) > 0  # the refresh kept the expiry
 
 
+@pytest.mark.parametrize("change", ["reset", "own change", "delete", "demote"])
+def test_an_account_changed_while_its_login_is_checked_gets_no_stale_session(
+        name: str, change: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The password check takes a while; whatever an admin or the owner does to the account meanwhile holds for
+    the session the login opens: after a new password or removal there is none, after a demotion it is a
+    viewer's."""
+    accounts.ensure_admin("an admin password")  # so demoting this one is not demoting the last admin
+    created = accounts.create_user(name, PASSWORD, role="admin")
+    checking = accounts.password_matches
+
+    def check_then_change(password: str, stored: str) -> bool:
+        matched = checking(password, stored)
+        monkeypatch.setattr(accounts, "password_matches", checking)  # the change checks passwords too
+        user = accounts.get_by_username(name)
+        if change == "reset":
+            accounts.reset_password(name, "a new password 1")
+        elif change == "own change":
+            accounts.change_password(user.id, PASSWORD, "a new password 1", keep_token=None)
+        elif change == "delete":
+            accounts.delete_user(name)
+        else:
+            accounts.set_role(name, "viewer")
+        return matched
+
+    monkeypatch.setattr(accounts, "password_matches", check_then_change)
+    if change == "demote":
+        user, token = accounts.sign_in(name, PASSWORD)
+        assert user.role == "viewer"
+        assert auth.principal_for(token) == auth.Principal(id=user.id, username=name, role="viewer")
+        return
+    with pytest.raises(Unauthorized):
+        accounts.sign_in(name, PASSWORD)
+    sessions = redis_client().smembers(auth._user_sessions_key(created.id))
+    assert [key for key in sessions if redis_client().exists(key)] == []
+
+
 def test_reset_and_delete(name: str) -> None:
     user = accounts.create_user(name, PASSWORD)
     token = auth.issue_session(user.principal())

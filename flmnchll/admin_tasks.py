@@ -30,7 +30,7 @@ from flmnchll import keys
 from flmnchll.auth import ADMIN_TASK, Principal, authenticate
 from flmnchll.errors import Forbidden, Unauthorized
 from flmnchll.stores import redis_client
-from flmnchll.web import Request
+from flmnchll.web import Request, parse_json
 
 SIGNATURE_HEADER = "x-hub-signature"
 VALID_SECONDS = 300
@@ -73,7 +73,7 @@ def _signature_matches(request: Request) -> bool:
 def _envelope(body: bytes) -> tuple[dict[str, Any], Any]:
     """(task, payload) of a well-formed envelope, else a 401 that says what a task looks like."""
     try:
-        data = json.loads(body)
+        data = parse_json(body)
     except (ValueError, UnicodeDecodeError, RecursionError):
         data = None
     task = data.get("task") if isinstance(data, dict) else None
@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--path", default="/", help="the path inside the function (faas-cli always calls /)")
     args = parser.parse_args(argv)
     try:
-        payload = json.loads(args.payload)
+        payload = parse_json(args.payload)
     except ValueError as exc:
         parser.error(f"the payload is not valid JSON: {exc}")
     sys.stdout.write(build(args.function, payload, method=args.method, path=args.path).decode() + "\n")

@@ -128,6 +128,31 @@ def test_votes_playback_and_late_join_over_http(api: Any, users: list[dict], ite
     assert beat.status_code == 200 and len(beat.json()["members"]) == 3
 
 
+def test_nan_and_infinity_are_refused_and_the_room_stays_readable(api: Any, users: list[dict], item: Any) -> None:
+    """Python reads NaN and Infinity in JSON; browsers and the standard do not. Stored in a room, one member's NaN
+    would make every answer about the room unreadable to everyone else."""
+    host, guest, _ = users
+    rid = api.call("create-room", token=host["token"], json={"name": "Numbers", "content_id": item()}).json()["id"]
+    for user in (host, guest):
+        assert api.call("join-room", token=user["token"], json={"room_id": rid}).status_code == 200
+    sent = [("heartbeat", '{"position": NaN, "playing": true}'),
+            ("playback", '{"action": "seek", "position": Infinity}'),
+            ("playback", '{"action": "rate", "position": 1, "rate": -Infinity}')]
+    for path, body in sent:
+        answer = api.call("room", f"{rid}/{path}", token=guest["token"], data=body,
+                          headers={"Content-Type": "application/json"})
+        assert answer.status_code == 400, (body, answer.text)
+        assert answer.json()["error"]["code"] == "invalid_json"
+    state = api.call("room", rid, method="GET", token=host["token"])
+
+    def refuse(name: str) -> None:
+        raise AssertionError(f"the room's state holds {name}")
+
+    assert state.status_code == 200
+    room = json.loads(state.text, parse_constant=refuse)
+    assert room["playback"]["position"] == 0 and room["playback"]["rate"] == 1
+
+
 def test_lapsed_member_dropped_and_host_passes(api: Any, users: list[dict]) -> None:
     host, guest, _ = users
     rid = api.call("create-room", token=host["token"], json={"name": "Lapse"}).json()["id"]

@@ -32,6 +32,8 @@ MAX_MEMBERS = 16
 RECENT_KEEP = 20
 COMMAND_SKEW_MS = 10_000
 NEXT_LEAD_MS = 2_000
+#: "The film ended" counts this close to its end (s): members' reports of the end arrive around it.
+END_SLACK_SECONDS = 5.0
 RATES = (0.25, 4.0)
 PERSIST_EVERY_MS = 300_000
 
@@ -269,6 +271,7 @@ def _require_host(room: dict[str, Any], user: Principal) -> None:
 
 def leave(user: Principal, room_id: str) -> dict[str, Any]:
     def edit(doc: dict[str, Any], now: int) -> None:
+        _require_member(doc, user)  # else anyone with the code would read a PIN room's state, and keep it alive
         doc["members"] = [m for m in doc["members"] if m["user_id"] != user.id]
         votes.forget_voter(doc, user.id)
         _pass_host(doc, now, immediately=True)
@@ -378,6 +381,8 @@ def play_next(user: Principal, room_id: str, ended: str | None = None) -> dict[s
     """Start the vote winner: the host at any time, or any member reporting that the current item ended.
 
     Several members report the same end; only the first report for the item still playing changes anything.
+    A report counts only once the room's timeline is at the end (else any member could skip the film), and in a
+    locked room only the host's.
     """
     def edit(doc: dict[str, Any], now: int) -> None:
         _require_member(doc, user)
@@ -385,6 +390,14 @@ def play_next(user: Principal, room_id: str, ended: str | None = None) -> dict[s
             _require_host(doc, user)
         elif ended != doc.get("content_id"):
             return
+        else:
+            if doc["locked"] and doc["host_id"] != user.id:
+                raise Forbidden("The host has locked playback.", code="playback_locked")
+            duration = (doc.get("content") or {}).get("duration")
+            position = projected_playback(doc["playback"], now, duration)["position"]
+            if duration and position < float(duration) - END_SLACK_SECONDS:
+                raise Conflict(f"The film has not ended: the room is at {position:.0f} s of {float(duration):.0f}.",
+                               code="not_ended")
         top = votes.winner(doc)
         if top is None:
             if ended is None:

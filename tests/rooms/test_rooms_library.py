@@ -129,7 +129,13 @@ def test_two_members_vote_and_the_winner_plays_next(make_user: Any, make_item: A
     assert state["votes"][0]["content_id"] == third
     with pytest.raises(Forbidden):
         rooms.play_next(guest, room["id"])
+    # a report that the film ended, while the room is at its start, skips nothing
+    with pytest.raises(Conflict) as early:
+        rooms.play_next(guest, room["id"], ended=first)
+    assert early.value.code == "not_ended"
+    assert rooms.state(host, room["id"])["content_id"] == first
     # the current item ends: several members report it, the winner starts once
+    rooms.playback(host, room["id"], "seek", position=598.0)
     after = rooms.play_next(guest, room["id"], ended=first)
     again = rooms.play_next(host, room["id"], ended=first)
     assert after["content_id"] == third and again["content_id"] == third
@@ -140,6 +146,36 @@ def test_two_members_vote_and_the_winner_plays_next(make_user: Any, make_item: A
     assert rooms.set_content(host, room["id"], first)["content_id"] == first
     with pytest.raises(Conflict):
         rooms.play_next(host, room["id"])
+
+
+def test_in_a_locked_room_only_the_host_may_report_the_end(make_user: Any, make_item: Any) -> None:
+    host, guest = make_user("host"), make_user("guest")
+    first, second = make_item("First", duration=100.0), make_item("Second")
+    room = rooms.create(host, "Locked", content_id=first)
+    for user in (host, guest):
+        rooms.join(user, room["id"], None, _ip())
+    rooms.propose(guest, room["id"], second)
+    rooms.set_locked(host, room["id"], True)
+    rooms.playback(host, room["id"], "seek", position=99.0)
+    with pytest.raises(Forbidden) as refused:
+        rooms.play_next(guest, room["id"], ended=first)
+    assert refused.value.code == "playback_locked"
+    assert rooms.state(guest, room["id"])["content_id"] == first
+    assert rooms.play_next(host, room["id"], ended=first)["content_id"] == second
+
+
+def test_a_stranger_cannot_leave_a_room_to_read_it(make_user: Any) -> None:
+    """Leaving answers with the room's state: only to someone who was in it (a PIN room's state is the members')."""
+    host, stranger = make_user("host"), make_user("stranger")
+    room = rooms.create(host, "Private", pin="2468")
+    rooms.join(host, room["id"], None, _ip())
+    before = stores.db().rooms.find_one({"_id": room["id"]})
+    with pytest.raises(Conflict) as refused:
+        rooms.leave(stranger, room["id"])
+    assert refused.value.code == "not_a_member"
+    after = stores.db().rooms.find_one({"_id": room["id"]})
+    assert after["expires_at"] == before["expires_at"] and after["version"] == before["version"]
+    assert [m["user_id"] for m in rooms.leave(host, room["id"])["members"]] == []
 
 
 def test_a_film_still_being_encoded_is_watched_together_once_it_plays(make_user: Any, make_item: Any) -> None:

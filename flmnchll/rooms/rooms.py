@@ -29,6 +29,8 @@ from flmnchll.stores import db, redis_client
 
 ID_ALPHABET = string.ascii_lowercase + string.digits
 MAX_MEMBERS = 16
+#: The removed a room remembers: far more than a room holds, so filling it again takes as many new accounts.
+MAX_REMOVED = 200
 RECENT_KEEP = 20
 COMMAND_SKEW_MS = 10_000
 NEXT_LEAD_MS = 2_000
@@ -58,9 +60,14 @@ def _new_id() -> str:
     return "".join(secrets.choice(ID_ALPHABET) for _ in range(10))
 
 
-def _peer_id(room_id: str, user_id: str) -> str:
+def _peer_prefix(room_id: str, user_id: str) -> str:
+    """What every peer id of this user in this room starts with (its peer tokens bind it, so it cannot lie)."""
     user_part = re.sub(r"[^A-Za-z0-9]", "", user_id) or "user"
-    return f"{room_id}-{user_part}-{secrets.token_hex(4)}"
+    return f"{room_id}-{user_part}-"
+
+
+def _peer_id(room_id: str, user_id: str) -> str:
+    return _peer_prefix(room_id, user_id) + secrets.token_hex(4)
 
 
 def _member(room: dict[str, Any], user_id: str) -> dict[str, Any] | None:
@@ -166,6 +173,9 @@ def public(room: dict[str, Any], now: float | None = None) -> dict[str, Any]:
         "votes": votes.tally(room),
         "version": room.get("version", 0),
         "peer_server": peers.index_of(room["peer_port"]),
+        # the members drop their links to these peers and take no new ones (data channels need no server, and a
+        # removed member's peer tokens stay valid until they expire)
+        "removed_peers": [_peer_prefix(room["_id"], user_id) for user_id in room.get("removed", [])],
         "created_at": room["created_at"],
         "server_time": now,
     }
@@ -215,6 +225,7 @@ def join(user: Principal, room_id: str, pin: str | None, client_ip: str,
          now: float | None = None) -> dict[str, Any]:
     """Enter a room (or refresh one's place and peer token); the PIN is asked of newcomers only."""
     room = _load(room_id)
+    _refuse_removed(room, user)
     now = _now(now)
     present = _member(room, user.id)
     is_member = present is not None and present["last_seen"] >= now - member_timeout_ms()
@@ -225,6 +236,7 @@ def join(user: Principal, room_id: str, pin: str | None, client_ip: str,
     joined: dict[str, Any] = {}
 
     def edit(doc: dict[str, Any], now: int) -> None:
+        _refuse_removed(doc, user)
         if new_port is not None and doc["peer_port"] == room["peer_port"]:
             doc["peer_port"] = new_port
         member = _member(doc, user.id)
@@ -248,6 +260,7 @@ def join(user: Principal, room_id: str, pin: str | None, client_ip: str,
 def state(user: Principal, room_id: str, now: float | None = None) -> dict[str, Any]:
     """The room's current state; persisting drops of lapsed members only when there are some."""
     room = _load(room_id)
+    _refuse_removed(room, user)
     now = _now(now)
     if _prune(room, now):
         room = _change(room_id, lambda doc, now: None, now)
@@ -257,10 +270,16 @@ def state(user: Principal, room_id: str, now: float | None = None) -> dict[str, 
 
 
 def _require_member(room: dict[str, Any], user: Principal) -> dict[str, Any]:
+    _refuse_removed(room, user)
     member = _member(room, user.id)
     if member is None:
         raise Conflict("You are not in this room (any more); join it again.", code="not_a_member")
     return member
+
+
+def _refuse_removed(room: dict[str, Any], user: Principal) -> None:
+    if user.id in room.get("removed", []):
+        raise Forbidden("The host removed you from this room.", code="removed")
 
 
 def _require_host(room: dict[str, Any], user: Principal) -> None:
@@ -431,6 +450,29 @@ def set_host(user: Principal, room_id: str, new_host: str) -> dict[str, Any]:
         doc["host_id"], doc["host_seen_at"] = new_host, now
 
     return public(_change(room_id, edit))
+
+
+def remove_member(user: Principal, room_id: str, member_id: str) -> dict[str, Any]:
+    """The host removes someone from the room for the room's life: a room without a PIN can otherwise be filled
+    by strangers until nobody else gets in. The owner cannot be removed (they may always come back)."""
+    def edit(doc: dict[str, Any], now: int) -> None:
+        _require_host(doc, user)
+        if member_id == user.id:
+            raise BadRequest("The host cannot remove themself; leave the room instead.", code="remove_self")
+        if member_id == doc["owner_id"]:
+            raise Forbidden("The room's owner cannot be removed.", code="owner")
+        if _member(doc, member_id) is None:
+            raise NotFound("That person is not in the room.", code="member_not_found")
+        doc["members"] = [m for m in doc["members"] if m["user_id"] != member_id]
+        votes.forget_voter(doc, member_id)
+        removed = doc.setdefault("removed", [])
+        if member_id not in removed:
+            removed.append(member_id)
+        del removed[:-MAX_REMOVED]
+
+    room = _change(room_id, edit)
+    presence.forget(room_id, member_id)
+    return public(room)
 
 
 def set_locked(user: Principal, room_id: str, locked: bool) -> dict[str, Any]:

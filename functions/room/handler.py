@@ -75,6 +75,12 @@ def set_host(request: Request) -> dict:
     return rooms.set_host(user, request.params["id"], request.json()["user_id"])
 
 
+@router.route("POST", "/{id}/remove", operation="roomRemove")
+def remove_member(request: Request) -> dict:
+    user = authenticate(request)
+    return rooms.remove_member(user, request.params["id"], request.json()["user_id"])
+
+
 @router.route("POST", "/{id}/lock", operation="roomLock")
 def set_lock(request: Request) -> dict:
     user = authenticate(request)

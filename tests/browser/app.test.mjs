@@ -494,4 +494,38 @@ test('a room picks its film by vote: a guest proposes, the host votes and plays 
   await screenshot(guest.page, '22-room-new-host');
 });
 
+test('the host removes someone from the room: they are told why and cannot come back, the others stop linking to them', async () => {
+  const host = await personLoggedIn('host');
+  const guest = await personLoggedIn('guest');
+  const troll = await personLoggedIn('troll');
+  const roomName = `Open night ${Date.now().toString(36)}`;
+  await host.page.goto(`${FRONT_URL}/rooms`);
+  const form = host.page.getByRole('form', { name: 'Create a room' });
+  await form.locator('input[name="name"]').fill(roomName);
+  await form.getByRole('button', { name: 'Create room' }).click();
+  await host.page.getByRole('heading', { level: 1, name: roomName }).waitFor();
+  const roomUrl = host.page.url();
+  for (const person of [guest, troll]) {
+    await person.page.goto(roomUrl);
+    await person.page.getByRole('heading', { level: 1, name: roomName }).waitFor();
+  }
+  const links = () => host.page.evaluate(() => window.__flmnchllSync?.links ?? []);
+  await waitFor(async () => (await links()).length === 2, { timeout: 30_000, message: 'the host linked to both' });
+
+  // A remove asks first; once confirmed the person is out of the list.
+  const members = host.page.locator('section[aria-labelledby="members-h"]');
+  host.page.once('dialog', (dialog) => void dialog.accept());
+  await members.getByRole('button', { name: `Remove ${troll.username} from the room` }).click();
+  await members.locator('li').filter({ hasText: troll.username }).waitFor({ state: 'detached', timeout: 10_000 });
+  await members.locator('li').filter({ hasText: guest.username }).waitFor();
+
+  // The removed person's page says why (it looks again every few seconds), and opening the room again says the same.
+  const reason = 'The host removed you from this room.';
+  await troll.page.getByText(reason).waitFor({ timeout: 20_000 });
+  await screenshot(troll.page, '23-room-removed');
+  await troll.page.goto(roomUrl);
+  await troll.page.getByText(reason).waitFor({ timeout: 20_000 });
+  await waitFor(async () => (await links()).length === 1, { timeout: 20_000, message: 'the host linked to the guest only' });
+});
+
 testNoCspViolation();

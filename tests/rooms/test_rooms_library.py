@@ -11,7 +11,7 @@ import pytest
 
 from flmnchll import stores
 from flmnchll.config import settings
-from flmnchll.errors import Conflict, Forbidden, TooManyRequests
+from flmnchll.errors import BadRequest, Conflict, Forbidden, TooManyRequests
 from flmnchll.rooms import peers, pins, rooms
 from flmnchll.rooms.clock import now_ms
 from flmnchll.stats import views
@@ -162,6 +162,34 @@ def test_in_a_locked_room_only_the_host_may_report_the_end(make_user: Any, make_
     assert refused.value.code == "playback_locked"
     assert rooms.state(guest, room["id"])["content_id"] == first
     assert rooms.play_next(host, room["id"], ended=first)["content_id"] == second
+
+
+def test_the_host_removes_a_member_who_then_stays_out(make_user: Any) -> None:
+    """Threat model, row "Rooms": a room without a PIN filled by strangers keeps nobody out for long."""
+    owner, guest, troll = make_user("owner"), make_user("guest"), make_user("troll")
+    room = rooms.create(owner, "Open")
+    for user in (owner, guest, troll):
+        rooms.join(user, room["id"], None, _ip())
+    with pytest.raises(Forbidden) as not_host:
+        rooms.remove_member(guest, room["id"], troll.id)
+    assert not_host.value.code == "host_only"
+    after = rooms.remove_member(owner, room["id"], troll.id)
+    assert troll.id not in [m["user_id"] for m in after["members"]]
+    assert after["removed_peers"] == [rooms._peer_prefix(room["id"], troll.id)]
+    # the removed member is refused everywhere, with a reason a person understands, and cannot get back in
+    for attempt in (lambda: rooms.join(troll, room["id"], None, _ip()), lambda: rooms.state(troll, room["id"]),
+                    lambda: rooms.heartbeat(troll, room["id"]), lambda: rooms.vote(troll, room["id"], "c0")):
+        with pytest.raises(Forbidden) as refused:
+            attempt()
+        assert refused.value.code == "removed" and "removed you" in refused.value.message
+    # the guest is still in; the owner cannot be removed by a host they handed over to
+    rooms.set_host(owner, room["id"], guest.id)
+    with pytest.raises(Forbidden) as owner_stays:
+        rooms.remove_member(guest, room["id"], owner.id)
+    assert owner_stays.value.code == "owner"
+    with pytest.raises(BadRequest):
+        rooms.remove_member(guest, room["id"], guest.id)
+    assert {m["user_id"] for m in rooms.state(owner, room["id"])["members"]} == {owner.id, guest.id}
 
 
 def test_a_stranger_cannot_leave_a_room_to_read_it(make_user: Any) -> None:

@@ -182,6 +182,11 @@ export function setHost(id: string, user_id: string): Promise<unknown> {
   return apiRequest(roomPath(id, '/host'), { method: 'POST', body: { user_id } });
 }
 
+/** The host removes a member for the room's life (the service refuses them when they try to join again). */
+export function removeMember(id: string, user_id: string): Promise<unknown> {
+  return apiRequest(roomPath(id, '/remove'), { method: 'POST', body: { user_id } });
+}
+
 export function setLocked(id: string, locked: boolean): Promise<unknown> {
   return apiRequest(roomPath(id, '/lock'), { method: 'POST', body: { locked } });
 }

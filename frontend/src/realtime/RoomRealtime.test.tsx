@@ -47,6 +47,7 @@ function fakes() {
     replaceServer: vi.fn(),
     disconnect: vi.fn(),
     serverIndex: 0,
+    refuse: vi.fn(),
   };
   const api: RealtimeApi = {
     clock: async () => ({ t1: Date.now(), t2: Date.now() }),

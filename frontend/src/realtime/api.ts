@@ -27,6 +27,8 @@ export interface RoomStateAnswer {
   playback?: RoomPlayback | null;
   /** The room's signalling server now (its place in the pool); it changes when the room moves. */
   peer_server?: number;
+  /** Peer-id prefixes of the members the host removed. */
+  removed_peers?: string[];
 }
 
 export interface RealtimeApi {

@@ -492,6 +492,9 @@ export class RealtimeSession {
   }
 
   private applyRoomState(answer: RoomStateAnswer): void {
+    if (Array.isArray(answer.removed_peers)) {
+      this.mesh.refuse(answer.removed_peers.filter((p): p is string => typeof p === 'string'));
+    }
     const here = this.mesh.serverIndex;
     if (typeof answer.peer_server === 'number' && here !== null && answer.peer_server !== here) {
       // the room moved to another signalling server (its own stopped answering): members still on the old one

@@ -1,4 +1,4 @@
-import { setHost } from '../../api/rooms';
+import { removeMember, setHost } from '../../api/rooms';
 import type { Room, User } from '../../api/types';
 import { ErrorBox } from '../../components/ui';
 import { useRoomAction } from './useRoomAction';
@@ -20,9 +20,24 @@ export function MembersList({ room, me, onChanged }: { room: Room; me: User; onC
             {m.user_id === me.id && <span className="muted"> (you)</span>}
             {m.online === false && <span className="visually-hidden"> (away)</span>}
             {isHost && m.user_id !== me.id && m.user_id && (
-              <button type="button" className="link-button small" disabled={busy} onClick={() => run(() => setHost(room.id, m.user_id))}>
-                Make host
-              </button>
+              <>
+                <button type="button" className="link-button small" disabled={busy} onClick={() => run(() => setHost(room.id, m.user_id))}>
+                  Make host
+                </button>
+                <button
+                  type="button"
+                  className="link-button small"
+                  disabled={busy}
+                  aria-label={`Remove ${m.username} from the room`}
+                  onClick={() => {
+                    if (window.confirm(`Remove ${m.username} from the room? They cannot come back into it.`)) {
+                      void run(() => removeMember(room.id, m.user_id));
+                    }
+                  }}
+                >
+                  Remove
+                </button>
+              </>
             )}
           </li>
         ))}

@@ -43,7 +43,8 @@ export function useRoomSession(roomId: string, initialPin: string | undefined, v
       .catch((err: unknown) => {
         if (cancelled) return;
         if (err instanceof ApiError && (err.status === 403 || err.status === 429 || err.code === 'pin_required')) {
-          if (err.status === 403 && /lock/i.test(err.code)) setPhase({ kind: 'failed', error: err });
+          // locked out for a while, or removed by the host: a PIN would not help
+          if (err.status === 403 && /lock|removed/i.test(err.code)) setPhase({ kind: 'failed', error: err });
           // No PIN tried yet: just ask for it, no error.
           else setPhase({ kind: 'pin', error: attempt.pin || err.status === 429 ? err : null });
         } else {

@@ -95,6 +95,7 @@ class FakePeer extends Emitter {
       mine.latencyMs = theirs.latencyMs = this.server.latencyMs;
       target.emit('connection', theirs);
       setTimeout(() => {
+        if (mine.closed || theirs.closed) return; // refused on arrival: it never opens
         mine.open = theirs.open = true;
         theirs.emit('open');
         mine.emit('open');
@@ -277,6 +278,29 @@ describe('Mesh', () => {
     await vi.advanceTimersByTimeAsync(3000);
     expect(a.mesh.linked).toEqual(['room-b']);
     expect(b.mesh.linked).toEqual(['room-a']);
+  });
+
+  it("closes a removed member's link and takes none from it again, dialled either way", async () => {
+    const server = new FakeServer();
+    const a = node(server, 'room-a');
+    const b = node(server, 'room-troll-1');
+    const c = node(server, 'room-c');
+    await vi.advanceTimersByTimeAsync(5);
+    a.mesh.setMembers(['room-troll-1', 'room-c']);
+    b.mesh.setMembers(['room-a', 'room-c']);
+    await vi.advanceTimersByTimeAsync(20);
+    expect(a.mesh.linked.sort()).toEqual(['room-c', 'room-troll-1']);
+    a.mesh.refuse(['room-troll-']);
+    await vi.advanceTimersByTimeAsync(5);
+    expect(a.mesh.linked).toEqual(['room-c']);
+    expect(a.links).toContain('-room-troll-1');
+    // the removed member keeps dialling, and the roster may still name it for a moment: nothing links
+    b.mesh.setMembers(['room-a']);
+    a.mesh.setMembers(['room-troll-1', 'room-c']);
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(a.mesh.linked).toEqual(['room-c']);
+    expect(b.mesh.linked).not.toContain('room-a');
+    expect(c.mesh.linked.sort()).toEqual(['room-a', 'room-troll-1']);
   });
 
   it('retries a member that is not registered yet', async () => {

@@ -82,6 +82,8 @@ export class Mesh {
   private stopped = false;
   private statusValue: MeshStatus = 'offline';
   private renewing = false;
+  /** Peer-id prefixes of members the host removed: never linked, dialled or answered. */
+  private refused: string[] = [];
 
   constructor(options: MeshOptions) {
     this.opts = options;
@@ -181,10 +183,19 @@ export class Mesh {
     });
     peer.on('connection', (conn: DataConnection) => {
       if (this.peer !== peer) return;
+      if (this.isRefused(conn.peer)) {
+        this.superseded.add(conn);
+        conn.close();
+        return;
+      }
       this.wire(conn, false);
     });
     peer.on('call', (call: MediaConnection) => {
       if (this.peer !== peer) return;
+      if (this.isRefused(call.peer)) {
+        call.close();
+        return;
+      }
       this.events.onCall?.(call);
     });
     peer.on('disconnected', () => {
@@ -298,7 +309,7 @@ export class Mesh {
   /** The members the mesh should link to (from the room service or peers' rosters). */
   setMembers(peerIds: string[]): void {
     const t = now();
-    for (const id of peerIds) if (id && id !== this.id) this.wanted.set(id, t);
+    for (const id of peerIds) if (id && id !== this.id && !this.isRefused(id)) this.wanted.set(id, t);
     // forget ids nobody has named for a while and that are not linked
     for (const [id, seen] of this.wanted) {
       if (t - seen > 60_000 && !this.links.get(id)?.open && !peerIds.includes(id)) this.wanted.delete(id);
@@ -314,6 +325,29 @@ export class Mesh {
       if (r?.timer) clearTimeout(r.timer);
       this.retries.delete(id);
     }
+  }
+
+  /**
+   * Members the host removed (their peer ids start with one of `prefixes`): their links close and none is taken
+   * again. Their peer tokens stay valid until they expire, and a data channel needs no server once open, so
+   * the room's members are the ones who end it.
+   */
+  refuse(prefixes: string[]): void {
+    this.refused = prefixes.filter((p) => p.length > 0);
+    for (const remote of new Set([...this.links.keys(), ...this.pending.keys(), ...this.wanted.keys()])) {
+      if (!this.isRefused(remote)) continue;
+      const dialling = this.pending.get(remote);
+      if (dialling) {
+        this.pending.delete(remote);
+        this.superseded.add(dialling);
+        dialling.close();
+      }
+      this.disconnect(remote);
+    }
+  }
+
+  private isRefused(remote: string): boolean {
+    return this.refused.some((prefix) => remote.startsWith(prefix));
   }
 
   private dialAll(): void {

@@ -50,6 +50,8 @@ describe('describeError', () => {
   });
   it('says wrong PIN when joining a room', () => {
     expect(describeError(new ApiError(403, 'wrong_pin', 'x'), 'join-room')).toBe('Wrong PIN for this room.');
+    const removed = 'The host removed you from this room.';
+    expect(describeError(new ApiError(403, 'removed', removed), 'join-room')).toBe(removed);
   });
   it('passes the server message through otherwise', () => {
     expect(describeError(new ApiError(400, 'invalid', 'Title is required'))).toBe('Title is required');

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -34,10 +35,18 @@ def _not_a_json_number(name: str) -> Any:
     raise ValueError(f"{name} is not a number in JSON")
 
 
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is too large a number")
+    return value
+
+
 def parse_json(body: bytes | str) -> Any:
-    """JSON as the standard has it. Python's parser also takes NaN and Infinity, which no browser reads back and
-    no comparison orders: one stored in a room would make every answer about it unreadable."""
-    return json.loads(body, parse_constant=_not_a_json_number)
+    """JSON as the standard has it. Python's parser also takes NaN and Infinity (as words, or as 1e400, which
+    overflows), which no browser reads back and no comparison orders: one stored in a room would make every
+    answer about it unreadable."""
+    return json.loads(body, parse_constant=_not_a_json_number, parse_float=_finite)
 
 
 class Headers(Mapping[str, str]):

@@ -136,6 +136,7 @@ def test_nan_and_infinity_are_refused_and_the_room_stays_readable(api: Any, user
     for user in (host, guest):
         assert api.call("join-room", token=user["token"], json={"room_id": rid}).status_code == 200
     sent = [("heartbeat", '{"position": NaN, "playing": true}'),
+            ("heartbeat", '{"position": 1e400, "playing": true}'),
             ("playback", '{"action": "seek", "position": Infinity}'),
             ("playback", '{"action": "rate", "position": 1, "rate": -Infinity}')]
     for path, body in sent:

@@ -27,7 +27,7 @@ import pymongo.errors
 
 from flmnchll import auth
 from flmnchll.config import MissingSecret, read_secret, settings
-from flmnchll.errors import BadRequest, Conflict, NotFound, Unauthorized
+from flmnchll.errors import BadRequest, Conflict, NotFound, ServiceUnavailable, Unauthorized
 from flmnchll.stats import users
 from flmnchll.stores import db, redis_client
 
@@ -38,6 +38,8 @@ ADMIN_USERNAME = "admin"
 ROLE_LOCK = "lock:admin-roles"
 
 WRONG_CREDENTIALS = "Wrong username or password."
+#: Sessions a login makes before giving up on an account whose role or name keeps changing under it.
+SIGN_IN_TRIES = 3
 
 
 @dataclass(frozen=True)
@@ -217,19 +219,25 @@ def sign_in(username: str, password: str) -> tuple[User, str]:
     role, removal. Each of those writes the account before it touches its sessions, so the account is read
     again once this session exists: either that read sees the change, or the change finds this session among
     the user's and ends or rewrites it. A session never outlives the password that opened it, nor keeps a role
-    taken away.
+    taken away. A session made from a role or name that changed meanwhile is ended and made again from the
+    account as read (never by rewriting the user's other sessions, which a later change may have rewritten
+    already).
     """
     checked = _opened_account(username, password)
     user = User.from_doc(checked)
-    token = auth.issue_session(user.principal())
-    now = db().users.find_one({"_id": checked["_id"]})
-    if now is None or now.get("password_hash") != checked.get("password_hash"):
+    for _ in range(SIGN_IN_TRIES):
+        token = auth.issue_session(user.principal())
+        now = db().users.find_one({"_id": checked["_id"]})
+        if now is None or now.get("password_hash") != checked.get("password_hash"):
+            auth.revoke_session(token)
+            raise Unauthorized(WRONG_CREDENTIALS, code="invalid_credentials")
+        current = User.from_doc(now)
+        if current.principal() == user.principal():
+            return current, token
         auth.revoke_session(token)
-        raise Unauthorized(WRONG_CREDENTIALS, code="invalid_credentials")
-    current = User.from_doc(now)
-    if current.principal() != user.principal():
-        auth.refresh_sessions(current.principal())
-    return current, token
+        user = current
+    raise ServiceUnavailable("This account is being changed right now; please log in again in a moment.",
+                      code="account_changing")
 
 
 def _set_password(user_id: str, new_password: str) -> None:

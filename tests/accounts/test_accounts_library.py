@@ -145,6 +145,9 @@ def test_an_account_changed_while_its_login_is_checked_gets_no_stale_session(
         user, token = accounts.sign_in(name, PASSWORD)
         assert user.role == "viewer"
         assert auth.principal_for(token) == auth.Principal(id=user.id, username=name, role="viewer")
+        # the session made from the old role is gone, not rewritten along with the user's other sessions
+        sessions = redis_client().smembers(auth._user_sessions_key(created.id))
+        assert [key for key in sessions if redis_client().exists(key)] == [auth._session_key(token)]
         return
     with pytest.raises(Unauthorized):
         accounts.sign_in(name, PASSWORD)

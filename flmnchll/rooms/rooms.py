@@ -279,7 +279,7 @@ def _require_member(room: dict[str, Any], user: Principal) -> dict[str, Any]:
 
 def _refuse_removed(room: dict[str, Any], user: Principal) -> None:
     if user.id in room.get("removed", []):
-        raise Forbidden("The host removed you from this room.", code="removed")
+        raise Forbidden("The room's owner removed you from this room.", code="removed")
 
 
 def _require_host(room: dict[str, Any], user: Principal) -> None:
@@ -413,8 +413,11 @@ def play_next(user: Principal, room_id: str, ended: str | None = None) -> dict[s
             if doc["locked"] and doc["host_id"] != user.id:
                 raise Forbidden("The host has locked playback.", code="playback_locked")
             duration = (doc.get("content") or {}).get("duration")
+            if not duration:
+                raise Conflict("This film's length is not known, so its end cannot be told; the host can start the "
+                               "next one.", code="not_ended")
             position = projected_playback(doc["playback"], now, duration)["position"]
-            if duration and position < float(duration) - END_SLACK_SECONDS:
+            if position < float(duration) - END_SLACK_SECONDS:
                 raise Conflict(f"The film has not ended: the room is at {position:.0f} s of {float(duration):.0f}.",
                                code="not_ended")
         top = votes.winner(doc)
@@ -453,14 +456,15 @@ def set_host(user: Principal, room_id: str, new_host: str) -> dict[str, Any]:
 
 
 def remove_member(user: Principal, room_id: str, member_id: str) -> dict[str, Any]:
-    """The host removes someone from the room for the room's life: a room without a PIN can otherwise be filled
-    by strangers until nobody else gets in. The owner cannot be removed (they may always come back)."""
+    """The room's owner removes someone for the room's life: a room without a PIN can otherwise be filled by
+    strangers until nobody else gets in. Only the owner: hosting passes to whoever has been in longest when the
+    host leaves, and a stranger holding it must not be able to shut the room's members out for good."""
     def edit(doc: dict[str, Any], now: int) -> None:
-        _require_host(doc, user)
+        _require_member(doc, user)
+        if doc["owner_id"] != user.id:
+            raise Forbidden("Only the room's owner can remove people from it.", code="owner_only")
         if member_id == user.id:
-            raise BadRequest("The host cannot remove themself; leave the room instead.", code="remove_self")
-        if member_id == doc["owner_id"]:
-            raise Forbidden("The room's owner cannot be removed.", code="owner")
+            raise BadRequest("You cannot remove yourself; leave the room instead.", code="remove_self")
         if _member(doc, member_id) is None:
             raise NotFound("That person is not in the room.", code="member_not_found")
         doc["members"] = [m for m in doc["members"] if m["user_id"] != member_id]

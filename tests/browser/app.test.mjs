@@ -494,7 +494,7 @@ test('a room picks its film by vote: a guest proposes, the host votes and plays 
   await screenshot(guest.page, '22-room-new-host');
 });
 
-test('the host removes someone from the room: they are told why and cannot come back, the others stop linking to them', async () => {
+test('the owner removes someone from the room: they are told why and cannot come back, the others stop linking to them', async () => {
   const host = await personLoggedIn('host');
   const guest = await personLoggedIn('guest');
   const troll = await personLoggedIn('troll');
@@ -520,7 +520,7 @@ test('the host removes someone from the room: they are told why and cannot come 
   await members.locator('li').filter({ hasText: guest.username }).waitFor();
 
   // The removed person's page says why (it looks again every few seconds), and opening the room again says the same.
-  const reason = 'The host removed you from this room.';
+  const reason = "The room's owner removed you from this room.";
   await troll.page.getByText(reason).waitFor({ timeout: 20_000 });
   await screenshot(troll.page, '23-room-removed');
   await troll.page.goto(roomUrl);

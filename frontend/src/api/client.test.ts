@@ -50,7 +50,7 @@ describe('describeError', () => {
   });
   it('says wrong PIN when joining a room', () => {
     expect(describeError(new ApiError(403, 'wrong_pin', 'x'), 'join-room')).toBe('Wrong PIN for this room.');
-    const removed = 'The host removed you from this room.';
+    const removed = "The room's owner removed you from this room.";
     expect(describeError(new ApiError(403, 'removed', removed), 'join-room')).toBe(removed);
   });
   it('passes the server message through otherwise', () => {

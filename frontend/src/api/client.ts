@@ -205,7 +205,7 @@ export function describeError(error: unknown, context: ErrorContext = 'generic')
       if (error.status === 400) return error.message || 'Please check the username and password.';
       break;
     case 'join-room':
-      // the service's own words when the host removed this person: a PIN would not help
+      // the service's own words when the room's owner removed this person: a PIN would not help
       if (error.status === 403) return error.code === 'removed' ? error.message : 'Wrong PIN for this room.';
       if (error.status === 404) return 'No room with that code (it may have expired).';
       break;

@@ -95,6 +95,7 @@ export function normaliseRoom(input: unknown): Room {
     id: str(raw.id ?? raw.room_id) ?? '',
     name: str(raw.name) ?? 'Room',
     host_id: str(raw.host_id ?? host?.user_id ?? host?.id ?? raw.host) ?? null,
+    owner_id: str(raw.owner_id) ?? null,
     has_pin: Boolean(raw.has_pin ?? raw.pin_required ?? raw.protected),
     locked: Boolean(raw.locked),
     content_id: str(raw.content_id ?? content?.id) ?? null,
@@ -182,7 +183,7 @@ export function setHost(id: string, user_id: string): Promise<unknown> {
   return apiRequest(roomPath(id, '/host'), { method: 'POST', body: { user_id } });
 }
 
-/** The host removes a member for the room's life (the service refuses them when they try to join again). */
+/** The room's owner removes a member for the room's life (the service refuses them when they try to join again). */
 export function removeMember(id: string, user_id: string): Promise<unknown> {
   return apiRequest(roomPath(id, '/remove'), { method: 'POST', body: { user_id } });
 }

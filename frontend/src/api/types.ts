@@ -176,6 +176,8 @@ export interface Room {
   id: string;
   name: string;
   host_id: string | null;
+  /** Who made the room: the one who may remove people from it. */
+  owner_id?: string | null;
   has_pin: boolean;
   locked: boolean;
   content_id: string | null;

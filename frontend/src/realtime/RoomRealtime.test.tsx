@@ -47,7 +47,7 @@ function fakes() {
     replaceServer: vi.fn(),
     disconnect: vi.fn(),
     serverIndex: 0,
-    refuse: vi.fn(),
+    refuse: vi.fn(() => [] as string[]),
   };
   const api: RealtimeApi = {
     clock: async () => ({ t1: Date.now(), t2: Date.now() }),

@@ -27,7 +27,7 @@ export interface RoomStateAnswer {
   playback?: RoomPlayback | null;
   /** The room's signalling server now (its place in the pool); it changes when the room moves. */
   peer_server?: number;
-  /** Peer-id prefixes of the members the host removed. */
+  /** Peer-id prefixes of the members the owner removed. */
   removed_peers?: string[];
 }
 

@@ -493,7 +493,9 @@ export class RealtimeSession {
 
   private applyRoomState(answer: RoomStateAnswer): void {
     if (Array.isArray(answer.removed_peers)) {
-      this.mesh.refuse(answer.removed_peers.filter((p): p is string => typeof p === 'string'));
+      const cut = this.mesh.refuse(answer.removed_peers.filter((p): p is string => typeof p === 'string'));
+      // gone at once, their voice call included, not after the grace a dropped link gets to come back
+      for (const remote of cut) this.gone(remote, false);
     }
     const here = this.mesh.serverIndex;
     if (typeof answer.peer_server === 'number' && here !== null && answer.peer_server !== here) {

@@ -6,6 +6,7 @@ import { useRoomAction } from './useRoomAction';
 export function MembersList({ room, me, onChanged }: { room: Room; me: User; onChanged: () => Promise<void> }) {
   const { busy, error, run } = useRoomAction(onChanged);
   const isHost = room.host_id === me.id;
+  const isOwner = room.owner_id === me.id;
   return (
     <section className="card" aria-labelledby="members-h">
       <h2 id="members-h">
@@ -20,24 +21,24 @@ export function MembersList({ room, me, onChanged }: { room: Room; me: User; onC
             {m.user_id === me.id && <span className="muted"> (you)</span>}
             {m.online === false && <span className="visually-hidden"> (away)</span>}
             {isHost && m.user_id !== me.id && m.user_id && (
-              <>
-                <button type="button" className="link-button small" disabled={busy} onClick={() => run(() => setHost(room.id, m.user_id))}>
-                  Make host
-                </button>
-                <button
-                  type="button"
-                  className="link-button small"
-                  disabled={busy}
-                  aria-label={`Remove ${m.username} from the room`}
-                  onClick={() => {
-                    if (window.confirm(`Remove ${m.username} from the room? They cannot come back into it.`)) {
-                      void run(() => removeMember(room.id, m.user_id));
-                    }
-                  }}
-                >
-                  Remove
-                </button>
-              </>
+              <button type="button" className="link-button small" disabled={busy} onClick={() => run(() => setHost(room.id, m.user_id))}>
+                Make host
+              </button>
+            )}
+            {isOwner && m.user_id !== me.id && m.user_id && (
+              <button
+                type="button"
+                className="link-button small"
+                disabled={busy}
+                aria-label={`Remove ${m.username} from the room`}
+                onClick={() => {
+                  if (window.confirm(`Remove ${m.username} from the room? They cannot come back into it.`)) {
+                    void run(() => removeMember(room.id, m.user_id));
+                  }
+                }}
+              >
+                Remove
+              </button>
             )}
           </li>
         ))}

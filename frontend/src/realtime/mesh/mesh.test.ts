@@ -290,7 +290,7 @@ describe('Mesh', () => {
     b.mesh.setMembers(['room-a', 'room-c']);
     await vi.advanceTimersByTimeAsync(20);
     expect(a.mesh.linked.sort()).toEqual(['room-c', 'room-troll-1']);
-    a.mesh.refuse(['room-troll-']);
+    expect(a.mesh.refuse(['room-troll-'])).toEqual(['room-troll-1']);
     await vi.advanceTimersByTimeAsync(5);
     expect(a.mesh.linked).toEqual(['room-c']);
     expect(a.links).toContain('-room-troll-1');

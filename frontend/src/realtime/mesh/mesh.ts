@@ -82,7 +82,7 @@ export class Mesh {
   private stopped = false;
   private statusValue: MeshStatus = 'offline';
   private renewing = false;
-  /** Peer-id prefixes of members the host removed: never linked, dialled or answered. */
+  /** Peer-id prefixes of members the owner removed: never linked, dialled or answered. */
   private refused: string[] = [];
 
   constructor(options: MeshOptions) {
@@ -328,14 +328,16 @@ export class Mesh {
   }
 
   /**
-   * Members the host removed (their peer ids start with one of `prefixes`): their links close and none is taken
+   * Members the owner removed (their peer ids start with one of `prefixes`): their links close and none is taken
    * again. Their peer tokens stay valid until they expire, and a data channel needs no server once open, so
-   * the room's members are the ones who end it.
+   * the room's members are the ones who end it. Returns the peers whose open links it closed.
    */
-  refuse(prefixes: string[]): void {
+  refuse(prefixes: string[]): string[] {
     this.refused = prefixes.filter((p) => p.length > 0);
+    const cut: string[] = [];
     for (const remote of new Set([...this.links.keys(), ...this.pending.keys(), ...this.wanted.keys()])) {
       if (!this.isRefused(remote)) continue;
+      if (this.links.get(remote)?.open) cut.push(remote);
       const dialling = this.pending.get(remote);
       if (dialling) {
         this.pending.delete(remote);
@@ -344,6 +346,7 @@ export class Mesh {
       }
       this.disconnect(remote);
     }
+    return cut;
   }
 
   private isRefused(remote: string): boolean {
@@ -438,6 +441,12 @@ export class Mesh {
     const remote = conn.peer;
     if (this.pending.get(remote) === conn) this.pending.delete(remote);
     if (this.superseded.has(conn)) return;
+    if (this.isRefused(remote)) {
+      // taken before the member was removed, open only now
+      this.superseded.add(conn);
+      conn.close();
+      return;
+    }
     const existing = this.links.get(remote);
     if (existing && existing.conn !== conn && existing.open) {
       // two links to one member (both dialled): keep the one dialled by the smaller id, on both sides

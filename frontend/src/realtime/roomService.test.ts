@@ -41,6 +41,20 @@ describe('RoomService', () => {
     expect(a.playback.mock.calls[1][1].action).toBe('pause');
   });
 
+  it("stops its heartbeats, and says so, once the room's owner removed this member", async () => {
+    vi.useFakeTimers();
+    const a = api();
+    a.heartbeat = vi.fn().mockRejectedValue(Object.assign(new Error('removed'), { status: 403, code: 'removed' }));
+    const onRemoved = vi.fn();
+    const service = new RoomService(a, 'r', 5000, { position: () => ({}), onState: () => undefined, onRejoined: () => undefined, onRemoved });
+    service.start();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(onRemoved).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(a.heartbeat).toHaveBeenCalledTimes(1);
+    expect(a.join).not.toHaveBeenCalled();
+  });
+
   it('joins again when the heartbeat says the room no longer knows this member', async () => {
     const a = api();
     const onRejoined = vi.fn();

@@ -25,6 +25,8 @@ export interface RoomServiceHooks {
   onState(answer: RoomStateAnswer): void;
   /** This member joined the room again (a fresh peer id or token). */
   onRejoined(room: JoinRoomResponse): void;
+  /** The room's owner removed this member: the heartbeats have stopped. */
+  onRemoved?(): void;
 }
 
 export class RoomService {
@@ -58,7 +60,13 @@ export class RoomService {
       if (answer && typeof answer === 'object') this.hooks.onState(answer);
     } catch (err) {
       const status = err && typeof err === 'object' && 'status' in err ? Number((err as { status: unknown }).status) : 0;
+      const code = err && typeof err === 'object' && 'code' in err ? String((err as { code: unknown }).code) : '';
       if (status === 409 || status === 404) void this.joinAgain();
+      if (status === 403 && code === 'removed' && this.heartbeatTimer !== null) {
+        // nothing in the room is this member's any more, a hidden page included: stop asking
+        this.stop();
+        this.hooks.onRemoved?.();
+      }
     }
   }
 

@@ -116,6 +116,12 @@ export class RealtimeSession {
       },
       onState: (answer) => this.applyRoomState(answer),
       onRejoined: (joined) => this.updateJoin(joined),
+      onRemoved: () => {
+        // the page says so once it is looked at; meanwhile nobody is dialled and no call stays up
+        this.voice.destroy();
+        this.mesh.stop();
+        this.emit();
+      },
     });
     this.members = new Members(me.id, room.members);
     this.snapshot = this.build();

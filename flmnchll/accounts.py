@@ -207,11 +207,6 @@ def _opened_account(username: str, password: str) -> dict[str, Any]:
     return doc
 
 
-def verify_login(username: str, password: str) -> User:
-    """The account these credentials open, or one 401 that does not say which part was wrong."""
-    return User.from_doc(_opened_account(username, password))
-
-
 def sign_in(username: str, password: str) -> tuple[User, str]:
     """Check the credentials and open a session: (the account as it is now, the session's token).
 

@@ -53,11 +53,11 @@ def test_create_and_login(name: str) -> None:
     doc = db().users.find_one({"_id": user.id})
     assert doc["username_lower"] == name.lower() and doc["password_hash"].startswith("$2")
     assert PASSWORD not in str(doc)
-    assert accounts.verify_login(name.upper(), PASSWORD).id == user.id
+    assert accounts.sign_in(name.upper(), PASSWORD)[0].id == user.id
     with pytest.raises(Unauthorized) as wrong:
-        accounts.verify_login(name, PASSWORD + "!")
+        accounts.sign_in(name, PASSWORD + "!")
     with pytest.raises(Unauthorized) as unknown:
-        accounts.verify_login(name + "x", PASSWORD)
+        accounts.sign_in(name + "x", PASSWORD)
     assert wrong.value.message == unknown.value.message  # no hint which part was wrong
 
 
@@ -99,9 +99,9 @@ def test_password_change_ends_other_sessions(name: str) -> None:
     ended = accounts.change_password(user.id, PASSWORD, "new password 1", keep_token=mine)
     assert ended == 1
     assert auth.principal_for(mine) is not None and auth.principal_for(other) is None
-    assert accounts.verify_login(name, "new password 1").id == user.id
+    assert accounts.sign_in(name, "new password 1")[0].id == user.id
     with pytest.raises(Unauthorized):
-        accounts.verify_login(name, PASSWORD)
+        accounts.sign_in(name, PASSWORD)
 
 
 def test_role_changes_reach_live_sessions(name: str) -> None:
@@ -160,7 +160,7 @@ def test_reset_and_delete(name: str) -> None:
     token = auth.issue_session(user.principal())
     _, generated = accounts.reset_password(name)
     assert len(generated) >= 12 and auth.principal_for(token) is None
-    assert accounts.verify_login(name, generated).id == user.id
+    assert accounts.sign_in(name, generated)[0].id == user.id
     token = auth.issue_session(user.principal())
     accounts.delete_user(name)
     assert auth.principal_for(token) is None
@@ -256,14 +256,14 @@ def test_name_lookup_survives_a_stale_or_lost_cache(name: str) -> None:
     key = f"user-name:{name.lower()}"
     assert redis_client().get(key) == user.id
     redis_client().delete(key)  # lost (e.g. Redis restarted empty): the database answers and the entry returns
-    assert accounts.verify_login(name, PASSWORD).id == user.id
+    assert accounts.sign_in(name, PASSWORD)[0].id == user.id
     assert redis_client().get(key) == user.id
     redis_client().set(key, "someone-else")  # stale: ignored
-    assert accounts.verify_login(name.upper(), PASSWORD).id == user.id
+    assert accounts.sign_in(name.upper(), PASSWORD)[0].id == user.id
     accounts.delete_user(name)
     redis_client().set(key, user.id)
     with pytest.raises(Unauthorized):
-        accounts.verify_login(name, PASSWORD)
+        accounts.sign_in(name, PASSWORD)
     assert redis_client().get(key) is None
 
 

@@ -91,6 +91,16 @@ async function personLoggedIn(prefix) {
   return person;
 }
 
+/** `host` makes a room with no film from the rooms page; returns the room page's address once it shows. */
+async function roomMadeBy(host, roomName) {
+  await host.page.goto(`${FRONT_URL}/rooms`);
+  const form = host.page.getByRole('form', { name: 'Create a room' });
+  await form.locator('input[name="name"]').fill(roomName);
+  await form.getByRole('button', { name: 'Create room' }).click();
+  await host.page.getByRole('heading', { level: 1, name: roomName }).waitFor();
+  return host.page.url();
+}
+
 async function videoState(page) {
   return page.locator('video').evaluate((v) => ({
     currentTime: v.currentTime,
@@ -457,14 +467,9 @@ test('a room picks its film by vote: a guest proposes, the host votes and plays 
   const roomName = `Vote night ${Date.now().toString(36)}`;
 
   // The host makes a room with no film yet.
-  await host.page.goto(`${FRONT_URL}/rooms`);
-  const form = host.page.getByRole('form', { name: 'Create a room' });
-  await form.locator('input[name="name"]').fill(roomName);
-  await form.getByRole('button', { name: 'Create room' }).click();
-  await host.page.getByRole('heading', { level: 1, name: roomName }).waitFor();
+  const roomUrl = await roomMadeBy(host, roomName);
   await host.page.getByText('Nothing is playing yet.').waitFor();
-  const roomId = decodeURIComponent(new URL(host.page.url()).pathname.split('/').pop());
-  await guest.page.goto(`${FRONT_URL}/rooms/${encodeURIComponent(roomId)}`);
+  await guest.page.goto(roomUrl);
   await guest.page.getByRole('heading', { level: 1, name: roomName }).waitFor();
 
   // The guest finds the demo in the library and proposes it (a proposal is the proposer's vote).
@@ -499,12 +504,7 @@ test('the owner removes someone from the room: they are told why and cannot come
   const guest = await personLoggedIn('guest');
   const troll = await personLoggedIn('troll');
   const roomName = `Open night ${Date.now().toString(36)}`;
-  await host.page.goto(`${FRONT_URL}/rooms`);
-  const form = host.page.getByRole('form', { name: 'Create a room' });
-  await form.locator('input[name="name"]').fill(roomName);
-  await form.getByRole('button', { name: 'Create room' }).click();
-  await host.page.getByRole('heading', { level: 1, name: roomName }).waitFor();
-  const roomUrl = host.page.url();
+  const roomUrl = await roomMadeBy(host, roomName);
   for (const person of [guest, troll]) {
     await person.page.goto(roomUrl);
     await person.page.getByRole('heading', { level: 1, name: roomName }).waitFor();
